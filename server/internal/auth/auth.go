@@ -1,0 +1,284 @@
+// Package auth owns accounts and tokens: argon2id password hashes, short-lived HS256 access
+// tokens with a key id, and opaque single-use refresh tokens whose whole family is revoked
+// when a used one comes back (a sign it was stolen).
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/askwell/askwell/server/internal/store"
+)
+
+// Errors with stable meanings; httpapi maps them to codes.
+var (
+	// ErrInvalidCredentials is the one answer to a wrong email or password, so neither leaks.
+	ErrInvalidCredentials = errors.New("auth: invalid email or password")
+	ErrInvalidToken       = errors.New("auth: invalid or expired token")
+	ErrTokenReused        = errors.New("auth: refresh token reused; every session of that sign-in was revoked")
+	ErrEmailTaken         = errors.New("auth: email already registered")
+)
+
+// Claims of an access token.
+type Claims struct {
+	jwt.RegisteredClaims
+}
+
+// Tokens issues and verifies access tokens.
+type Tokens struct {
+	secret []byte
+	kid    string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewTokens makes a signer; the key id is derived from the secret so rotating the secret
+// changes it and old tokens are refused with a clear reason.
+func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) *Tokens {
+	sum := sha256.Sum256(secret)
+	return &Tokens{secret: secret, kid: hex.EncodeToString(sum[:4]), ttl: ttl, now: now}
+}
+
+// TTL is the access token lifetime.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Issue signs an access token for a user.
+func (t *Tokens) Issue(userID string) (string, error) {
+	now := t.now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, Claims{RegisteredClaims: jwt.RegisteredClaims{
+		Subject:   userID,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+		Issuer:    "askwell",
+		Audience:  jwt.ClaimStrings{"askwell"},
+	}})
+	tok.Header["kid"] = t.kid
+	s, err := tok.SignedString(t.secret)
+	if err != nil {
+		return "", fmt.Errorf("auth: sign: %w", err)
+	}
+	return s, nil
+}
+
+// Verify checks signature (HS256 only: "none" and every other algorithm are refused), key id,
+// expiry, issuer and audience, and returns the user id.
+func (t *Tokens) Verify(token string) (string, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
+		if kid, _ := tok.Header["kid"].(string); kid != t.kid {
+			return nil, errors.New("unknown key id")
+		}
+		return t.secret, nil
+	},
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(t.now),
+		jwt.WithIssuer("askwell"),
+		jwt.WithAudience("askwell"),
+		jwt.WithExpirationRequired(),
+	)
+	if err != nil || c.Subject == "" {
+		return "", ErrInvalidToken
+	}
+	return c.Subject, nil
+}
+
+// Argon2 holds argon2id cost parameters. Hashes carry their own parameters, so raising the
+// cost later keeps old hashes checkable.
+type Argon2 struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultArgon2 follows RFC 9106's second recommendation, lighter on memory (64 MiB).
+func DefaultArgon2() Argon2 { return Argon2{Time: 3, MemoryKiB: 64 * 1024, Threads: 2} }
+
+// HashPassword returns an encoded argon2id hash with its parameters and salt.
+func (p Argon2) HashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("auth: salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPassword compares in constant time.
+func CheckPassword(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var mem, iters uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil ||
+		mem > 1<<20 || iters > 20 || threads == 0 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, iters, mem, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// Service signs people up and in.
+type Service struct {
+	argon      Argon2
+	store      *store.Store
+	tokens     *Tokens
+	refreshTTL time.Duration
+	now        func() time.Time
+	// dummyHash is checked when the email is unknown, so both failures take as long.
+	dummyHash string
+}
+
+// NewService makes the account service.
+func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL time.Duration, now func() time.Time) (*Service, error) {
+	dummy, err := argon.HashPassword("not-a-real-password")
+	if err != nil {
+		return nil, err
+	}
+	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, now: now, dummyHash: dummy}, nil
+}
+
+// Session is what a successful sign-in returns.
+type Session struct {
+	User         *store.User
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    time.Duration
+}
+
+// NewUser holds what registration needs.
+type NewUser struct {
+	Email, Password, Name, Timezone string
+}
+
+// NormalizeEmail is how emails are compared and stored.
+func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// Register creates an account and signs it in.
+func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
+	hash, err := s.argon.HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	tz := nu.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	u := &store.User{
+		ID: uuid.Must(uuid.NewV7()).String(), Email: NormalizeEmail(nu.Email), PasswordHash: hash,
+		Name: strings.TrimSpace(nu.Name), Timezone: tz, QuietStart: "21:00", QuietEnd: "07:30",
+		GoalOneToOnes: 5, GoalEvents: 3, AskPlans: "{}", CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrEmailTaken) {
+			return nil, ErrEmailTaken
+		}
+		return nil, err
+	}
+	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
+}
+
+// Login checks the password and signs in.
+func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, store.ErrNotFound) {
+		CheckPassword(s.dummyHash, password)
+		return nil, ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, ErrInvalidCredentials
+	}
+	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
+}
+
+// Refresh trades a refresh token for a new pair. A token used twice revokes its family.
+func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error) {
+	now := s.now().UTC()
+	t, first, err := s.store.UseRefreshToken(ctx, hashToken(refresh), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
+		return nil, ErrInvalidToken
+	}
+	if !first {
+		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
+			return nil, err
+		}
+		return nil, ErrTokenReused
+	}
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.startFamily(ctx, u, t.FamilyID)
+}
+
+// Logout revokes the family of the given refresh token; unknown tokens are ignored.
+func (s *Service) Logout(ctx context.Context, refresh string) error {
+	if refresh == "" {
+		return nil
+	}
+	t, _, err := s.store.UseRefreshToken(ctx, hashToken(refresh), s.now().UTC())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.RevokeFamily(ctx, t.FamilyID, s.now().UTC())
+}
+
+func (s *Service) startFamily(ctx context.Context, u *store.User, family string) (*Session, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("auth: token: %w", err)
+	}
+	refresh := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now().UTC()
+	if err := s.store.InsertRefreshToken(ctx, &store.RefreshToken{
+		ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, FamilyID: family, TokenHash: hashToken(refresh),
+		CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL),
+	}); err != nil {
+		return nil, err
+	}
+	access, err := s.tokens.Issue(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{User: u, AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL()}, nil
+}
+
+// hashToken stores refresh tokens as SHA-256: they are random, so no salt or slow hash is needed.
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,187 @@
+// Package config reads the server's settings from ASKWELL_* environment variables once at
+// start-up and validates them together, so a bad setting stops the server with one clear
+// message instead of failing later on the first request that needs it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole server configuration.
+type Config struct {
+	// Addr is the listen address, e.g. ":8080".
+	Addr string
+	// DataDir holds the SQLite file and the generated secrets.
+	DataDir string
+	// DatabaseURL is empty or sqlite://path for SQLite, postgres://… for PostgreSQL.
+	DatabaseURL string
+	// BaseURL is the public origin, used for cookie security and links in pushes.
+	BaseURL string
+	// JWTSecret signs access tokens; empty means generate and keep one in DataDir.
+	JWTSecret string
+	// AccessTTL is how long an access token lives.
+	AccessTTL time.Duration
+	// RefreshTTL is how long an unused refresh token lives.
+	RefreshTTL time.Duration
+	// AuthRatePerMin is the number of auth requests one address may make per minute.
+	AuthRatePerMin int
+	// TombstoneTTL is how long deleted records are kept before they are purged.
+	TombstoneTTL time.Duration
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Getenv looks up one variable; os.LookupEnv in production, a map in tests.
+type Getenv func(key string) (string, bool)
+
+// FromEnv reads the configuration from the process environment.
+func FromEnv() (Config, error) { return Load(os.LookupEnv) }
+
+// Load reads and validates the configuration through getenv.
+func Load(getenv Getenv) (Config, error) {
+	var errs []error
+	get := func(key, def string) string {
+		if v, ok := getenv(key); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	duration := func(key string, def time.Duration) time.Duration {
+		s := get(key, "")
+		if s == "" {
+			return def
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 15m or 720h", key, s))
+			return def
+		}
+		return d
+	}
+	integer := func(key string, def int) int {
+		s := get(key, "")
+		if s == "" {
+			return def
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive whole number", key, s))
+			return def
+		}
+		return n
+	}
+
+	c := Config{
+		Addr:           get("ASKWELL_ADDR", ":8080"),
+		DataDir:        get("ASKWELL_DATA_DIR", "data"),
+		DatabaseURL:    get("ASKWELL_DATABASE_URL", ""),
+		BaseURL:        get("ASKWELL_BASE_URL", ""),
+		AccessTTL:      duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
+		RefreshTTL:     duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
+		AuthRatePerMin: integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
+		TombstoneTTL:   duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
+		LogFormat:      get("ASKWELL_LOG_FORMAT", "text"),
+		LogLevel:       get("ASKWELL_LOG_LEVEL", "info"),
+	}
+	secret, err := secretValue(getenv, "ASKWELL_JWT_SECRET")
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.JWTSecret = secret
+	if c.BaseURL == "" {
+		c.BaseURL = "http://localhost" + portOf(c.Addr)
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Validate checks the settings that depend on each other or on their format.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ASKWELL_ADDR=%q: want host:port such as :8080 or 127.0.0.1:8080", c.Addr))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("ASKWELL_BASE_URL=%q: want an absolute http(s) URL such as https://askwell.example.com", c.BaseURL))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
+		errs = append(errs, errors.New("ASKWELL_DATABASE_URL: want postgres://… or sqlite://path (empty means SQLite in the data dir)"))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("ASKWELL_JWT_SECRET: must be at least 32 characters"))
+	}
+	if c.AccessTTL > 24*time.Hour {
+		errs = append(errs, errors.New("ASKWELL_ACCESS_TTL: at most 24h; access tokens should be short-lived"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("ASKWELL_LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("ASKWELL_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// Postgres reports whether the configuration points at PostgreSQL.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the SQLite database file: from sqlite://path, else askwell.db in DataDir.
+func (c Config) SQLitePath() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite://"); ok && p != "" {
+		return p
+	}
+	return filepath.Join(c.DataDir, "askwell.db")
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// secretValue reads KEY, or the file named by KEY_FILE; setting both is an error.
+func secretValue(getenv Getenv, key string) (string, error) {
+	v, hasV := getenv(key)
+	f, hasF := getenv(key + "_FILE")
+	hasV = hasV && v != ""
+	hasF = hasF && f != ""
+	switch {
+	case hasV && hasF:
+		return "", fmt.Errorf("%s and %s_FILE are both set; use one", key, key)
+	case hasF:
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", key, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	default:
+		return v, nil
+	}
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return ""
+	}
+	return ":" + port
+}

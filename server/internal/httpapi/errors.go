@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/sync"
+)
+
+// apiError is an error with its HTTP status and stable code, rendered as
+// {"error": {"code", "message", "details"}}.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Details map[string]any
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func newError(status int, code, msg string) *apiError {
+	return &apiError{Status: status, Code: code, Message: msg}
+}
+
+func (e *apiError) with(details map[string]any) *apiError {
+	e.Details = details
+	return e
+}
+
+// classify maps any error a handler returns to one apiError; unknown errors are a 500
+// whose cause is logged but never sent.
+func classify(err error) *apiError {
+	var ae *apiError
+	var he *echo.HTTPError
+	var gap *sync.GapError
+	var inv *sync.InvalidError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &gap):
+		return newError(http.StatusConflict, "mutation_gap", "mutation ids skip ahead; resend from expected_id").
+			with(map[string]any{"expected_id": gap.Expected})
+	case errors.As(err, &inv):
+		d := map[string]any{"index": inv.Index, "reason": inv.Reason}
+		if inv.Field != "" {
+			d["field"] = inv.Field
+		}
+		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Error()[len("sync: "):]).with(d)
+	case errors.Is(err, store.ErrForeignRecord):
+		return newError(http.StatusConflict, "id_taken", "a record id in this batch is already in use; use a new id")
+	case errors.Is(err, store.ErrClientTaken):
+		return newError(http.StatusConflict, "client_taken", "this client id is bound to another account; make a new one")
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
+	case errors.Is(err, auth.ErrTokenReused):
+		return newError(http.StatusUnauthorized, "token_reused", "this sign-in was ended for safety; sign in again")
+	case errors.Is(err, auth.ErrInvalidToken):
+		return newError(http.StatusUnauthorized, "unauthorized", "missing, invalid or expired token")
+	case errors.Is(err, auth.ErrEmailTaken):
+		return newError(http.StatusConflict, "email_taken", "this email is already registered; sign in instead")
+	case errors.As(err, &he):
+		return fromEcho(he)
+	}
+	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+}
+
+func fromEcho(he *echo.HTTPError) *apiError {
+	switch he.Code {
+	case http.StatusNotFound:
+		return newError(he.Code, "not_found", "no such endpoint")
+	case http.StatusMethodNotAllowed:
+		return newError(he.Code, "method_not_allowed", "method not allowed here")
+	case http.StatusRequestEntityTooLarge:
+		return newError(he.Code, "body_too_large", "the request body is over 1 MiB")
+	case http.StatusTooManyRequests:
+		return newError(he.Code, "rate_limited", "too many attempts; wait a minute and try again")
+	case http.StatusUnauthorized:
+		return newError(he.Code, "unauthorized", "missing, invalid or expired token")
+	case http.StatusUnsupportedMediaType:
+		return newError(he.Code, "unsupported_media_type", "send JSON (Content-Type: application/json)")
+	case http.StatusServiceUnavailable:
+		return newError(he.Code, "unavailable", "the server is busy or shutting down; try again")
+	}
+	if he.Code >= 400 && he.Code < 500 {
+		return newError(he.Code, "bad_request", http.StatusText(he.Code))
+	}
+	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+}
+
+// errorHandler is Echo's one error handler: every error leaves as the same JSON shape.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		ae := classify(err)
+		if ae.Status >= 500 {
+			log.Error("request failed", "err", err, "path", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		body := map[string]any{"code": ae.Code, "message": ae.Message}
+		if ae.Details != nil {
+			body["details"] = ae.Details
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(ae.Status)
+			return
+		}
+		_ = c.JSON(ae.Status, map[string]any{"error": body})
+	}
+}

@@ -1,0 +1,355 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/askwell/askwell/api"
+	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/sync"
+)
+
+// refreshCookie carries the refresh token; its path keeps it off every request but auth's.
+const (
+	refreshCookie     = "askwell_refresh"
+	refreshCookiePath = "/api/v1/auth"
+)
+
+// handlers implements api.ServerInterface.
+type handlers struct {
+	auth          *auth.Service
+	store         *store.Store
+	sync          *sync.Service
+	hub           *sync.Hub
+	secureCookies bool
+	refreshTTL    time.Duration
+	pingEvery     time.Duration
+	shutdown      <-chan struct{}
+}
+
+var _ api.ServerInterface = (*handlers)(nil)
+
+func bind(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return newError(http.StatusBadRequest, "malformed_json", "the body does not match the expected shape: "+err.Error())
+	}
+	return nil
+}
+
+// Register implements POST /auth/register.
+func (h *handlers) Register(c echo.Context) error {
+	var req api.RegisterRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	tz := ""
+	if req.Timezone != nil {
+		tz = *req.Timezone
+		if err := checkTimezone(tz); err != nil {
+			return err
+		}
+	}
+	name := ""
+	if req.Name != nil {
+		name = *req.Name
+	}
+	sess, err := h.auth.Register(c.Request().Context(), auth.NewUser{
+		Email: string(req.Email), Password: req.Password, Name: name, Timezone: tz,
+	})
+	if err != nil {
+		return err
+	}
+	return h.sendSession(c, http.StatusCreated, sess, req.ReturnRefreshToken)
+}
+
+// Login implements POST /auth/login.
+func (h *handlers) Login(c echo.Context) error {
+	var req api.LoginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sess, err := h.auth.Login(c.Request().Context(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	return h.sendSession(c, http.StatusOK, sess, req.ReturnRefreshToken)
+}
+
+// refreshRequest reads the optional body and the cookie; the body wins for non-browser clients.
+func (h *handlers) refreshRequest(c echo.Context) (token string, returnInBody *bool, err error) {
+	var req api.RefreshRequest
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil && c.Request().ContentLength > 0 {
+			return "", nil, err
+		}
+	}
+	if req.RefreshToken != nil {
+		return *req.RefreshToken, req.ReturnRefreshToken, nil
+	}
+	if ck, err := c.Cookie(refreshCookie); err == nil {
+		return ck.Value, req.ReturnRefreshToken, nil
+	}
+	return "", req.ReturnRefreshToken, nil
+}
+
+// Refresh implements POST /auth/refresh.
+func (h *handlers) Refresh(c echo.Context) error {
+	token, inBody, err := h.refreshRequest(c)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return newError(http.StatusUnauthorized, "unauthorized", "no refresh token: sign in again")
+	}
+	sess, err := h.auth.Refresh(c.Request().Context(), token)
+	if err != nil {
+		if errors.Is(err, auth.ErrTokenReused) || errors.Is(err, auth.ErrInvalidToken) {
+			h.clearCookie(c)
+		}
+		return err
+	}
+	return h.sendSession(c, http.StatusOK, sess, inBody)
+}
+
+// Logout implements POST /auth/logout.
+func (h *handlers) Logout(c echo.Context) error {
+	token, _, err := h.refreshRequest(c)
+	if err != nil {
+		return err
+	}
+	if err := h.auth.Logout(c.Request().Context(), token); err != nil {
+		return err
+	}
+	h.clearCookie(c)
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *handlers) sendSession(c echo.Context, status int, s *auth.Session, inBody *bool) error {
+	c.SetCookie(&http.Cookie{
+		Name: refreshCookie, Value: s.RefreshToken, Path: refreshCookiePath,
+		MaxAge: int(h.refreshTTL.Seconds()), HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteStrictMode,
+	})
+	resp := api.AuthResponse{
+		AccessToken: s.AccessToken, TokenType: api.Bearer, ExpiresIn: int(s.ExpiresIn.Seconds()), User: toUser(s.User),
+	}
+	if inBody != nil && *inBody {
+		resp.RefreshToken = &s.RefreshToken
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(status, resp)
+}
+
+func (h *handlers) clearCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: refreshCookie, Value: "", Path: refreshCookiePath, MaxAge: -1,
+		HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteStrictMode})
+}
+
+func toUser(u *store.User) api.User {
+	var plans api.AskPlans
+	_ = json.Unmarshal([]byte(u.AskPlans), &plans) // written by UpdateMe from a validated value
+	one, ev := u.GoalOneToOnes, u.GoalEvents
+	return api.User{
+		Id: uuid.MustParse(u.ID), Email: u.Email, Name: u.Name, Timezone: u.Timezone,
+		QuietHours: api.QuietHours{Start: u.QuietStart, End: u.QuietEnd},
+		Goals:      api.Goals{OneToOnes: &one, Events: &ev},
+		AskPlans:   plans, CreatedAt: u.CreatedAt.UTC(),
+	}
+}
+
+func checkTimezone(tz string) error {
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		return newError(http.StatusBadRequest, "invalid_field", "timezone: want an IANA time zone such as Europe/Berlin").
+			with(map[string]any{"field": "timezone"})
+	}
+	return nil
+}
+
+// GetMe implements GET /me.
+func (h *handlers) GetMe(c echo.Context) error {
+	u, err := h.store.UserByID(c.Request().Context(), userID(c))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, toUser(u))
+}
+
+// UpdateMe implements PATCH /me: only the fields given change.
+func (h *handlers) UpdateMe(c echo.Context) error {
+	var req api.UserPatch
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := h.store.UserByID(ctx, userID(c))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
+		}
+		return err
+	}
+	if req.Name != nil {
+		u.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Timezone != nil {
+		if err := checkTimezone(*req.Timezone); err != nil {
+			return err
+		}
+		u.Timezone = *req.Timezone
+	}
+	if req.QuietHours != nil {
+		u.QuietStart, u.QuietEnd = req.QuietHours.Start, req.QuietHours.End
+	}
+	if req.Goals != nil {
+		if req.Goals.OneToOnes != nil {
+			u.GoalOneToOnes = *req.Goals.OneToOnes
+		}
+		if req.Goals.Events != nil {
+			u.GoalEvents = *req.Goals.Events
+		}
+	}
+	if req.AskPlans != nil {
+		for kind, t := range map[string]*api.AskTrigger{"client": req.AskPlans.Client, "prospect": req.AskPlans.Prospect,
+			"partner": req.AskPlans.Partner, "connector": req.AskPlans.Connector, "friend": req.AskPlans.Friend} {
+			if t == nil {
+				continue
+			}
+			if err := (referral.Trigger{Kind: string(t.Kind), Value: t.Value}).Validate(); err != nil {
+				return newError(http.StatusBadRequest, "invalid_field", "ask_plans."+kind+": "+err.Error()).
+					with(map[string]any{"field": "ask_plans." + kind})
+			}
+		}
+		b, err := json.Marshal(req.AskPlans)
+		if err != nil {
+			return err
+		}
+		u.AskPlans = string(b)
+	}
+	u.UpdatedAt = time.Now().UTC()
+	if err := h.store.UpdateUserSettings(ctx, u); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toUser(u))
+}
+
+// SyncPush implements POST /sync/push.
+func (h *handlers) SyncPush(c echo.Context) error {
+	var req api.PushRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	muts := make([]sync.Mutation, len(req.Mutations))
+	for i, m := range req.Mutations {
+		muts[i] = sync.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId.String(), Op: string(m.Op)}
+		if m.Fields != nil {
+			muts[i].Fields = *m.Fields
+		}
+		if m.BaseVersion != nil {
+			muts[i].BaseVersion = *m.BaseVersion
+		}
+	}
+	res, err := h.sync.Push(c.Request().Context(), userID(c), req.ClientId, muts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, api.PushResponse{LastMutationId: res.LastMutationID, Version: res.Version, Applied: res.Applied})
+}
+
+// SyncPull implements POST /sync/pull. The records are stored as the JSON clients see, so the
+// page is written directly instead of decoding and re-encoding every record.
+func (h *handlers) SyncPull(c echo.Context) error {
+	var req api.PullRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	limit := 0
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	page, err := h.sync.Pull(c.Request().Context(), userID(c), req.ClientId, req.Cursor, limit)
+	if err != nil {
+		return err
+	}
+	size := 96
+	for _, ch := range page.Changes {
+		size += len(ch.Data) + 112
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf.WriteString(`{"changes":[`)
+	for i, ch := range page.Changes {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"entity":"`)
+		buf.WriteString(ch.Entity)
+		buf.WriteString(`","record_id":"`)
+		buf.WriteString(ch.ID) // a UUID checked on the way in: nothing to escape
+		buf.WriteString(`","version":`)
+		buf.WriteString(strconv.FormatInt(ch.Version, 10))
+		buf.WriteString(`,"deleted":`)
+		buf.WriteString(strconv.FormatBool(ch.Deleted))
+		buf.WriteString(`,"record":`)
+		buf.WriteString(ch.Data)
+		buf.WriteByte('}')
+	}
+	buf.WriteString(`],"cursor":`)
+	buf.WriteString(strconv.FormatInt(page.Cursor, 10))
+	buf.WriteString(`,"has_more":`)
+	buf.WriteString(strconv.FormatBool(page.HasMore))
+	buf.WriteString(`,"last_mutation_id":`)
+	buf.WriteString(strconv.FormatInt(page.LastMutationID, 10))
+	buf.WriteString(`,"reset":`)
+	buf.WriteString(strconv.FormatBool(page.Reset))
+	buf.WriteString("}\n")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, buf.Bytes())
+}
+
+// SyncEvents implements GET /sync/events: a poke after each commit of this user, a ping
+// comment now and then so idle proxies keep the stream open.
+func (h *handlers) SyncEvents(c echo.Context) error {
+	pokes, cancel := h.hub.Subscribe(userID(c))
+	defer cancel()
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set(echo.HeaderCacheControl, "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("retry: 3000\n: connected\n\n")); err != nil {
+		return nil
+	}
+	w.Flush()
+	ping := time.NewTicker(h.pingEvery)
+	defer ping.Stop()
+	ctx := c.Request().Context()
+	for {
+		var msg string
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-h.shutdown:
+			return nil
+		case <-pokes:
+			msg = "event: poke\ndata: {}\n\n"
+		case <-ping.C:
+			msg = ": ping\n\n"
+		}
+		if _, err := w.Write([]byte(msg)); err != nil {
+			return nil // the client went away
+		}
+		w.Flush()
+	}
+}

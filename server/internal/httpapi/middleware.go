@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/askwell/askwell/server/internal/auth"
+)
+
+const userKey = "askwell.user"
+
+// userID is the authenticated user of the request (set by requireUser).
+func userID(c echo.Context) string {
+	id, _ := c.Get(userKey).(string)
+	return id
+}
+
+// requireUser accepts a Bearer access token and stores its user in the context.
+func requireUser(tokens *auth.Tokens) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Request().Header.Get(echo.HeaderAuthorization)
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || tok == "" {
+				return newError(http.StatusUnauthorized, "unauthorized", "sign in first: send Authorization: Bearer <access token>")
+			}
+			id, err := tokens.Verify(strings.TrimSpace(tok))
+			if err != nil {
+				return err
+			}
+			c.Set(userKey, id)
+			return next(c)
+		}
+	}
+}
+
+// validator checks each /api/v1 request against openapi.yaml before it reaches a handler, so
+// wrong types, unknown fields and out-of-range values are refused in one place with a 400.
+type validator struct {
+	router routers.Router
+	opts   *openapi3filter.Options
+}
+
+func newValidator(doc *openapi3.T) (*validator, error) {
+	doc.Servers = openapi3.Servers{{URL: "/api/v1"}}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &validator{router: r, opts: &openapi3filter.Options{
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc, // requireUser does this
+		SkipSettingDefaults: true,
+	}}, nil
+}
+
+func (v *validator) middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			route, params, err := v.router.FindRoute(req)
+			if err != nil {
+				return next(c) // not in the contract (static files, 404s): nothing to validate
+			}
+			var body []byte
+			if req.Body != nil {
+				if body, err = io.ReadAll(req.Body); err != nil {
+					return err // BodyLimit's 413 arrives here
+				}
+			}
+			if len(bytes.TrimSpace(body)) > 0 {
+				if !strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+					return newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send JSON (Content-Type: application/json)")
+				}
+				if !json.Valid(body) {
+					return newError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
+				}
+			}
+			reset := func() { req.Body = io.NopCloser(bytes.NewReader(body)) }
+			reset()
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.opts}
+			if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+				return validationError(err)
+			}
+			reset() // handlers decode the body again from the start
+			return next(c)
+		}
+	}
+}
+
+// validationError turns kin-openapi's error into a short message naming the field.
+func validationError(err error) error {
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			field := strings.Join(se.JSONPointer(), ".")
+			return newError(http.StatusBadRequest, "invalid_request", strings.TrimSpace(field+" "+se.Reason)).
+				with(map[string]any{"field": field, "reason": se.Reason})
+		}
+		msg := re.Reason
+		if msg == "" && re.Err != nil {
+			msg = re.Err.Error()
+		}
+		return newError(http.StatusBadRequest, "invalid_request", msg)
+	}
+	return newError(http.StatusBadRequest, "invalid_request", err.Error())
+}
+
+// metrics records request latency by route: the route pattern, never the raw path, so ids
+// in paths cannot blow up the number of series.
+type metrics struct {
+	latency       *prometheus.HistogramVec
+	mutations     *prometheus.CounterVec
+	pulled        prometheus.Counter
+	pushes, pulls prometheus.Counter
+	streams       prometheus.GaugeFunc
+}
+
+func newMetrics(reg prometheus.Registerer, streams func() float64) *metrics {
+	m := &metrics{
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "askwell_http_request_duration_seconds",
+			Help:    "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method", "route", "status"}),
+		mutations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "askwell_sync_mutations_total", Help: "Mutations received by sync push, by result.",
+		}, []string{"result"}),
+		pulled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "askwell_sync_records_pulled_total", Help: "Records sent by sync pull.",
+		}),
+		pushes: prometheus.NewCounter(prometheus.CounterOpts{Name: "askwell_sync_pushes_total", Help: "Successful sync pushes."}),
+		pulls:  prometheus.NewCounter(prometheus.CounterOpts{Name: "askwell_sync_pulls_total", Help: "Successful sync pulls."}),
+		streams: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "askwell_sync_streams", Help: "Open sync event streams on this instance.",
+		}, streams),
+	}
+	reg.MustRegister(m.latency, m.mutations, m.pulled, m.pushes, m.pulls, m.streams)
+	return m
+}
+
+// Pushed implements sync.Observer.
+func (m *metrics) Pushed(applied, replayed int) {
+	m.pushes.Inc()
+	m.mutations.WithLabelValues("applied").Add(float64(applied))
+	m.mutations.WithLabelValues("replayed").Add(float64(replayed))
+}
+
+// Pulled implements sync.Observer.
+func (m *metrics) Pulled(n int) {
+	m.pulls.Inc()
+	m.pulled.Add(float64(n))
+}
+
+func (m *metrics) middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			status := c.Response().Status
+			if err != nil {
+				status = classify(err).Status
+			}
+			route := c.Path()
+			if route == "" || route == "/*" {
+				route = "static"
+			}
+			m.latency.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+			return err
+		}
+	}
+}
+
+// newRequestID makes request ids sortable by time, which helps reading logs.
+func newRequestID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -1,0 +1,181 @@
+// Package httpapi is the HTTP face of the server: it implements the interface generated from
+// openapi.yaml, validates requests against the contract, maps every error to one JSON shape,
+// and serves the PWA from the same origin.
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/askwell/askwell/api"
+	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/sync"
+)
+
+// Deps is everything the HTTP layer needs, passed in by the app.
+type Deps struct {
+	Log           *slog.Logger
+	Spec          *openapi3.T
+	Store         *store.Store
+	Auth          *auth.Service
+	Tokens        *auth.Tokens
+	Sync          *sync.Service
+	Hub           *sync.Hub
+	Metrics       *Metrics
+	Registry      *prometheus.Registry
+	Static        fs.FS
+	SecureCookies bool
+	RefreshTTL    time.Duration
+	// AuthRatePerMin limits auth requests per client address.
+	AuthRatePerMin int
+	// Shutdown closes when the server stops, ending event streams.
+	Shutdown <-chan struct{}
+	// PingEvery is the event-stream keep-alive interval (25 s when zero).
+	PingEvery time.Duration
+}
+
+// Metrics is the HTTP and sync instrumentation; make it with NewMetrics and give it to both
+// the sync service (as its Observer) and New.
+type Metrics = metrics
+
+// NewMetrics registers the HTTP and sync metrics on reg.
+func NewMetrics(reg prometheus.Registerer, streams func() float64) *Metrics {
+	return newMetrics(reg, streams)
+}
+
+// New builds the Echo instance with every route registered here and nowhere else.
+func New(d Deps) (*echo.Echo, error) {
+	v, err := newValidator(d.Spec)
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = echo.ExtractIPDirect() // behind a proxy, set ExtractIPFromXFFHeader with trusted ranges
+
+	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
+	e.Use(d.Metrics.middleware())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		d.Log.Error("panic", "err", err, "path", c.Path(), "stack", string(stack))
+		return err
+	}}))
+	e.Use(requestLogger(d.Log))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		HSTSMaxAge:            31536000,
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Level:     5,
+		MinLength: 1024,
+		Skipper:   func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
+	}))
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
+	e.GET("/readyz", readyz(d.Store))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+
+	g := e.Group("/api/v1",
+		middleware.BodyLimit("1M"),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+			Timeout: 30 * time.Second,
+			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
+		}),
+		v.middleware(),
+		authRouteGuard(d.Tokens, d.AuthRatePerMin),
+	)
+	ping := d.PingEvery
+	if ping == 0 {
+		ping = 25 * time.Second
+	}
+	api.RegisterHandlers(g, &handlers{
+		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
+		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
+	})
+	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	e.GET("/*", staticHandler(d.Static))
+	return e, nil
+}
+
+// authRouteGuard rate-limits the unauthenticated auth routes and requires an access token
+// everywhere else under /api/v1.
+func authRouteGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
+	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again")
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+	})
+	user := requireUser(tokens)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		limited, authed := limiter(next), user(next)
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Path(), "/api/v1/auth/") {
+				return limited(c)
+			}
+			return authed(c)
+		}
+	}
+}
+
+// health is the Health schema of openapi.yaml (its ops routes are not generated).
+type health struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+func readyz(st *store.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{"database": "ok", "schema": "ok"}
+		status := http.StatusOK
+		if err := st.Ping(ctx); err != nil {
+			checks["database"], status = "unreachable", http.StatusServiceUnavailable
+		} else if err := st.CheckSchema(ctx); err != nil {
+			checks["schema"], status = err.Error(), http.StatusServiceUnavailable
+		}
+		h := health{Status: "ok", Checks: checks}
+		if status != http.StatusOK {
+			h.Status = "unavailable"
+		}
+		return c.JSON(status, h)
+	}
+}
+
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelDebug
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}

@@ -1,0 +1,269 @@
+// Package referral encodes the playbook: when a planned ask becomes due, and which reminders a
+// referral or an ask calls for. It is pure: it takes records and a clock reading and returns
+// decisions, so every rule can be tested without a database or a server.
+package referral
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Stages are the relationship stages in order: asking before trust rarely works.
+func Stages() []string { return []string{"met", "know", "like", "trust", "champion"} }
+
+// SignalKind reports whether k is something a note can log about a contact.
+func SignalKind(k string) bool {
+	switch k {
+	case "praised", "good_news", "bad_news", "offered_help", "we_helped", "problem_solved", "delivered_similar", "busy":
+		return true
+	}
+	return false
+}
+
+// StageRank is a stage's position (met = 0); -1 for an unknown stage.
+func StageRank(stage string) int {
+	for i, s := range Stages() {
+		if s == stage {
+			return i
+		}
+	}
+	return -1
+}
+
+// StagesUpTo lists every stage at or below stage: reaching "trust" also satisfies a "like" trigger.
+func StagesUpTo(stage string) []string {
+	r := StageRank(stage)
+	if r < 0 {
+		return nil
+	}
+	return Stages()[:r+1]
+}
+
+// Trigger kinds of an ask plan.
+const (
+	TriggerDate      = "date"
+	TriggerAfterDays = "after_days"
+	TriggerStage     = "stage"
+	TriggerMilestone = "milestone"
+)
+
+// Trigger is when an ask becomes due.
+type Trigger struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// ErrBadTrigger wraps every reason a trigger is refused.
+var ErrBadTrigger = errors.New("referral: bad trigger")
+
+// Validate checks the value against the kind.
+func (t Trigger) Validate() error {
+	switch t.Kind {
+	case TriggerDate:
+		if _, _, err := parseDay(t.Value); err != nil {
+			return fmt.Errorf("%w: date wants a day (2026-12-01) or a date-time", ErrBadTrigger)
+		}
+	case TriggerAfterDays:
+		n, err := strconv.Atoi(t.Value)
+		if err != nil || n < 0 || n > 3650 {
+			return fmt.Errorf("%w: after_days wants a whole number of days from 0 to 3650", ErrBadTrigger)
+		}
+	case TriggerStage:
+		if StageRank(t.Value) < 0 {
+			return fmt.Errorf("%w: stage wants one of met, know, like, trust, champion", ErrBadTrigger)
+		}
+	case TriggerMilestone:
+		if !SignalKind(t.Value) {
+			return fmt.Errorf("%w: milestone wants a signal kind such as problem_solved or praised", ErrBadTrigger)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %q", ErrBadTrigger, t.Kind)
+	}
+	return nil
+}
+
+// MorningHour is when a day-level reminder falls due in the user's time zone.
+const MorningHour = 9
+
+// parseDay accepts a day or a date-time; dayOnly tells which.
+func parseDay(v string) (t time.Time, dayOnly bool, err error) {
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d, true, nil
+	}
+	t, err = time.Parse(time.RFC3339Nano, v)
+	return t, false, err
+}
+
+func morningOf(y int, m time.Month, d int, loc *time.Location) time.Time {
+	return time.Date(y, m, d, MorningHour, 0, 0, 0, loc).UTC()
+}
+
+// Plan is what a trigger means right now: a due time, or the event it still waits for.
+type Plan struct {
+	// DueAt is set when the ask has a due time.
+	DueAt *time.Time
+	// Waiting is the event key the ask waits for ("stage:trust", "milestone:praised"), if any.
+	Waiting string
+}
+
+// PlanAsk works out when an ask planned at plannedAt falls due. contactStage is the contact's
+// current stage, so a stage trigger that is already met fires at once.
+func PlanAsk(t Trigger, plannedAt, now time.Time, contactStage string, loc *time.Location) Plan {
+	switch t.Kind {
+	case TriggerDate:
+		d, dayOnly, err := parseDay(t.Value)
+		if err != nil {
+			return Plan{}
+		}
+		if dayOnly {
+			d = morningOf(d.Year(), d.Month(), d.Day(), loc)
+		}
+		d = d.UTC()
+		return Plan{DueAt: &d}
+	case TriggerAfterDays:
+		n, _ := strconv.Atoi(t.Value)
+		local := plannedAt.In(loc).AddDate(0, 0, n)
+		d := morningOf(local.Year(), local.Month(), local.Day(), loc)
+		if n == 0 || d.Before(plannedAt) {
+			d = plannedAt.UTC()
+		}
+		return Plan{DueAt: &d}
+	case TriggerStage:
+		if r := StageRank(contactStage); r >= 0 && r >= StageRank(t.Value) {
+			n := now.UTC()
+			return Plan{DueAt: &n}
+		}
+		return Plan{Waiting: WaitingKey(TriggerStage, t.Value)}
+	case TriggerMilestone:
+		return Plan{Waiting: WaitingKey(TriggerMilestone, t.Value)}
+	}
+	return Plan{}
+}
+
+// WaitingKey names the event a stage or milestone trigger waits for.
+func WaitingKey(kind, value string) string { return kind + ":" + value }
+
+// Ask statuses.
+const (
+	AskPlanned    = "planned"
+	AskDue        = "due"
+	AskAsked      = "asked"
+	AskIntroduced = "introduced"
+	AskDeclined   = "declined"
+	AskLater      = "later"
+)
+
+// AskOpen reports whether an ask is still to be made.
+func AskOpen(status string) bool {
+	return status == "" || status == AskPlanned || status == AskDue || status == AskLater
+}
+
+// Reminder kinds and states.
+const (
+	ReminderAsk            = "ask"
+	ReminderThankYou       = "thank_you"
+	ReminderFollowUp       = "follow_up"
+	ReminderPartnerMeeting = "partner_meeting"
+
+	ReminderPending   = "pending"
+	ReminderSent      = "sent"
+	ReminderDone      = "done"
+	ReminderSnoozed   = "snoozed"
+	ReminderCancelled = "cancelled"
+)
+
+// Want is what a source record asks of one of its reminders.
+type Want struct {
+	// ID is deterministic: the same source and kind always give the same reminder.
+	ID            string
+	Kind          string
+	SubjectEntity string
+	SubjectID     string
+	// DueAt is when it falls due (zero when the reminder is not wanted at all).
+	DueAt time.Time
+	// State is pending (remind at DueAt), done (the source was completed) or cancelled.
+	State string
+}
+
+// reminderSpace is the UUIDv5 namespace of reminder ids; changing it would orphan every reminder.
+const reminderSpace = "5d0c6f1e-6b1a-4c59-9a57-3f1c2b7e9a41"
+
+// ReminderID is the id of a source's reminder of one kind.
+func ReminderID(kind, subjectID string) string {
+	return uuid.NewSHA1(uuid.MustParse(reminderSpace), []byte(kind+":"+subjectID)).String()
+}
+
+// AskReminder is the reminder an ask wants: pending at its due time while open, done once
+// asked, cancelled when deleted or without a due time.
+func AskReminder(askID, status string, dueAt *time.Time, deleted bool) Want {
+	w := Want{ID: ReminderID(ReminderAsk, askID), Kind: ReminderAsk, SubjectEntity: "ask", SubjectID: askID}
+	switch {
+	case deleted || dueAt == nil:
+		w.State = ReminderCancelled
+	case AskOpen(status):
+		w.State = ReminderPending
+	default:
+		w.State = ReminderDone
+	}
+	if dueAt != nil {
+		w.DueAt = *dueAt
+	}
+	return w
+}
+
+// Referral is the part of a referral record the rules read.
+type Referral struct {
+	Direction  string     `json:"direction"`
+	At         *time.Time `json:"at"`
+	FollowUpAt *time.Time `json:"follow_up_at"`
+	Thanks     *struct {
+		DueAt  *time.Time `json:"due_at"`
+		SentAt *time.Time `json:"sent_at"`
+	} `json:"thanks"`
+}
+
+// Default delays of the thank-you and the "tell them how it went" follow-up.
+const (
+	ThankYouAfter = 24 * time.Hour
+	FollowUpAfter = 14 * 24 * time.Hour
+)
+
+// ReferralReminders: a referral received wants a thank-you a day later until thanks are sent,
+// then a follow-up two weeks after the thanks; an explicit follow_up_at wins; a deleted
+// referral cancels both.
+func ReferralReminders(id string, r Referral, createdAt time.Time, deleted bool) []Want {
+	thank := Want{ID: ReminderID(ReminderThankYou, id), Kind: ReminderThankYou, SubjectEntity: "referral", SubjectID: id, State: ReminderCancelled}
+	follow := Want{ID: ReminderID(ReminderFollowUp, id), Kind: ReminderFollowUp, SubjectEntity: "referral", SubjectID: id, State: ReminderCancelled}
+	if deleted {
+		return []Want{thank, follow}
+	}
+	var sentAt *time.Time
+	if r.Thanks != nil {
+		sentAt = r.Thanks.SentAt
+	}
+	if r.Direction == "received" {
+		base := createdAt
+		if r.At != nil {
+			base = *r.At
+		}
+		thank.DueAt = base.Add(ThankYouAfter).UTC()
+		if r.Thanks != nil && r.Thanks.DueAt != nil {
+			thank.DueAt = r.Thanks.DueAt.UTC()
+		}
+		thank.State = ReminderPending
+		if sentAt != nil {
+			thank.State = ReminderDone
+		}
+	}
+	switch {
+	case r.FollowUpAt != nil:
+		follow.DueAt, follow.State = r.FollowUpAt.UTC(), ReminderPending
+	case sentAt != nil && r.Direction == "received":
+		follow.DueAt, follow.State = sentAt.Add(FollowUpAfter).UTC(), ReminderPending
+	}
+	return []Want{thank, follow}
+}

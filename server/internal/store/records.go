@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/askwell/askwell/server/internal/records"
+)
+
+// Row is one synced record as stored. Data is the whole record as clients see it (JSON);
+// the other columns are what SQL needs to find and order records without parsing it.
+type Row struct {
+	bun.BaseModel `bun:"table:contacts"`
+
+	ID            string     `bun:"id,pk"`
+	UserID        string     `bun:"user_id"`
+	Version       int64      `bun:"version"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	UpdatedAt     time.Time  `bun:"updated_at"`
+	DeletedAt     *time.Time `bun:"deleted_at"`
+	FieldVersions string     `bun:"field_versions"`
+	Data          string     `bun:"data"`
+
+	// Asks only: who is asked, and the stage or milestone trigger still waiting to fire
+	// ("stage:trust", "milestone:praised"), so a contact or note change finds its asks by index.
+	ContactID      string  `bun:"contact_id"`
+	PendingTrigger *string `bun:"pending_trigger"`
+
+	// Reminders only: the status and the next time the dispatcher should act on it.
+	Status string     `bun:"status"`
+	FireAt *time.Time `bun:"fire_at"`
+}
+
+// columns lists what each entity's table holds.
+func columns(entity string) []string {
+	base := []string{"id", "user_id", "version", "created_at", "updated_at", "deleted_at", "field_versions", "data"}
+	switch entity {
+	case records.Ask:
+		return append(base, "contact_id", "pending_trigger")
+	case records.Reminder:
+		return append(base, "status", "fire_at")
+	}
+	return base
+}
+
+// Writer is one user's write transaction. The user's change counter was bumped when it began,
+// which also locks that user's row: writes of one user commit one after another, so the
+// versions they stamp become visible in order and a pull cursor never skips a commit.
+type Writer struct {
+	tx      bun.Tx
+	user    *User
+	version int64
+}
+
+// ErrNoChange, returned by a Write callback, rolls the transaction back without error:
+// nothing changed, so the counter must not move.
+var ErrNoChange = errors.New("store: no change")
+
+// Write runs fn in a transaction that holds the user's next version. It returns that version,
+// or the current one when fn returned ErrNoChange.
+func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	u := new(User)
+	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
+		Returning("*").Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
+	}
+	w := &Writer{tx: tx, user: u, version: u.Version}
+	if err := fn(w); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return u.Version - 1, nil
+		}
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: commit: %w", err)
+	}
+	return u.Version, nil
+}
+
+// Version is the version this transaction stamps on everything it changes.
+func (w *Writer) Version() int64 { return w.version }
+
+// User is the user's row as locked by this transaction.
+func (w *Writer) User() *User { return w.user }
+
+// BindClient returns the client's last applied mutation id, registering the client for this
+// user on first use; ErrClientTaken if another user registered that id.
+func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time) (int64, error) {
+	return bindClient(ctx, w.tx, w.user.ID, clientID, now)
+}
+
+// SetLastMutation records the last applied mutation id of a client.
+func (w *Writer) SetLastMutation(ctx context.Context, clientID string, id int64, now time.Time) error {
+	if _, err := w.tx.NewUpdate().Table("sync_clients").Set("last_mutation_id = ?", id).Set("updated_at = ?", now).
+		Where("client_id = ? AND user_id = ?", clientID, w.user.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: set last mutation: %w", err)
+	}
+	return nil
+}
+
+// Load returns this user's rows of one entity with those ids. An id that exists for another
+// user is ErrForeignRecord: ids are global, so a guessed id can never reach someone else's data.
+func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[string]*Row, error) {
+	out := make(map[string]*Row, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []*Row
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").
+		Column(columns(entity)...).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load %s: %w", entity, err)
+	}
+	for _, r := range rows {
+		if r.UserID != w.user.ID {
+			return nil, fmt.Errorf("%w: %s %s", ErrForeignRecord, entity, r.ID)
+		}
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// AsksWaitingFor returns this user's live asks for those contacts whose pending trigger is one of
+// triggers (e.g. "stage:trust").
+func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []string) ([]*Row, error) {
+	if len(contactIDs) == 0 || len(triggers) == 0 {
+		return nil, nil
+	}
+	var rows []*Row
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
+		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.In(contactIDs)).
+		Where("pending_trigger IN (?)", bun.In(triggers)).Where("deleted_at IS NULL").
+		OrderExpr("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: asks waiting: %w", err)
+	}
+	return rows, nil
+}
+
+// Save upserts rows of one entity, stamped by the caller. The conflict clause only updates a
+// row of the same user, so a concurrent insert of the same id by another user cannot be
+// overwritten: it shows up as fewer affected rows and fails the transaction.
+func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	table := records.Table(entity)
+	for _, r := range rows {
+		r.UserID = w.user.ID
+	}
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		res, err := w.tx.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
+			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: save %s: %w", entity, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(part)) {
+			return fmt.Errorf("%w: %s", ErrForeignRecord, entity)
+		}
+	}
+	return nil
+}
+
+// syncClient is one installed app: its mutation sequence is tracked per client id.
+type syncClient struct {
+	bun.BaseModel `bun:"table:sync_clients"`
+
+	ClientID       string    `bun:"client_id,pk"`
+	UserID         string    `bun:"user_id"`
+	LastMutationID int64     `bun:"last_mutation_id"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+func bindClient(ctx context.Context, db bun.IDB, userID, clientID string, now time.Time) (int64, error) {
+	var c struct {
+		UserID         string `bun:"user_id"`
+		LastMutationID int64  `bun:"last_mutation_id"`
+	}
+	err := db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
+		Where("client_id = ?", clientID).Scan(ctx, &c)
+	switch {
+	case err == nil:
+		if c.UserID != userID {
+			return 0, ErrClientTaken
+		}
+		return c.LastMutationID, nil
+	case errors.Is(notFound(err), ErrNotFound):
+		_, err := db.NewInsert().Model(&syncClient{ClientID: clientID, UserID: userID, CreatedAt: now, UpdatedAt: now}).Exec(ctx)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return 0, ErrClientTaken
+			}
+			return 0, fmt.Errorf("store: bind client: %w", err)
+		}
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("store: client: %w", err)
+	}
+}
+
+// Change is one record of a pull page.
+type Change struct {
+	Entity  string
+	ID      string
+	Version int64
+	Deleted bool
+	Data    string
+}
+
+// PullPage is what Pull returns.
+type PullPage struct {
+	Changes        []Change
+	Cursor         int64
+	HasMore        bool
+	LastMutationID int64
+	Reset          bool
+}
+
+// Pull returns this user's records changed after cursor, in version order. A page never splits
+// the records of one version, so the next cursor (the last version returned) loses nothing;
+// a single version larger than limit is returned whole.
+func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time) (*PullPage, error) {
+	// Read the client's position first: everything it covers has committed, so the records
+	// read next include it, and the client may drop those outbox entries.
+	last, err := s.clientPosition(ctx, userID, clientID, now)
+	if err != nil {
+		return nil, err
+	}
+	page := &PullPage{Cursor: cursor, LastMutationID: last}
+	var purged int64
+	if err := s.db.NewSelect().Table("users").Column("purged_version").Where("id = ?", userID).
+		Scan(ctx, &purged); err != nil {
+		return nil, fmt.Errorf("store: pull: %w", notFound(err))
+	}
+	if cursor > 0 && cursor < purged {
+		page.Reset = true
+		page.Cursor = 0
+		return page, nil
+	}
+	rows, err := s.changes(ctx, userID, "version > ?", cursor, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) > limit {
+		page.HasMore = true
+		edge := rows[limit-1].Version
+		switch {
+		case rows[limit].Version != edge:
+			rows = rows[:limit]
+		case rows[0].Version != edge:
+			cut := limit - 1
+			for cut > 0 && rows[cut-1].Version == edge {
+				cut--
+			}
+			rows = rows[:cut]
+		default: // one version fills the page: return all of it
+			if rows, err = s.changes(ctx, userID, "version = ?", edge, 0); err != nil {
+				return nil, err
+			}
+		}
+	}
+	page.Changes = rows
+	if len(rows) > 0 {
+		page.Cursor = rows[len(rows)-1].Version
+	}
+	return page, nil
+}
+
+func (s *Store) clientPosition(ctx context.Context, userID, clientID string, now time.Time) (int64, error) {
+	var c struct {
+		UserID         string `bun:"user_id"`
+		LastMutationID int64  `bun:"last_mutation_id"`
+	}
+	err := s.db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
+		Where("client_id = ?", clientID).Scan(ctx, &c)
+	switch {
+	case err == nil:
+		if c.UserID != userID {
+			return 0, ErrClientTaken
+		}
+		return c.LastMutationID, nil
+	case errors.Is(notFound(err), ErrNotFound):
+		return bindClient(ctx, s.db, userID, clientID, now)
+	default:
+		return 0, fmt.Errorf("store: client: %w", err)
+	}
+}
+
+// changes reads rows of every entity matching one version condition, in pull order.
+func (s *Store) changes(ctx context.Context, userID, cond string, arg int64, limit int) ([]Change, error) {
+	var q strings.Builder
+	args := make([]any, 0, 12)
+	for i, entity := range records.Names() {
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		fmt.Fprintf(&q, "SELECT '%s' AS entity, id, version, deleted_at IS NOT NULL AS deleted, data FROM %s WHERE user_id = ? AND %s",
+			entity, records.Table(entity), cond)
+		args = append(args, userID, arg)
+	}
+	q.WriteString(" ORDER BY version, entity, id")
+	if limit > 0 {
+		fmt.Fprintf(&q, " LIMIT %d", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Change, 0, max(limit, 16))
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.Entity, &c.ID, &c.Version, &c.Deleted, &c.Data); err != nil {
+			return nil, fmt.Errorf("store: changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
+	}
+	return out, nil
+}
+
+// PurgeTombstones deletes records deleted before the horizon and raises each affected user's
+// purge mark, so a client whose cursor is older than a purged deletion is told to reset.
+func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, entity := range records.Names() {
+			table := records.Table(entity)
+			var marks []struct {
+				UserID  string `bun:"user_id"`
+				Version int64  `bun:"version"`
+			}
+			if err := tx.NewSelect().Table(table).ColumnExpr("user_id, MAX(version) AS version").
+				Where("deleted_at IS NOT NULL AND deleted_at < ?", before).Group("user_id").Scan(ctx, &marks); err != nil {
+				return err
+			}
+			if len(marks) == 0 {
+				continue
+			}
+			for _, m := range marks {
+				if _, err := tx.NewUpdate().Table("users").Set("purged_version = ?", m.Version).
+					Where("id = ? AND purged_version < ?", m.UserID, m.Version).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			res, err := tx.NewDelete().TableExpr(table).Where("deleted_at IS NOT NULL AND deleted_at < ?", before).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: purge tombstones: %w", err)
+	}
+	return total, nil
+}

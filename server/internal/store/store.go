@@ -1,0 +1,199 @@
+// Package store is the only place that speaks SQL. It opens SQLite or PostgreSQL through bun,
+// runs the embedded migrations, and scopes every query that touches a user's data by that
+// user's id, so no handler can forget to.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/askwell/askwell/migrations"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound      = errors.New("store: not found")
+	ErrEmailTaken    = errors.New("store: email already registered")
+	ErrForeignRecord = errors.New("store: record id belongs to another user")
+	ErrClientTaken   = errors.New("store: client id belongs to another user")
+	ErrSchemaBehind  = errors.New("store: database schema is behind; run `askwell migrate`")
+	ErrSchemaAhead   = errors.New("store: database schema is newer than this program")
+)
+
+// Store wraps the database handle.
+type Store struct {
+	db       *bun.DB
+	postgres bool
+	pgURL    string
+}
+
+// Options say which database to open.
+type Options struct {
+	// PostgresURL, when set, selects PostgreSQL.
+	PostgresURL string
+	// SQLitePath is the SQLite file used when PostgresURL is empty.
+	SQLitePath string
+	// MaxOpenConns caps the pool (0: a default per dialect).
+	MaxOpenConns int
+}
+
+// Open connects and checks the connection; it does not migrate.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	var s Store
+	if o.PostgresURL != "" {
+		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: PostgreSQL URL: %w", err)
+		}
+		sqldb := stdlib.OpenDB(*pgcfg)
+		n := o.MaxOpenConns
+		if n == 0 {
+			n = 20
+		}
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		s.db = bun.NewDB(sqldb, pgdialect.New())
+		s.postgres = true
+		s.pgURL = o.PostgresURL
+	} else {
+		if dir := filepath.Dir(o.SQLitePath); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("store: data dir: %w", err)
+			}
+		}
+		// _txlock=immediate takes the write lock at BEGIN, so two writers queue on the busy
+		// timeout instead of one failing with SQLITE_BUSY when it upgrades a read lock.
+		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
+			"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+			"&_pragma=synchronous(NORMAL)"
+		sqldb, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		n := o.MaxOpenConns
+		if n == 0 {
+			n = 8
+		}
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+		s.db = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		_ = s.db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &s, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// PostgresURL is the connection string, for LISTEN connections.
+func (s *Store) PostgresURL() string { return s.pgURL }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) migrator() (*migrate.Migrator, error) {
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(migrations.FS); err != nil {
+		return nil, fmt.Errorf("store: discover migrations: %w", err)
+	}
+	return migrate.NewMigrator(s.db, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
+}
+
+// Migrate applies every pending migration. On PostgreSQL an advisory lock keeps several
+// instances starting at once from racing each other.
+func (s *Store) Migrate(ctx context.Context) error {
+	m, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	if s.postgres {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate lock: %w", err)
+		}
+		defer conn.Close()
+		const lockKey = 7254_1124_01 // any constant unique to this program
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", lockKey); err != nil {
+			return fmt.Errorf("store: migrate lock: %w", err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", lockKey) }()
+	}
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: migrate init: %w", err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// CheckSchema refuses a schema this program does not know: pending migrations mean the
+// database is behind, applied ones this binary lacks mean it was migrated by a newer one.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	m, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: migrate init: %w", err)
+	}
+	withStatus, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migration status: %w", err)
+	}
+	if len(withStatus.Unapplied()) > 0 {
+		return ErrSchemaBehind
+	}
+	var applied []string
+	if err := s.db.NewSelect().Table("bun_migrations").Column("name").Scan(ctx, &applied); err != nil {
+		return fmt.Errorf("store: applied migrations: %w", err)
+	}
+	known := map[string]bool{}
+	for _, mg := range withStatus {
+		known[mg.Name] = true
+	}
+	for _, name := range applied {
+		if !known[name] {
+			return fmt.Errorf("%w (unknown migration %s)", ErrSchemaAhead, name)
+		}
+	}
+	return nil
+}
+
+// isUniqueViolation recognises a unique-constraint error on both databases.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
+		strings.Contains(msg, "duplicate key value")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

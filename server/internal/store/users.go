@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// User is an account with its settings. Version is the user's change counter (see Write).
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID            string    `bun:"id,pk"`
+	Email         string    `bun:"email"`
+	PasswordHash  string    `bun:"password_hash"`
+	Name          string    `bun:"name"`
+	Timezone      string    `bun:"timezone"`
+	QuietStart    string    `bun:"quiet_start"`
+	QuietEnd      string    `bun:"quiet_end"`
+	GoalOneToOnes int       `bun:"goal_one_to_ones"`
+	GoalEvents    int       `bun:"goal_events"`
+	AskPlans      string    `bun:"ask_plans"`
+	Version       int64     `bun:"version"`
+	PurgedVersion int64     `bun:"purged_version"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// CreateUser inserts a new account; ErrEmailTaken when the email is registered already.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	if _, err := s.db.NewInsert().Model(u).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return ErrEmailTaken
+		}
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+// UserByEmail finds an account by its (lower-cased) email.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	u := new(User)
+	if err := s.db.NewSelect().Model(u).Where("email = ?", email).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: user by email: %w", notFound(err))
+	}
+	return u, nil
+}
+
+// UserByID finds an account by id.
+func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
+	u := new(User)
+	if err := s.db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: user by id: %w", notFound(err))
+	}
+	return u, nil
+}
+
+// UpdateUserSettings writes the profile and settings columns of u (never the counters).
+func (s *Store) UpdateUserSettings(ctx context.Context, u *User) error {
+	res, err := s.db.NewUpdate().Model(u).
+		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "updated_at").
+		WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: update user: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// RefreshToken is one opaque refresh token, stored only as a hash. Tokens issued by rotation
+// share the FamilyID of the login that started the chain.
+type RefreshToken struct {
+	bun.BaseModel `bun:"table:refresh_tokens"`
+
+	ID        string     `bun:"id,pk"`
+	UserID    string     `bun:"user_id"`
+	FamilyID  string     `bun:"family_id"`
+	TokenHash string     `bun:"token_hash"`
+	CreatedAt time.Time  `bun:"created_at"`
+	ExpiresAt time.Time  `bun:"expires_at"`
+	UsedAt    *time.Time `bun:"used_at"`
+	RevokedAt *time.Time `bun:"revoked_at"`
+}
+
+// InsertRefreshToken stores a newly issued token.
+func (s *Store) InsertRefreshToken(ctx context.Context, t *RefreshToken) error {
+	if _, err := s.db.NewInsert().Model(t).Exec(ctx); err != nil {
+		return fmt.Errorf("store: insert refresh token: %w", err)
+	}
+	return nil
+}
+
+// UseRefreshToken marks the token with that hash used, atomically: of two concurrent callers
+// only one gets used=false. It returns the token as it was before this call.
+func (s *Store) UseRefreshToken(ctx context.Context, hash string, now time.Time) (t *RefreshToken, firstUse bool, err error) {
+	t = new(RefreshToken)
+	if err := s.db.NewSelect().Model(t).Where("token_hash = ?", hash).Scan(ctx); err != nil {
+		return nil, false, fmt.Errorf("store: refresh token: %w", notFound(err))
+	}
+	res, err := s.db.NewUpdate().Model((*RefreshToken)(nil)).Set("used_at = ?", now).
+		Where("id = ? AND used_at IS NULL", t.ID).Exec(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: use refresh token: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return t, n == 1, nil
+}
+
+// RevokeFamily revokes every token of a login chain (logout, or reuse detected).
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
+	if _, err := s.db.NewUpdate().Model((*RefreshToken)(nil)).Set("revoked_at = ?", now).
+		Where("family_id = ? AND revoked_at IS NULL", familyID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: revoke family: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredRefreshTokens removes tokens past their expiry, keeping the table small.
+func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.NewDelete().Model((*RefreshToken)(nil)).Where("expires_at < ?", now).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete expired tokens: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -1,0 +1,301 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/store"
+)
+
+// checkDomain applies the rules the contract cannot express.
+func checkDomain(entity string, fields map[string]any) *InvalidError {
+	switch entity {
+	case records.Ask:
+		if raw, ok := fields["trigger"]; ok && raw != nil {
+			var t referral.Trigger
+			if err := remarshal(raw, &t); err != nil {
+				return &InvalidError{Field: "trigger", Reason: "want {kind, value}"}
+			}
+			if err := t.Validate(); err != nil {
+				return &InvalidError{Field: "trigger", Reason: err.Error()}
+			}
+		}
+	case records.Reminder:
+		if st, ok := fields["status"]; ok {
+			switch st {
+			case referral.ReminderDone, referral.ReminderSnoozed:
+			default:
+				return &InvalidError{Field: "status", Reason: "clients may set done or snoozed"}
+			}
+			if st == referral.ReminderSnoozed && fields["snoozed_until"] == nil {
+				return &InvalidError{Field: "snoozed_until", Reason: "required when snoozing"}
+			}
+		}
+	}
+	return nil
+}
+
+func remarshal(in any, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// derive applies the playbook to what the batch changed, in the same transaction: asks whose
+// trigger fired get a due time, and asks and referrals get their reminders moved or cancelled.
+func (b *batch) derive(ctx context.Context) error {
+	v := b.w.Version()
+	loc := b.location()
+
+	// Contacts the batch's asks point at, so a stage trigger can be checked against them.
+	var contactIDs []string
+	for _, id := range b.order[records.Ask] {
+		if a := b.get(records.Ask, id); a.changed {
+			contactIDs = append(contactIDs, a.str("contact_id"))
+		}
+	}
+	if err := b.load(ctx, records.Contact, contactIDs); err != nil {
+		return err
+	}
+	for _, id := range b.order[records.Ask] {
+		a := b.get(records.Ask, id)
+		if !a.changed || !(a.fieldChanged("trigger", v) || a.fieldChanged(deletedKey, v)) {
+			continue
+		}
+		b.planAsk(a, loc)
+	}
+	if err := b.fireWaitingAsks(ctx); err != nil {
+		return err
+	}
+	for _, id := range b.order[records.Ask] {
+		a := b.get(records.Ask, id)
+		if a.changed {
+			if err := b.remind(ctx, referral.AskReminder(a.id, a.str("status"), parseTime(a.data["due_at"]), a.deletedAt != nil)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range b.order[records.Referral] {
+		r := b.get(records.Referral, id)
+		if !r.changed {
+			continue
+		}
+		var ref referral.Referral
+		_ = remarshal(r.data, &ref) // validated on the way in; a bad stored field only loses its reminder
+		for _, want := range referral.ReferralReminders(r.id, ref, r.createdAt, r.deletedAt != nil) {
+			if err := b.remind(ctx, want); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *batch) location() *time.Location {
+	if loc, err := time.LoadLocation(b.w.User().Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// planAsk sets an ask's due time from its trigger, or leaves it waiting for its event.
+func (b *batch) planAsk(a *record, loc *time.Location) {
+	var t referral.Trigger
+	if err := remarshal(a.data["trigger"], &t); err != nil {
+		return
+	}
+	stage := ""
+	if c := b.get(records.Contact, a.str("contact_id")); c != nil && c.deletedAt == nil {
+		stage = c.str("stage")
+	}
+	plan := referral.PlanAsk(t, a.createdAt, b.now, stage, loc)
+	if plan.DueAt != nil {
+		b.setDue(a, *plan.DueAt, t.Kind == referral.TriggerStage)
+	} else {
+		delete(a.data, "due_at")
+		a.stamps["due_at"] = stamp{V: b.w.Version()}
+	}
+}
+
+// setDue records that an ask is due at t; an ask fired by an event is due now and says so.
+func (b *batch) setDue(a *record, t time.Time, firedNow bool) {
+	a.data["due_at"] = formatTime(t)
+	a.stamps["due_at"] = stamp{V: b.w.Version()}
+	if firedNow && (a.str("status") == "" || a.str("status") == referral.AskPlanned) {
+		a.data["status"] = referral.AskDue
+		a.stamps["status"] = stamp{V: b.w.Version()}
+	}
+	a.changed = true
+}
+
+// fireWaitingAsks fires asks waiting for a stage a contact reached or a signal a note logged
+// in this batch; it looks at asks both in the batch and in the database.
+func (b *batch) fireWaitingAsks(ctx context.Context) error {
+	v := b.w.Version()
+	events := map[string]map[string]bool{} // contact id → waiting keys that happened
+	add := func(contactID, key string) {
+		if events[contactID] == nil {
+			events[contactID] = map[string]bool{}
+		}
+		events[contactID][key] = true
+	}
+	for _, id := range b.order[records.Contact] {
+		c := b.get(records.Contact, id)
+		if c.changed && c.deletedAt == nil && c.fieldChanged("stage", v) {
+			for _, st := range referral.StagesUpTo(c.str("stage")) {
+				add(c.id, referral.WaitingKey(referral.TriggerStage, st))
+			}
+		}
+	}
+	for _, id := range b.order[records.Note] {
+		n := b.get(records.Note, id)
+		if !n.changed || n.deletedAt != nil || !n.fieldChanged("signals", v) {
+			continue
+		}
+		signals, _ := n.data["signals"].([]any)
+		for _, s := range signals {
+			m, _ := s.(map[string]any)
+			cid, _ := m["contact_id"].(string)
+			kind, _ := m["kind"].(string)
+			if cid != "" && kind != "" {
+				add(cid, referral.WaitingKey(referral.TriggerMilestone, kind))
+			}
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	contactIDs := make([]string, 0, len(events))
+	keySet := map[string]bool{}
+	for cid, keys := range events {
+		contactIDs = append(contactIDs, cid)
+		for k := range keys {
+			keySet[k] = true
+		}
+	}
+	keys := make([]string, 0, len(keySet))
+	for k := range keySet {
+		keys = append(keys, k)
+	}
+	rows, err := b.w.AsksWaitingFor(ctx, contactIDs, keys)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	if err := b.load(ctx, records.Ask, ids); err != nil {
+		return err
+	}
+	for _, id := range b.order[records.Ask] {
+		a := b.get(records.Ask, id)
+		if a.deletedAt != nil || !referral.AskOpen(a.str("status")) || a.data["due_at"] != nil {
+			continue
+		}
+		if key := waitingKey(a); key != "" && events[a.str("contact_id")][key] {
+			b.setDue(a, b.now, true)
+		}
+	}
+	return nil
+}
+
+// waitingKey is the event an ask still waits for, or "".
+func waitingKey(a *record) string {
+	if a.data["due_at"] != nil || a.deletedAt != nil || !referral.AskOpen(a.str("status")) {
+		return ""
+	}
+	var t referral.Trigger
+	if err := remarshal(a.data["trigger"], &t); err != nil {
+		return ""
+	}
+	if t.Kind == referral.TriggerStage || t.Kind == referral.TriggerMilestone {
+		return referral.WaitingKey(t.Kind, t.Value)
+	}
+	return ""
+}
+
+// remind brings one reminder in line with what its source wants. A new due time resets it to
+// pending; otherwise what the user did with it (done, snoozed) and what was sent stays.
+func (b *batch) remind(ctx context.Context, want referral.Want) error {
+	if err := b.load(ctx, records.Reminder, []string{want.ID}); err != nil {
+		return err
+	}
+	v := b.w.Version()
+	rec := b.get(records.Reminder, want.ID)
+	if rec == nil {
+		if want.State != referral.ReminderPending {
+			return nil // nothing to remind of, and nothing reminded before
+		}
+		kind, _ := b.schema.Kind(records.Reminder)
+		rec = &record{kind: kind, id: want.ID, createdAt: b.now, stamps: map[string]stamp{}, data: map[string]any{
+			"kind":    want.Kind,
+			"subject": map[string]any{"entity": want.SubjectEntity, "id": want.SubjectID},
+		}}
+		b.adopt(rec)
+	}
+	set := func(field string, val any) {
+		if cur, ok := rec.data[field]; ok && cur == val {
+			return
+		}
+		if val == nil {
+			if _, ok := rec.data[field]; !ok {
+				return
+			}
+			delete(rec.data, field)
+		} else {
+			rec.data[field] = val
+		}
+		rec.stamps[field] = stamp{V: v}
+		rec.changed = true
+	}
+	status := rec.str("status")
+	switch want.State {
+	case referral.ReminderPending:
+		due := formatTime(want.DueAt)
+		if rec.data["due_at"] != due || status == "" || status == referral.ReminderCancelled {
+			set("due_at", due)
+			set("status", referral.ReminderPending)
+			set("snoozed_until", nil)
+			set("sent_at", nil)
+		}
+	case referral.ReminderDone:
+		if status != referral.ReminderDone && status != referral.ReminderCancelled {
+			set("status", referral.ReminderDone)
+		}
+	case referral.ReminderCancelled:
+		if status != referral.ReminderDone && status != referral.ReminderCancelled {
+			set("status", referral.ReminderCancelled)
+		}
+	}
+	return nil
+}
+
+// indexColumns fills the columns SQL finds records by.
+func indexColumns(rec *record, row *store.Row) {
+	switch rec.kind.Name {
+	case records.Ask:
+		row.ContactID = rec.str("contact_id")
+		if key := waitingKey(rec); key != "" {
+			row.PendingTrigger = &key
+		}
+	case records.Reminder:
+		row.Status = rec.str("status")
+		if row.Status == "" {
+			row.Status = referral.ReminderPending
+		}
+		if rec.deletedAt == nil {
+			switch row.Status {
+			case referral.ReminderPending:
+				row.FireAt = parseTime(rec.data["due_at"])
+			case referral.ReminderSnoozed:
+				row.FireAt = parseTime(rec.data["snoozed_until"])
+			}
+		}
+	}
+}

@@ -1,0 +1,458 @@
+// Package sync implements the push/pull protocol: per-client mutation sequences with safe
+// replay, per-field last-writer-wins in server commit order, deletes that win but keep the
+// content, long text that is never silently lost, and paged pulls by the user's change counter.
+// It knows nothing of HTTP; httpapi turns requests into these calls.
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/store"
+)
+
+// Limits of one request.
+const (
+	MaxMutations = 1000
+	DefaultLimit = 2000
+	MaxLimit     = 10000
+)
+
+// Operations of a mutation.
+const (
+	OpPut    = "put"
+	OpDelete = "delete"
+)
+
+// Mutation is one client change.
+type Mutation struct {
+	ID          int64
+	Entity      string
+	RecordID    string
+	Op          string
+	Fields      map[string]any
+	BaseVersion int64
+}
+
+// PushResult says how far the server got.
+type PushResult struct {
+	LastMutationID int64
+	Version        int64
+	Applied        int
+}
+
+// GapError: the batch skips mutation ids the server has not seen; resend from Expected.
+type GapError struct{ Expected int64 }
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("sync: mutation gap, expected id %d", e.Expected)
+}
+
+// InvalidError: one mutation cannot be applied; nothing of the batch was.
+type InvalidError struct {
+	Index  int
+	Field  string
+	Reason string
+}
+
+func (e *InvalidError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("sync: mutation %d: field %q: %s", e.Index, e.Field, e.Reason)
+	}
+	return fmt.Sprintf("sync: mutation %d: %s", e.Index, e.Reason)
+}
+
+// Poker tells a user's other devices that something changed.
+type Poker interface {
+	Poke(ctx context.Context, userID string)
+}
+
+// Observer counts what the protocol does (Prometheus in production).
+type Observer interface {
+	Pushed(applied, replayed int)
+	Pulled(records int)
+}
+
+// Service runs the protocol over a store.
+type Service struct {
+	store    *store.Store
+	schema   *records.Schema
+	now      func() time.Time
+	poker    Poker
+	observer Observer
+}
+
+// New makes a Service; now is the clock (injected so tests control time).
+func New(st *store.Store, schema *records.Schema, now func() time.Time, poker Poker, obs Observer) *Service {
+	return &Service{store: st, schema: schema, now: now, poker: poker, observer: obs}
+}
+
+// Push applies a batch in one transaction; see the package comment for the rules.
+func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Mutation) (PushResult, error) {
+	if len(muts) > MaxMutations {
+		return PushResult{}, &InvalidError{Index: MaxMutations, Reason: fmt.Sprintf("at most %d mutations per batch", MaxMutations)}
+	}
+	if err := s.validate(muts); err != nil {
+		return PushResult{}, err
+	}
+	now := s.now().UTC()
+	var res PushResult
+	version, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
+		last, err := w.BindClient(ctx, clientID, now)
+		if err != nil {
+			return err
+		}
+		res.LastMutationID = last
+		todo := muts
+		for len(todo) > 0 && todo[0].ID <= last {
+			todo = todo[1:]
+		}
+		if len(todo) == 0 {
+			return store.ErrNoChange
+		}
+		if todo[0].ID != last+1 {
+			return &GapError{Expected: last + 1}
+		}
+		b := newBatch(s.schema, w, now, clientID)
+		if err := b.apply(ctx, todo); err != nil {
+			return err
+		}
+		if err := b.derive(ctx); err != nil {
+			return err
+		}
+		if err := b.save(ctx); err != nil {
+			return err
+		}
+		res.LastMutationID = todo[len(todo)-1].ID
+		res.Applied = len(todo)
+		return w.SetLastMutation(ctx, clientID, res.LastMutationID, now)
+	})
+	if err != nil {
+		return PushResult{}, err
+	}
+	res.Version = version
+	if s.observer != nil {
+		s.observer.Pushed(res.Applied, len(muts)-res.Applied)
+	}
+	if res.Applied > 0 && s.poker != nil {
+		s.poker.Poke(ctx, userID)
+	}
+	return res, nil
+}
+
+// validate checks what can be checked without the database, so a bad batch never opens a
+// transaction: ids consecutive, entity and op known, fields of the right shape.
+func (s *Service) validate(muts []Mutation) error {
+	for i, m := range muts {
+		if i > 0 && m.ID != muts[i-1].ID+1 {
+			return &InvalidError{Index: i, Reason: "mutation ids in a batch must be consecutive"}
+		}
+		if m.ID < 1 {
+			return &InvalidError{Index: i, Reason: "mutation ids start at 1"}
+		}
+		kind, ok := s.schema.Kind(m.Entity)
+		if !ok {
+			return &InvalidError{Index: i, Field: "entity", Reason: "unknown entity"}
+		}
+		if m.BaseVersion < 0 {
+			return &InvalidError{Index: i, Field: "base_version", Reason: "must not be negative"}
+		}
+		switch m.Op {
+		case OpPut:
+			if err := s.schema.ValidatePatch(kind, m.Fields, false); err != nil {
+				var fe *records.FieldError
+				if errors.As(err, &fe) {
+					return &InvalidError{Index: i, Field: fe.Field, Reason: fe.Reason}
+				}
+				return err
+			}
+			if err := checkDomain(kind.Name, m.Fields); err != nil {
+				err.Index = i
+				return err
+			}
+		case OpDelete:
+			if kind.ServerOnly {
+				return &InvalidError{Index: i, Reason: kind.Name + "s are removed by the server"}
+			}
+		default:
+			return &InvalidError{Index: i, Field: "op", Reason: "want put or delete"}
+		}
+	}
+	return nil
+}
+
+// Pull returns a page of changes after cursor.
+func (s *Service) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int) (*store.PullPage, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if limit > MaxLimit {
+		limit = MaxLimit
+	}
+	if cursor < 0 {
+		return nil, &InvalidError{Field: "cursor", Reason: "must not be negative"}
+	}
+	page, err := s.store.Pull(ctx, userID, clientID, cursor, limit, s.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if s.observer != nil {
+		s.observer.Pulled(len(page.Changes))
+	}
+	return page, nil
+}
+
+// stamp is who last wrote a field: the version and the client.
+type stamp struct {
+	V int64  `json:"v"`
+	C string `json:"c,omitempty"`
+}
+
+// deletedKey is the field-stamp key of a deletion.
+const deletedKey = "_deleted"
+
+// record is one record being changed by a batch.
+type record struct {
+	kind      *records.Kind
+	id        string
+	data      map[string]any
+	stamps    map[string]stamp
+	createdAt time.Time
+	deletedAt *time.Time
+	changed   bool
+}
+
+func (r *record) str(field string) string {
+	s, _ := r.data[field].(string)
+	return s
+}
+
+// fieldChanged reports whether this batch (at version v) wrote the field.
+func (r *record) fieldChanged(field string, v int64) bool { return r.stamps[field].V == v }
+
+// batch holds the records one push touches, loaded once and written once.
+type batch struct {
+	schema   *records.Schema
+	w        *store.Writer
+	now      time.Time
+	clientID string
+	recs     map[string]map[string]*record // entity → id → record
+	order    map[string][]string           // entity → ids in first-touch order
+}
+
+func newBatch(schema *records.Schema, w *store.Writer, now time.Time, clientID string) *batch {
+	return &batch{schema: schema, w: w, now: now, clientID: clientID,
+		recs: map[string]map[string]*record{}, order: map[string][]string{}}
+}
+
+// load brings the given records of one entity into the batch (those not there yet).
+func (b *batch) load(ctx context.Context, entity string, ids []string) error {
+	have := b.recs[entity]
+	if have == nil {
+		have = map[string]*record{}
+		b.recs[entity] = have
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := have[id]; !ok && !seen[id] {
+			missing = append(missing, id)
+			seen[id] = true
+		}
+	}
+	rows, err := b.w.Load(ctx, entity, missing)
+	if err != nil {
+		return err
+	}
+	kind, _ := b.schema.Kind(entity)
+	for _, r := range rows {
+		rec, err := fromRow(kind, r)
+		if err != nil {
+			return err
+		}
+		b.adopt(rec)
+	}
+	return nil
+}
+
+func (b *batch) adopt(rec *record) {
+	if b.recs[rec.kind.Name] == nil {
+		b.recs[rec.kind.Name] = map[string]*record{}
+	}
+	b.recs[rec.kind.Name][rec.id] = rec
+	b.order[rec.kind.Name] = append(b.order[rec.kind.Name], rec.id)
+}
+
+func (b *batch) get(entity, id string) *record { return b.recs[entity][id] }
+
+func fromRow(kind *records.Kind, r *store.Row) (*record, error) {
+	rec := &record{kind: kind, id: r.ID, createdAt: r.CreatedAt, deletedAt: r.DeletedAt}
+	if err := json.Unmarshal([]byte(r.Data), &rec.data); err != nil {
+		return nil, fmt.Errorf("sync: %s %s: bad stored data: %w", kind.Name, r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.FieldVersions), &rec.stamps); err != nil || rec.stamps == nil {
+		rec.stamps = map[string]stamp{}
+	}
+	return rec, nil
+}
+
+// apply runs the mutations in order on the in-memory records.
+func (b *batch) apply(ctx context.Context, muts []Mutation) error {
+	ids := map[string][]string{}
+	for _, m := range muts {
+		ids[m.Entity] = append(ids[m.Entity], m.RecordID)
+	}
+	for _, entity := range records.Names() {
+		if err := b.load(ctx, entity, ids[entity]); err != nil {
+			return err
+		}
+	}
+	v := b.w.Version()
+	for i, m := range muts {
+		kind, _ := b.schema.Kind(m.Entity)
+		rec := b.get(m.Entity, m.RecordID)
+		if m.Op == OpDelete {
+			if rec == nil || rec.deletedAt != nil {
+				continue // never seen or already gone: nothing to record
+			}
+			t := b.now
+			rec.deletedAt = &t
+			rec.stamps[deletedKey] = stamp{V: v, C: b.clientID}
+			rec.changed = true
+			continue
+		}
+		if rec == nil {
+			if kind.ServerOnly {
+				return &InvalidError{Index: i, Reason: kind.Name + "s are created by the server"}
+			}
+			if err := b.schema.ValidatePatch(kind, m.Fields, true); err != nil {
+				var fe *records.FieldError
+				if errors.As(err, &fe) {
+					return &InvalidError{Index: i, Field: fe.Field, Reason: fe.Reason}
+				}
+				return err
+			}
+			rec = &record{kind: kind, id: m.RecordID, data: map[string]any{}, stamps: map[string]stamp{}, createdAt: b.now}
+			b.adopt(rec)
+		}
+		b.put(rec, m, v)
+	}
+	return nil
+}
+
+// put merges one patch: later commits win per field; a deletion the client had not seen stays;
+// long text replaced on the strength of an older version is kept as a conflict.
+func (b *batch) put(rec *record, m Mutation, v int64) {
+	if rec.deletedAt != nil && m.BaseVersion >= rec.stamps[deletedKey].V {
+		rec.deletedAt = nil // the client saw the deletion and wrote anyway: restore
+		rec.stamps[deletedKey] = stamp{V: v, C: b.clientID}
+	}
+	keys := make([]string, 0, len(m.Fields))
+	for f := range m.Fields {
+		keys = append(keys, f)
+	}
+	sort.Strings(keys)
+	for _, f := range keys {
+		val := m.Fields[f]
+		if f == records.ConflictsField {
+			delete(rec.data, f)
+			rec.stamps[f] = stamp{V: v, C: b.clientID}
+			continue
+		}
+		if rec.kind.LongText(f) {
+			old, _ := rec.data[f].(string)
+			incoming, _ := val.(string)
+			st := rec.stamps[f]
+			if old != "" && old != incoming && st.V > m.BaseVersion && st.C != b.clientID {
+				rec.data[records.ConflictsField] = append(conflictsOf(rec), map[string]any{
+					"field": f, "value": old, "version": v, "at": formatTime(b.now),
+				})
+			}
+		}
+		if val == nil {
+			delete(rec.data, f)
+		} else {
+			rec.data[f] = val
+		}
+		rec.stamps[f] = stamp{V: v, C: b.clientID}
+	}
+	rec.changed = true
+}
+
+func conflictsOf(rec *record) []any {
+	c, _ := rec.data[records.ConflictsField].([]any)
+	const keep = 20 // the newest replaced texts are what a person can still sort out
+	if len(c) >= keep {
+		c = c[len(c)-keep+1:]
+	}
+	return c
+}
+
+// save writes every changed record, stamped with this transaction's version.
+func (b *batch) save(ctx context.Context) error {
+	v := b.w.Version()
+	for _, entity := range records.Names() {
+		var rows []*store.Row
+		for _, id := range b.order[entity] {
+			rec := b.recs[entity][id]
+			if !rec.changed {
+				continue
+			}
+			row, err := b.toRow(rec, v)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row)
+		}
+		if err := b.w.Save(ctx, entity, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *batch) toRow(rec *record, v int64) (*store.Row, error) {
+	rec.data[records.IDField] = rec.id
+	rec.data[records.VersionField] = v
+	rec.data[records.CreatedField] = formatTime(rec.createdAt)
+	rec.data[records.UpdatedField] = formatTime(b.now)
+	if rec.deletedAt != nil {
+		rec.data[records.DeletedField] = formatTime(*rec.deletedAt)
+	} else {
+		delete(rec.data, records.DeletedField)
+	}
+	data, err := json.Marshal(rec.data)
+	if err != nil {
+		return nil, fmt.Errorf("sync: encode %s: %w", rec.kind.Name, err)
+	}
+	stamps, err := json.Marshal(rec.stamps)
+	if err != nil {
+		return nil, fmt.Errorf("sync: encode stamps: %w", err)
+	}
+	row := &store.Row{
+		ID: rec.id, Version: v, CreatedAt: rec.createdAt, UpdatedAt: b.now, DeletedAt: rec.deletedAt,
+		FieldVersions: string(stamps), Data: string(data),
+	}
+	indexColumns(rec, row)
+	return row, nil
+}
+
+// formatTime is the one wire format of server-set times.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+func parseTime(v any) *time.Time {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
