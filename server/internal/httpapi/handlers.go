@@ -254,7 +254,7 @@ func (h *handlers) SyncPush(c echo.Context) error {
 	}
 	muts := make([]sync.Mutation, len(req.Mutations))
 	for i, m := range req.Mutations {
-		muts[i] = sync.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId.String(), Op: string(m.Op)}
+		muts[i] = sync.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId, Op: string(m.Op)}
 		if m.Fields != nil {
 			muts[i].Fields = *m.Fields
 		}

@@ -180,9 +180,11 @@ func (s *Schema) ValidatePatch(k *Kind, fields map[string]any, creating bool) er
 			}
 			continue
 		}
-		if v == nil {
-			if !sch.Nullable {
-				return &FieldError{Field: f, Reason: "cannot be null"}
+		if v == nil { // null clears a field, but never one a record cannot be without
+			for _, req := range k.CreateRequired {
+				if req == f {
+					return &FieldError{Field: f, Reason: "cannot be cleared"}
+				}
 			}
 			continue
 		}
@@ -216,8 +218,15 @@ func reason(err error) string {
 	return err.Error()
 }
 
+// ValidID reports whether v is a record id: a UUID in its canonical lower-case form, so the
+// id a client made is the id it gets back.
+func ValidID(v string) bool {
+	u, err := uuid.Parse(v)
+	return err == nil && u.String() == v
+}
+
 func checkUUID(v string) error {
-	if _, err := uuid.Parse(v); err != nil || len(v) != 36 {
+	if !ValidID(v) {
 		return errors.New("not a UUID")
 	}
 	return nil

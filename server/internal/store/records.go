@@ -238,12 +238,18 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 		return nil, err
 	}
 	page := &PullPage{Cursor: cursor, LastMutationID: last}
-	var purged int64
-	if err := s.db.NewSelect().Table("users").Column("purged_version").Where("id = ?", userID).
-		Scan(ctx, &purged); err != nil {
+	// The committed counter, read before the records: every version up to it has committed
+	// (one user's writes commit in version order), so a client that read to the end is
+	// caught up to it even where the newest versions left no record (purged ones).
+	var user struct {
+		Version       int64 `bun:"version"`
+		PurgedVersion int64 `bun:"purged_version"`
+	}
+	if err := s.db.NewSelect().Table("users").Column("version", "purged_version").Where("id = ?", userID).
+		Scan(ctx, &user); err != nil {
 		return nil, fmt.Errorf("store: pull: %w", notFound(err))
 	}
-	if cursor > 0 && cursor < purged {
+	if cursor > 0 && cursor < user.PurgedVersion {
 		page.Reset = true
 		page.Cursor = 0
 		return page, nil
@@ -273,6 +279,9 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 	page.Changes = rows
 	if len(rows) > 0 {
 		page.Cursor = rows[len(rows)-1].Version
+	}
+	if !page.HasMore {
+		page.Cursor = max(page.Cursor, user.Version)
 	}
 	return page, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 )
 
@@ -158,6 +159,9 @@ func (s *Service) validate(muts []Mutation) error {
 		kind, ok := s.schema.Kind(m.Entity)
 		if !ok {
 			return &InvalidError{Index: i, Field: "entity", Reason: "unknown entity"}
+		}
+		if !records.ValidID(m.RecordID) {
+			return &InvalidError{Index: i, Field: "record_id", Reason: "want a UUID such as 0192f3a0-7c1e-7000-8000-00000000002a"}
 		}
 		if m.BaseVersion < 0 {
 			return &InvalidError{Index: i, Field: "base_version", Reason: "must not be negative"}
@@ -338,9 +342,27 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 				return err
 			}
 			rec = &record{kind: kind, id: m.RecordID, data: map[string]any{}, stamps: map[string]stamp{}, createdAt: b.now}
+			for f, val := range createDefaults(kind.Name) {
+				rec.data[f] = val
+				rec.stamps[f] = stamp{V: v, C: b.clientID}
+			}
 			b.adopt(rec)
 		}
 		b.put(rec, m, v)
+	}
+	return nil
+}
+
+// createDefaults are the values a new record starts with unless the client sets them, so every
+// device shows the same stage or status from the start.
+func createDefaults(entity string) map[string]any {
+	switch entity {
+	case records.Contact:
+		return map[string]any{"stage": "met"}
+	case records.Ask:
+		return map[string]any{"status": referral.AskPlanned}
+	case records.Referral:
+		return map[string]any{"status": "open"}
 	}
 	return nil
 }

@@ -1,0 +1,406 @@
+package bench_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/askwell/askwell/server/internal/loadgen"
+	"github.com/askwell/askwell/server/internal/testutil"
+)
+
+// Budgets of DESIGN.md §10 these benchmarks check (reported, never asserted: the machines are
+// shared and timing asserts would flake).
+const (
+	seedRecords = 10_000
+	seedBatch   = 1000
+)
+
+// countingConn counts the bytes that cross a connection: what the benchmark calls "on the wire"
+// (response headers, chunk framing and the compressed body; not TCP/IP headers).
+type countingConn struct {
+	net.Conn
+	read, written *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// env is a server on a fresh database, one user, and a raw client that does not decompress.
+type env struct {
+	srv           *testutil.Server
+	user          testutil.User
+	client        *http.Client
+	read, written atomic.Int64
+}
+
+func newEnv(b *testing.B, db testutil.DB) *env {
+	b.Helper()
+	e := &env{srv: testutil.NewServer(b, db)}
+	e.user = e.srv.Register("bench@example.com")
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	e.client = &http.Client{Transport: &http.Transport{
+		DisableCompression:  true, // the body is read as it came over the wire
+		MaxIdleConnsPerHost: 4,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{Conn: c, read: &e.read, written: &e.written}, nil
+		},
+	}}
+	b.Cleanup(e.client.CloseIdleConnections)
+	return e
+}
+
+// post sends a JSON body and returns the status and the raw (possibly gzipped) body.
+func (e *env) post(path string, body []byte, gz bool) (int, []byte, http.Header, error) {
+	req, err := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.user.Token)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw, resp.Header, err
+}
+
+type pushResult struct {
+	LastMutationID int64 `json:"last_mutation_id"`
+	Version        int64 `json:"version"`
+	Applied        int   `json:"applied"`
+}
+
+func (e *env) push(client string, muts []loadgen.Mutation) (pushResult, error) {
+	body, err := json.Marshal(map[string]any{"client_id": client, "mutations": muts})
+	if err != nil {
+		return pushResult{}, err
+	}
+	return e.pushRaw(body)
+}
+
+func (e *env) pushRaw(body []byte) (pushResult, error) {
+	var res pushResult
+	status, raw, _, err := e.post("/api/v1/sync/push", body, false)
+	if err != nil {
+		return res, err
+	}
+	if status != http.StatusOK {
+		return res, fmt.Errorf("push: %d %s", status, raw)
+	}
+	return res, json.Unmarshal(raw, &res)
+}
+
+// page is a decoded pull response; records stay raw, as a client would store them.
+type page struct {
+	Changes []struct {
+		Entity   string          `json:"entity"`
+		RecordID string          `json:"record_id"`
+		Version  int64           `json:"version"`
+		Deleted  bool            `json:"deleted"`
+		Record   json.RawMessage `json:"record"`
+	} `json:"changes"`
+	Cursor  int64 `json:"cursor"`
+	HasMore bool  `json:"has_more"`
+}
+
+// syncStats is what one full pull (all pages) cost.
+type syncStats struct {
+	wire, decode time.Duration // request until the raw body is read; gunzip and JSON decode
+	requests     int
+	wireBytes    int64 // bytes read from the connection
+	bodyBytes    int64 // compressed bodies only
+	changes      int
+	cursor       int64
+	records      []json.RawMessage // only when keep is set
+}
+
+// pullAll pages from cursor until has_more is false, asking for gzip as a browser does.
+func (e *env) pullAll(client string, cursor int64, limit int, keep bool) (syncStats, error) {
+	var st syncStats
+	before := e.read.Load()
+	for {
+		body := fmt.Appendf(nil, `{"client_id":%q,"cursor":%d,"limit":%d}`, client, cursor, limit)
+		t0 := time.Now()
+		status, raw, h, err := e.post("/api/v1/sync/pull", body, true)
+		t1 := time.Now()
+		st.wire += t1.Sub(t0)
+		st.requests++
+		if err != nil {
+			return st, err
+		}
+		if status != http.StatusOK {
+			return st, fmt.Errorf("pull: %d %s", status, raw)
+		}
+		st.bodyBytes += int64(len(raw))
+		plain := raw
+		if h.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				return st, err
+			}
+			if plain, err = io.ReadAll(zr); err != nil {
+				return st, err
+			}
+		}
+		var p page
+		if err := json.Unmarshal(plain, &p); err != nil {
+			return st, err
+		}
+		st.decode += time.Since(t1)
+		st.changes += len(p.Changes)
+		if keep {
+			for _, c := range p.Changes {
+				st.records = append(st.records, c.Record)
+			}
+		}
+		cursor = p.Cursor
+		if !p.HasMore {
+			break
+		}
+		if st.requests > 10_000 {
+			return st, fmt.Errorf("pull does not end")
+		}
+	}
+	st.cursor = cursor
+	st.wireBytes = e.read.Load() - before
+	return st, nil
+}
+
+// seed pushes n new records from one client in batches; it returns their mutations (with the
+// version each got) and the next mutation id of that client.
+func seed(b *testing.B, e *env, client string, f *loadgen.Faker, n, batch int) ([]loadgen.Mutation, int64) {
+	b.Helper()
+	var all []loadgen.Mutation
+	var known []string
+	next := int64(1)
+	for len(all) < n {
+		var muts []loadgen.Mutation
+		muts, known = f.NewRecords(next, min(batch, n-len(all)), known)
+		res, err := e.push(client, muts)
+		if err != nil {
+			b.Fatalf("seed: %v", err)
+		}
+		if res.Applied != len(muts) {
+			b.Fatalf("seed: applied %d of %d", res.Applied, len(muts))
+		}
+		for i := range muts {
+			muts[i].BaseVersion = res.Version // the version the record has now
+		}
+		all = append(all, muts...)
+		next += int64(len(muts))
+	}
+	return all, next
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkPush500: one push of 500 new contacts and notes per op (budget: ≤ 50 ms on SQLite).
+func BenchmarkPush500(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			e := newEnv(b, db)
+			f := loadgen.NewFaker(1)
+			var known []string
+			next := int64(1)
+			var durs []time.Duration
+			var bodyBytes int
+			for b.Loop() {
+				b.StopTimer()
+				var muts []loadgen.Mutation
+				muts, known = f.NewRecords(next, 500, known)
+				known = known[max(0, len(known)-1000):]
+				next += 500
+				body, err := json.Marshal(map[string]any{"client_id": "bench-push-500", "mutations": muts})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bodyBytes += len(body)
+				b.StartTimer()
+				t0 := time.Now()
+				res, err := e.pushRaw(body)
+				durs = append(durs, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Applied != 500 {
+					b.Fatalf("applied %d of 500", res.Applied)
+				}
+			}
+			var sum time.Duration
+			for _, d := range durs {
+				sum += d
+			}
+			b.ReportMetric(ms(sum)/float64(len(durs)), "ms/push")
+			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/push")
+			b.ReportMetric(float64(bodyBytes)/float64(len(durs)), "req-B/push")
+		})
+	}
+}
+
+// BenchmarkInitialPull10k: a new device downloads 10,000 records from cursor 0 with gzip
+// (budget: ≤ 200 ms end to end; wire bytes ≤ 1.2 × gzip of the records as plain JSON).
+func BenchmarkInitialPull10k(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			e := newEnv(b, db)
+			seed(b, e, "bench-seed", loadgen.NewFaker(2), seedRecords, seedBatch)
+			// The reference: the same records as a plain JSON array, gzipped once.
+			ref, err := e.pullAll("bench-reference", 0, 10_000, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ref.changes != seedRecords {
+				b.Fatalf("reference pull: %d changes, want %d", ref.changes, seedRecords)
+			}
+			plain, err := json.Marshal(ref.records)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var zbuf bytes.Buffer
+			zw := gzip.NewWriter(&zbuf)
+			_, _ = zw.Write(plain)
+			_ = zw.Close()
+			refGzip := float64(zbuf.Len())
+			b.Logf("%s: reference: %d records, %d B as JSON, %d B gzipped (level %d)",
+				db.Name, len(ref.records), len(plain), zbuf.Len(), gzip.DefaultCompression)
+
+			for _, limit := range []int{2000, 5000, 10_000} {
+				b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
+					var total syncStats
+					var durs []time.Duration
+					for b.Loop() {
+						// A new install pulls from 0 with its own client id.
+						client := fmt.Sprintf("bench-device-%d-%d", limit, len(durs))
+						t0 := time.Now()
+						st, err := e.pullAll(client, 0, limit, false)
+						durs = append(durs, time.Since(t0))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if st.changes != seedRecords {
+							b.Fatalf("pulled %d changes, want %d", st.changes, seedRecords)
+						}
+						total.wire += st.wire
+						total.decode += st.decode
+						total.requests += st.requests
+						total.wireBytes += st.wireBytes
+						total.bodyBytes += st.bodyBytes
+					}
+					n := float64(len(durs))
+					b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/pull")
+					b.ReportMetric(ms(total.wire)/n, "wire-ms/pull")
+					b.ReportMetric(ms(total.decode)/n, "decode-ms/pull")
+					b.ReportMetric(float64(total.requests)/n, "req/sync")
+					b.ReportMetric(float64(total.wireBytes)/n, "wire-B/sync")
+					b.ReportMetric(float64(total.wireBytes)/n/refGzip, "wire/gzip-json")
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkIncrementalPull: with 10,000 records present, another device pushes 10 edits and
+// this device pulls them.
+func BenchmarkIncrementalPull(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			e := newEnv(b, db)
+			recs, _ := seed(b, e, "bench-seed", loadgen.NewFaker(3), seedRecords, seedBatch)
+			st, err := e.pullAll("bench-reader", 0, 10_000, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cursor := st.cursor
+			f := loadgen.NewFaker(4)
+			r := rand.New(rand.NewPCG(5, 6))
+			next := int64(1)
+			var pushD, pullD, durs []time.Duration
+			var wireBytes int64
+			for b.Loop() {
+				b.StopTimer()
+				muts := make([]loadgen.Mutation, 10)
+				picked := map[int]bool{}
+				for i := range muts {
+					k := r.IntN(len(recs))
+					for picked[k] {
+						k = r.IntN(len(recs))
+					}
+					picked[k] = true
+					rec := &recs[k]
+					muts[i] = loadgen.Mutation{ID: next, Entity: rec.Entity, RecordID: rec.RecordID, Op: "put",
+						Fields: f.Edit(rec.Entity), BaseVersion: rec.BaseVersion}
+					next++
+				}
+				body, err := json.Marshal(map[string]any{"client_id": "bench-writer", "mutations": muts})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				t0 := time.Now()
+				res, err := e.pushRaw(body)
+				t1 := time.Now()
+				if err != nil {
+					b.Fatal(err)
+				}
+				st, err := e.pullAll("bench-reader", cursor, 5000, false)
+				t2 := time.Now()
+				if err != nil {
+					b.Fatal(err)
+				}
+				pushD, pullD, durs = append(pushD, t1.Sub(t0)), append(pullD, t2.Sub(t1)), append(durs, t2.Sub(t0))
+				if st.changes != 10 {
+					b.Fatalf("pulled %d changes, want 10", st.changes)
+				}
+				cursor = st.cursor
+				wireBytes += st.wireBytes
+				b.StopTimer()
+				for k := range picked {
+					recs[k].BaseVersion = res.Version
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/op")
+			b.ReportMetric(ms(percentile(pushD, 0.5)), "p50-push-ms")
+			b.ReportMetric(ms(percentile(pullD, 0.5)), "p50-pull-ms")
+			b.ReportMetric(float64(wireBytes)/float64(len(durs)), "pull-wire-B")
+		})
+	}
+}
