@@ -206,8 +206,8 @@ func TestMe(t *testing.T) {
 			t.Fatalf("patch: %d %s", r.Status, r.Body)
 		}
 		var me struct {
-			Name       string `json:"name"`
-			Timezone   string `json:"timezone"`
+			Name       string                      `json:"name"`
+			Timezone   string                      `json:"timezone"`
 			QuietHours struct{ Start, End string } `json:"quiet_hours"`
 			Goals      struct {
 				OneToOnes int `json:"one_to_ones"`
