@@ -84,7 +84,11 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
-		Skipper:   func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
+		Skipper: func(c echo.Context) bool {
+			// Streams must not be buffered; promhttp compresses /metrics itself.
+			p := c.Request().URL.Path
+			return strings.HasSuffix(p, "/sync/events") || p == "/metrics"
+		},
 	}))
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
@@ -130,8 +134,11 @@ func authRouteGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		limited, authed := limiter(next), user(next)
 		return func(c echo.Context) error {
-			if strings.HasPrefix(c.Path(), "/api/v1/auth/") {
+			switch {
+			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
 				return limited(c)
+			case c.Path() == "/api/v1/*":
+				return next(c) // not an endpoint: answer 404 whether signed in or not
 			}
 			return authed(c)
 		}

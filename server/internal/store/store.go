@@ -197,3 +197,9 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// Exec runs one statement outside any user scope (maintenance and tests).
+func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, query, args...)
+	return err
+}
