@@ -41,7 +41,7 @@ func TestSpecIsValid(t *testing.T) {
 			}
 		}
 	}
-	if _, err := api.GetSwagger(); err != nil {
+	if _, err := api.GetSpec(); err != nil {
 		t.Fatalf("embedded spec: %v", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 func schema(t *testing.T) *records.Schema {
 	t.Helper()
-	doc, err := api.GetSwagger()
+	doc, err := api.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestAskReminder(t *testing.T) {
 	if w := AskReminder("a1", "planned", nil, false); w.State != ReminderCancelled {
 		t.Fatalf("no due: %+v", w)
 	}
-	if ReminderID(ReminderAsk, "a1") == ReminderID(ReminderThankYou, "a1") || ReminderID(ReminderAsk, "a1") != ReminderID(ReminderAsk, "a1") {
+	if a, b := ReminderID(ReminderAsk, "a1"), ReminderID(ReminderAsk, "a1"); a != b || a == ReminderID(ReminderThankYou, "a1") {
 		t.Fatal("reminder ids must be deterministic and distinct per kind")
 	}
 }

@@ -117,7 +117,7 @@ func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[str
 	}
 	var rows []*Row
 	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").
-		Column(columns(entity)...).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		Column(columns(entity)...).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load %s: %w", entity, err)
 	}
 	for _, r := range rows {
@@ -137,8 +137,8 @@ func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []stri
 	}
 	var rows []*Row
 	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
-		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.In(contactIDs)).
-		Where("pending_trigger IN (?)", bun.In(triggers)).Where("deleted_at IS NULL").
+		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.List(contactIDs)).
+		Where("pending_trigger IN (?)", bun.List(triggers)).Where("deleted_at IS NULL").
 		OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: asks waiting: %w", err)
 	}
