@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -684,6 +686,11 @@ type PullResponse struct {
 	Reset bool `json:"reset"`
 }
 
+// PushEndpoint defines model for PushEndpoint.
+type PushEndpoint struct {
+	Endpoint string `json:"endpoint"`
+}
+
 // PushRequest defines model for PushRequest.
 type PushRequest struct {
 	// ClientId A random id the client makes once per install; bound to the first account that uses it.
@@ -701,6 +708,18 @@ type PushResponse struct {
 
 	// Version The user's change counter after this push.
 	Version int64 `json:"version"`
+}
+
+// PushSubscription What PushSubscription.toJSON() gives, plus an optional device label.
+type PushSubscription struct {
+	// Endpoint Must be https and not resolve to a private or loopback address.
+	Endpoint       string   `json:"endpoint"`
+	ExpirationTime *float64 `json:"expirationTime,omitempty"`
+	Keys           struct {
+		Auth   string `json:"auth"`
+		P256dh string `json:"p256dh"`
+	} `json:"keys"`
+	UserAgent *string `json:"user_agent,omitempty"`
 }
 
 // QuietHours No push is sent between start and end in the user's time zone; equal times mean no quiet hours.
@@ -816,6 +835,15 @@ type Signal struct {
 // SignalKind defines model for SignalKind.
 type SignalKind string
 
+// SnoozeRequest defines model for SnoozeRequest.
+type SnoozeRequest struct {
+	// Minutes Snooze for this long (default an hour).
+	Minutes *int `json:"minutes,omitempty"`
+
+	// Until Or until this time.
+	Until *time.Time `json:"until,omitempty"`
+}
+
 // Thanks defines model for Thanks.
 type Thanks struct {
 	DueAt  *time.Time    `json:"due_at,omitempty"`
@@ -853,8 +881,19 @@ type UserPatch struct {
 	Timezone   *string     `json:"timezone,omitempty"`
 }
 
+// VapidKey defines model for VapidKey.
+type VapidKey struct {
+	PublicKey string `json:"public_key"`
+}
+
+// ReminderID A UUID (UUIDv7 recommended) in lower-case canonical form, made by the client.
+type ReminderID = RecordID
+
 // BadRequest defines model for BadRequest.
 type BadRequest = Error
+
+// NotFound defines model for NotFound.
+type NotFound = Error
 
 // TooLarge defines model for TooLarge.
 type TooLarge = Error
@@ -879,6 +918,15 @@ type RegisterJSONRequestBody = RegisterRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UserPatch
+
+// DeletePushSubscriptionJSONRequestBody defines body for DeletePushSubscription for application/json ContentType.
+type DeletePushSubscriptionJSONRequestBody = PushEndpoint
+
+// SavePushSubscriptionJSONRequestBody defines body for SavePushSubscription for application/json ContentType.
+type SavePushSubscriptionJSONRequestBody = PushSubscription
+
+// ReminderSnoozeJSONRequestBody defines body for ReminderSnooze for application/json ContentType.
+type ReminderSnoozeJSONRequestBody = SnoozeRequest
 
 // SyncPullJSONRequestBody defines body for SyncPull for application/json ContentType.
 type SyncPullJSONRequestBody = PullRequest
@@ -906,6 +954,21 @@ type ServerInterface interface {
 	// UpdateMe Change profile and settings; only the fields given change.
 	// (PATCH /me)
 	UpdateMe(ctx echo.Context) error
+	// DeletePushSubscription Stop pushes to this browser (on sign-out or when notifications are switched off).
+	// (DELETE /push/subscriptions)
+	DeletePushSubscription(ctx echo.Context) error
+	// SavePushSubscription Register this browser's push subscription (sent again on every app start).
+	// (POST /push/subscriptions)
+	SavePushSubscription(ctx echo.Context) error
+	// GetVapidPublicKey The server's VAPID public key, for PushManager.subscribe.
+	// (GET /push/vapid-public-key)
+	GetVapidPublicKey(ctx echo.Context) error
+	// ReminderDone Mark a reminder done; accepts the access token or the reminder's action token from the push payload.
+	// (POST /reminders/{id}/done)
+	ReminderDone(ctx echo.Context, id ReminderID) error
+	// ReminderSnooze Snooze a reminder; accepts the access token or the reminder's action token.
+	// (POST /reminders/{id}/snooze)
+	ReminderSnooze(ctx echo.Context, id ReminderID) error
 	// SyncEvents Server-sent events; a data-less `poke` after each commit for this user means "pull now".
 	// (GET /sync/events)
 	SyncEvents(ctx echo.Context) error
@@ -973,6 +1036,65 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMe(ctx)
+	return err
+}
+
+// DeletePushSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) DeletePushSubscription(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeletePushSubscription(ctx)
+	return err
+}
+
+// SavePushSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) SavePushSubscription(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SavePushSubscription(ctx)
+	return err
+}
+
+// GetVapidPublicKey converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVapidPublicKey(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVapidPublicKey(ctx)
+	return err
+}
+
+// ReminderDone converts echo context to params.
+func (w *ServerInterfaceWrapper) ReminderDone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ReminderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReminderDone(ctx, id)
+	return err
+}
+
+// ReminderSnooze converts echo context to params.
+func (w *ServerInterfaceWrapper) ReminderSnooze(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ReminderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReminderSnooze(ctx, id)
 	return err
 }
 
@@ -1059,6 +1181,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/sync/push", wrapper.SyncPush, options.OperationMiddlewares["syncPush"]...)
 	router.POST(options.BaseURL+"/sync/pull", wrapper.SyncPull, options.OperationMiddlewares["syncPull"]...)
 	router.GET(options.BaseURL+"/sync/events", wrapper.SyncEvents, options.OperationMiddlewares["syncEvents"]...)
+	router.GET(options.BaseURL+"/push/vapid-public-key", wrapper.GetVapidPublicKey, options.OperationMiddlewares["getVapidPublicKey"]...)
+	router.DELETE(options.BaseURL+"/push/subscriptions", wrapper.DeletePushSubscription, options.OperationMiddlewares["deletePushSubscription"]...)
+	router.POST(options.BaseURL+"/push/subscriptions", wrapper.SavePushSubscription, options.OperationMiddlewares["savePushSubscription"]...)
+	router.POST(options.BaseURL+"/reminders/:id/done", wrapper.ReminderDone, options.OperationMiddlewares["reminderDone"]...)
+	router.POST(options.BaseURL+"/reminders/:id/snooze", wrapper.ReminderSnooze, options.OperationMiddlewares["reminderSnooze"]...)
 
 }
 
@@ -1067,96 +1194,109 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3HzrcttGlv+rnMJ/qiLVn6Io28lMpE9KJpl4J854badStZaWbAGHRI8a3ZjuhmjGy6p9mn2wfZKtc7oB",
-	"AiR4s2VN7eZDTJGNvpzL71wbH5PUFKXRqL1LLj8mFl1ptEP+4zuRvcF/VOg8/ZUa7VHzR1GWSqbCS6PP",
-	"/+6Mpu9cmmMh6NMfLE6Ty+T/na+mPg+/uvMfrDU2WS6XgyRDl1pZ0iTJZfIuR7BhMZAOCqGmxhaYgbEw",
-	"FVI5eBBKZrwmnEya38e0/mQAE6l5wDhO0v5qKlFlkwH893/+1+kwWQ6Sd8b8LOwMn+ZYdyZb0JnMA1q4",
-	"gFfyOziZ0Jdjb8xY0UYmzb5eCb2IRHdPsD1joBB6AcJ7LErvYGpNAT6XDkSWWXQOTiZWeBwrWUiPWdzp",
-	"r1pUPjdW/o7Zl9/mK+mc1LMB4IdS2iAUkbmQWsxQeykUbbVq7astAq1R9LU396jHFisXT7QcxD0y0a/d",
-	"PZ9Eqb9Nk8v3u3f9BlNjs1foRbIcfExKa0q0XgYVEu4es7FgwpDA0qckEx7PvCwwGSS6UkrcKUwuva1w",
-	"kPhFicll4ryVekaUJsqK1I8l07lLl99yAwtTwVwqBcLdD5PBapWqklnSM2FWYdxQd7K36OFuAT5HcGhJ",
-	"Vuc5av7bWzmboYWptOg6i+w6ikWR/U2rxdajmcqnpmAtLMSHn1HPfJ5cfj0ajfbRZZB8OBPufo5KnSmj",
-	"Z2ceP/gwlDlJp1qb9tno8+f1wlfMVtRVkVy+T0oltEYic1YRCZjdySCR2luTVWn4CVMlwyglPNrktocW",
-	"nmCghysEICVaZzQJPYkfqSszXWgP3sAdwmo58Ib40zr38/2nbpYfd4VtXZT2zxLkZJ+eX7v7d3HkcpDM",
-	"88UjS8CyGWzu/o6pT5a37eGpRZJaMhQEJsTH1rlXp7hdDggJXiuhgy5nmSSuCPW6peNToRz2wX6GU1Ep",
-	"T3oJJCfERogLwb3U2QAIK4zDLGiaaH41U/C5CKMgQDFmxNcuuKRKRsw9nNqp0RpTb45k0tRK1Nlxz5TC",
-	"en2sNJTWuJJ4dsRTm/xmxr1bSeMRrPutBj3i2x0SQDnIKhzChMBuckmOSIXMFsjEAk6ejZ59c3bx7Gx0",
-	"cUo6St9GUBzCREw92nEmFm5yeaNbj85zoxB0VdyhJYbTEODRzepz4SAizBAmzovZ2vL8FQ2/0bXoFJXz",
-	"YFGkOZzgcDYEbyvnT4cwKaRC541en0POtFBB1ARo4zHMocwMpsbeaNpNPXuYsrTmTmExdkY9YHY6vNEb",
-	"oknTtYGSSEL42FAjYTid0ZfNxnqBkbe6BhAvRvSUrv+82HhsSdZnpd68m3qq2z5pqXz+Jrq+tNaaEU9T",
-	"dG7MTgP9vbHH4Ja4sdR9ZjU1OnNQaS9VYC1PBzxd9GjYqMZppfYYlcHi1KLLVyt3p35t0aH2YLRaRAgh",
-	"+0NsG/ZZ/uD1hK9XrPkOhd1ilCq3X31/dVEF2wTvUKyzcIdYcYU+jnyfi6KURn+fY3q/H367DMuFG5uy",
-	"NNZXWvpFi2d3xigUmla412buxvNc+LE3Yye2DGP9cePgpmz+XOkMrfNCZ25sptNAr/Vhy/4D6lmPsGWo",
-	"0AenenM1cmHDeXb60WEU84R80+3UC5Z103YFcApPw4nRSAj1fQCBAfzwgNoP4BfjcQDX7n4Ab3CK1gpF",
-	"nwpJJDkdgFDOkCxCPBIY3RH0SAsyzTNzFr+kiGH4RsxfoXMED80htvgkm3iB1skQdTRjpfbfvOjRsDWp",
-	"jdRtr7iab9BwpiFrr9yyTX75501tvQYrdGYKkBnDQLDeUIh7dGB0yn4eSO28UOoK7kylyZ3jsVNpnSfg",
-	"MBU5feQbVA4dSL/m7X3zooOMfyIr7D1a2sC/v78++zdx9vvo7Nvx2e3//0Mf9b43eqpkML9rILg9htmY",
-	"hQPuXqRs0HxT5siBC0cju2exVCINXs8uHm/OE38EmiiXaQ5yc8ZjJSMcqN5+WyiE7xeDoCuPFUXaNJcP",
-	"20AhjVC5DxbWIJWdQQ4nNiOlA3x9LIRU609+/eKAJ3MzHxfoHz3sW/c5onvc8ilXPmnbEW6829sDNq/F",
-	"RsDK9NrpjgySMif/Zv3EB6xnjcJP4k/wrlrkIJIHq0eBqLxnzSXjlrREqD80nbEUSo+F6znDnqMX4sPL",
-	"8CQNjj8La8ViT9wrLWQWRQFp5bwp0K5h3dcH0SEY+BwX48z80+NMlh6KK39oDHkjrRExBgk+BLElXzzk",
-	"FNjkBAvLH4OJ7WVWyKFtoDf2f52aDPsslfNEEShEmktNRxAZf0HjB8BBwKSoPCf5xjNRTnphOkMvpHL7",
-	"3I8N8Cyi7d80IGuwzNtfjd8E4nUDz1Tow2t2aR4JrVfJhK7a7HVdVprCKr6uKkg+5uekEtcBcmZNVSaD",
-	"xGgkF5gQinBxOkX6oCqd5vSFUCrg5RQt6pR+Mz7fIn9sY9f07PmhgGX9zgNuIpP0qnexfcHhkWob1mlv",
-	"kXT4L0aoYyMT1u0aRGVBfIgQGv4Y9YWBK/4c92Rf2PETCkVk2RDaPXFWjy+3MfdmftQQdFVaPAgZmH+7",
-	"L1SPc/Tp6M9mJnWrIHUM2bc5K5vyK5ybx5ipM/ibPuOMvrJ6vBGm98R/HRji3bTW6jvtK6NxceQxRUHx",
-	"QUdGLkat/3rFJaSg2B2sLCk4r7oWNtx+fL7sCRjWw/6wfmum3pNFw3Hk4e6Ew/FOzz+EZV+5JgRohVlK",
-	"OA9OzOFkxDGpAI3z+MRpb0iwWyePjcQ5gnDHReI/GguTsvKTQUjx8HE4bZBBmC9kihHCbuBEQCl8mp9e",
-	"wYTwdgKpQmEdiDB+M/heDpK+wtK7XLpIua8c1JYeHCkfRaoxbXlyMYBnA3hel1Z3UfGiF9nKTjWl8k2Y",
-	"3WtcOpmA/fb55Z83JJQNb2+cb8peYf2FnLDH8QvuTLYeal1EtTwmzPli7gWZpk+t/BSIXurZZ7knIRPd",
-	"PdQuYr/l8XtPdry5Z0aRhX9dKfVpBifozgGS2uSLAv664KVvYtsk/DipNb60+CBN5aAUMxxADWrTSinI",
-	"zFwrI7JPgDWu8ocdcPUq1E036vGGiwwk6w6kBqOR93EFgv8FjQ9owZVKese/RkQegDMgPaRCwx0C9z7E",
-	"OjON8lZoJ1LGmhroCmNrZHcxAGxZtt0Asx4uNExpaN2n8oHr24oBYV+HS2nM8y43FW7F7r3pqAGntIkU",
-	"/Skgsm7jJiDrR3SEXM5ydH6F5zIL4tSAfbv6nwsH3MuB2RWYyt+ZD2RnrEQHwoOxcIfKzFvszKwpywMT",
-	"bMQZt63gHSjDWTujMq6IidiJYIo7rhVBWdkZArd6GH3Fa4MyqVCNYJ7cI5b8VNj9KQidQUkawl0uo5Y5",
-	"3Oaq1dxuuNXiRA/Z61P1i5XLnxBM6m0dLqmNX9ZB1ItRL6Ru06vVsttpsLXOFqRtUyZ+MvPQptTM3sjt",
-	"Hfk7MEeLtbDCCWd6Fw6ERdDGA2fNMbh5PZD3ZXXnQG3Y6dhWDu1XLkJiPI5tisXSQVm5/FPy2j0C3Ept",
-	"R3b0MfJfK4n+J1PZYzsjfjG8WZAOuHZ5h36OqIFDa1ZQ1BnZFL86NzkQ8LvReAX4j0oo/sJBgUKDNvAP",
-	"2gvktJnNHonYtYAfRFGS75GM/nj5fJR06iIn70cXt+9HZ9/e/sez96Oz57enl+9HZ1+Hr3rLJLzb7rzP",
-	"Li5HnznvZihsOR+o+3nQOLk9Cbxff335Zzih/z/8kQGxKFBnmJ0SaZWZoz1LhUNCbqMloSaJzgAKkWHd",
-	"BRbEetg9E+1dnE1vP/5pedZ8fnHA54tny15StlzmjXP8GIIcciYW4BY6xawuSubCXYFbb1nr6ZGJBS23",
-	"OfvPRs9C1akuDdFkIsgnRZsZGA1CRxsUFWMI17XCx+BK8ibKypMHDJP3t5wNPcw5qMtt65Db4y2wn7qz",
-	"l3Bvw12sYB7jpe+dsz9g2PtYVWaffZxdpd4tD28DwjXoaxG7s9V+NYyZ+Ueq9X2hXlGyI5y2hVJYv4CT",
-	"eW4gVBUwg4WpBuTSzXNTcHdh/cvpYT2l0mJa53Sa9LJ84O4Piyly9bIvpJ8apcx8XJWfFTpq49E9ekGx",
-	"3Yt2dDq7fvhzeyp7kqolkzXOyw0JobY3Z9lVxvn+Ol4u9P1eSHoXRrVr9YdJdUhYLjeKqJ8QgK/EqSPT",
-	"t0HbLH6qI72nn+pHYyO0O5hLn5uKfEdzL9FdwZ01c4eW3ZbQwPGT9yVBTBzDrRsYou71au3nZI57AGcm",
-	"nUf7manwRhLrdPTe3Pi22vdRSfRud8rBhFlzcJQj8KKhzIo4PPbURe+R712cTLcz9bQvABwkBDq/x3L9",
-	"2rIaXl7/cr1ySMFVaQ7CwQ8VEfn8O7RK6p6enN2e3kEFgbqz6pHszOoawKcZ3/ViYihTM8aMF6ZKWtC+",
-	"6rsYxzwhHXDvChQfPKqr4rQxv2M25lbMz8hTbl4DQJ0Fc+JC6T4LtdS4IBdRdYpKbTGCrgpcPoKzQRbe",
-	"VitE7R6/H3W74vx98HLWbn3EG0BN0g3EnXnAASsPCMjQoy2kls7LFGQ2hO+jdhViEUPUG831ikmg1ARO",
-	"vIGMuwgtRJqEZMykw5LJ8Ea3Jf3tiizrQd1xxZeDWge3NQPKfnWM2ecjC3RHFLd3+w1b9XF/xvyvNHKz",
-	"laJ1A4Ln2n7ov66pfmmFdCzmM2Oysca5SwbJnWg+cmMsZuMcFYHBHPkTP9HtJQ/lH/nAo50spBKWpqrc",
-	"oldx3jUuzRFM2IN8B9Q6MkkHb/XuCMt1pQjjsWNiJqf+oJ6yY4Fubz/DIPk1dm5v3EYbl/V1lj23K8K1",
-	"l8MCz+3NgRu/zOqmiV3Lh86KQxV35Zhs/MCpoXFe56l2rdnKaK35ALtxQrY5zxtpPd3dQX36QYsRHfre",
-	"buHka+HTfK+UF1K3v70YPAb3j+PXwR7iozBmr4+12Q3mMK2s9Iu3NHksy/L9h+sqdMWEv36sJe5ffnuX",
-	"xKuh7CWGuxLNzLn3ZbiwKvXU9AfdP71795ov0NjmahfCdQh+OKlV567gh5481x1SXOrAG66QVQ4tW07p",
-	"bvTcSu+5dMbNAdZUsxwmr//29h2c0yznZeXyCQ8n52DLEKUmcOIQgw+w0OmNLq3xJjWq9qQzdHKm+XKQ",
-	"Ox0C9xg6EGouFg5y8RCfzUWJMPl4E/rsbpJL+HjDPXo3yQBu6ja98EfsDbxJlksy+zc6WGuIXIdUWLsA",
-	"PzeAHzxqx0n/lpdCB+I6FGdJz6ry8kZPtgaVE1DSeRd76TmpKEJrRbjsFFbjOqT0EB52LSdoQETsLNBk",
-	"Cy6BQHkChbD3rtXELl1dBZUKtVcLvv8dWXZZ3/jjXGNMPzqQnjyncExvWbRJYJoU5KTdAzMZhNqWysKq",
-	"0sE9lr7mWdMMM2lSoJNwU0vJFGP9JehrQrBhJXphyeGprIqi7S7Pz+OBh/Em9Xn99Kr9LqmF+fr1y1YW",
-	"7TK5GI6Go9DmgVqUMrlMng9Hw+cho5yz9p2LyufnyszC3anShICWcIuLEi8zztTOZMgkccT7XWykeJRL",
-	"552usmUX3WMeqPNShGej0aOt3bl21nPvndwtzEDqq74o13H+WziSj7VcBN/RfxF22reB5kTnrXc88CMX",
-	"+x/p3P2nh559u/+h9VcbtME4uXx/S0FQUZAAhmOTGHPEwaY1VG5jdMxRO/ekv09oJ8ktTdYIkqn8Tkky",
-	"3GX0JURpLTe1jNLUEZ4XPTcEA5dN5eGE70yt7t0zo+fCQaXvtZnr009j7A5av8EHc4+b4vWVg6kopFow",
-	"6bnSEYpCUb62syBO0+ZB97xv2uuEKq2TeqbYug0h3mqUehZ6QuobQUIR5i9oENkz2jYhpguX1W502O5l",
-	"rBZl+CBT5NutGOuJwfjxfIw3AfpdFDYxE1IHgOyKTNzuP1Fmng5wfsF5ZMv/bgR5Z0WGINYQ8yQmao3l",
-	"3OBpqxG0cydX8FVoazxnRzpz7Bb8kJfdjj515vaLyVI3MXyQNbt4MuG6jtcXY8DzdDbt26d5z0+0VPG1",
-	"OXKFWLVgYAYnEx419uIedXyXzqNLf8jrEQnrG6Mk0RHotkhwzvcCfmdSsIftOAkZfMHzZHlLg0JwF+9r",
-	"dUX7L+hfhbzxF4KueM+8l/KlNVOpagk5GoCWHejIa6txJnXdgRIXCHRELvS7HkKyXxsi9S51fuUSciTQ",
-	"4yv+KkfwxA7sLqbEsvkac57CoHT4Gfovezl4tWqrj0Ehl6xjEnuLorBK79ETjqxXV316Lzi+CRF5iPRE",
-	"EZzdyRR9GkN2oeE6Hip0nOUoMrRDuIbJJZRSzyYQ+np8003Fvs+NfvY1uPjaCW+A2yBLaz5IjO/3SpUh",
-	"jys6dHwPVppe5+ftQqc/hIPsFSOKQsOpz8KZunK0np7ZtA8a+OlIkUfR5rfMo7OaONq7q/CCFnGmCKUn",
-	"pbnHSWyl47emEEmlZ9eAW+s441Kg0A5uEm4e1WZ+k7Slg9gdpaPJqWx3AoikryulvhAWtHvWnxgNOo3T",
-	"fQwOzeFmGjXsiZ3Mp/IDYneY5Fc3Na9xEDp039Qm+WQS22ZXrkBHcn9rvYLDNd3wqxcEhX7kAYUu9XUn",
-	"YzO0AyZytls+d4Vnr1YdriE4E1CiPYunaq4Acd6NQER4uBjCy6zbFb5qIPzK8eWrG13358osxHz3sizJ",
-	"JXJiiiEHtjgl7ZyJkihnccqhHgPji9G3azeOY0Yu5hGH+KHE1GM2ltmEIZKTe6mw3K++7fpUc2EqRLmr",
-	"vN+NjvnXOieYGXTcTIwfpPNDiK2JBdoZ8vnO5lZ6tGdzqR2/yYOXIPbEjGUAlhvNXOIthna8CfAjJozR",
-	"4eqcB8wotqVtEX67GqtJdq+a5OU8Nw5vdDcvyK4ns4IrtzGDq5CZatF5YzvJzW24/7r6YlFvuxf+yUHK",
-	"7Y5S6rbt/2vQdB0US7db2B2cdLXqdMBRM4u+zMDMdegPcKZAoxFQOYSTicxq2ApvPFtB3jF4N0heXDw/",
-	"KPQJb2vlWOnZU1BqRSIHnNqOL6O9qzyDgFDKzDmcq18wWj8xOb2iETkh47x9C6CL7iRlCxDx+gJZxPg2",
-	"oOaCg9y4EtUH6d0osFvMen+7pLBw00sVpTx/uOCGkDjfx/5QPeBPnRCqy3vBG14Oel9VWbmc/Z9Q2WoK",
-	"SVyy8s0VBvK62jPycTZnDJfVmwKW1OSyldbcdR42pSO/+38CAAD//w==",
+	"3H1tc9s2uuhfeYZ3ZyLPlWTZcbJb55PbpttsmzQ3SbczN/aVIPKRiBUIsABoRc3VzPk154edX3IGD0CK",
+	"FClLSmx3zvZDI1EgXp73V/hzFKssVxKlNdHl5yhnmmVoUdO3d5hxmaB+9b37xmV0GeXMplE/kizD6DLi",
+	"SdSPNP5ecI1JdGl1gf3IxClmzL3xF42z6DL6X6ebRU79r+b0HcZKJ6++j9brtZvD5EoapGW/Zck7/L1A",
+	"Y923WEmLkj6yPBc8ZpYrefovo6R7dthqL7VW2i+VoIk1z90k0WX0IUXQfjHgBjImZkpnmIDSMGNcGLhl",
+	"gie0JvQm1e9jt/6kDxMuacA4TFJ/NOMokkkf/us//vNkGK370Rtlf1CFTB7+WG8UmCJOQROUYaY02JQb",
+	"YHGsCmmhN5HKjmduMxO/tw9K/cz0HB8H5FOVrBy81S1qOIPX/FvoTdzDsVVqLNxGNvt6zeQqEIR5hO0p",
+	"BRmTK2DWYpZbAzOtsgC+JNFoDPQmmlkcC55xiyUEf5WssKnS/A98BAy/5sZwOe8Dfsod9zmCDYQHscYE",
+	"peVMuK0WtX3VybM2yj22aoFyrLEw4UTrkpUJ6FdmQScR4pdZdPnxEOZ+jZZF6/7nKNcqR225Z29mFpiM",
+	"GQHGMZP7FCXM4sDyDJ1wKYRgU4GlQLGr3AkbYzWXcwdpB1kW2zEnODfh8luqYKUKWHIhgJnFMOpvVikK",
+	"klitCZMCw4aak71HC9MV2BTBoHa0ukxR0ner+XyOGmZco2ksctdRNLLkFylWO4+mChurjLgwY59+Rjm3",
+	"aXT5bDQa7YNLP/o0YGaxRCEGQsn5wOIn64cSJt2ptqY9H339vJbZgtCKssiiy49RLpiU6MCcFA4EhO6o",
+	"H3FptUqK2P+EseB+lGAWdXTTAQvrxEAHVpwAyVEbJR3RO/Jz7EpIZ9KCVTBF2CwHVjn81M79dP+pq+XH",
+	"TWLbJqX9s3g62cfnV2bxIYxc96NlurpnClhXg9X0XxjbaH1THx5rdFS7UeUf60y2OcXNuu8kwVvBpOfl",
+	"JOEOK0y8rfH4jAmDXWI/wRkrhHV8CY5OHBohLAQLLpM+OFmhDCae01j1q5qBTZkfBV4UY+Lw2hQuseBB",
+	"5h4O7VhJibFVRyJppjl6XX74OznTVh5LDblWJnc4O+KtNr4JcR821HgE6n4rhZ7D2xSdgDKQFDiEiRN2",
+	"k0tnJBVIaIGEraB3Pjp/Pjg7H4zOThyPuqdBKA5hwmYW9ThhKzO5vJa1V5epEgiyyKaoHcLdEKDR1epL",
+	"ZiBImCFMjGXzreXpkRt+LUvSyQpjQSOLU+jhcD4EqwtjT4YwybhAY5XcnoPPJROe1BhIZdHPIdTcmVLX",
+	"0u2mnN1PmWs1FZiNjRK3mJwMr2WLNN10dUHpQOLkYwWNiMTp3D2sNtYpGGmrWwLiYuTekuXXs9Zr67ql",
+	"/tHvppzqpotaCpu+C2Y5uQZNJR7HaMyYjAb3vbVHb5aYMZddajVWMjFQSMuFRy1NBzRdsGhIqYZpubQY",
+	"mEHjTKNJNys3p36r0aC0oKRYBRHi9I9D27BL83urxz/eoOZbZHqHUirMfvb91QQWrAO8AbHGwg1ghRW6",
+	"MPJdyrKcK/ldivFiv/htIixlZqzyXGlbSG5XNZxNlRLIpFthIdXSjJcps2OrxobtGEb8Y8beTGn/XDif",
+	"0VgmEzNWs5mH1/awdfcB5byD2BIUaL1R3V7NmbD+PHfa0X4U4cTZpruh5zVrW3d54RQcqp6S6CTUd14I",
+	"9OHlLUrbhzfKYh+uzKIP73CGWjPhPnk3+qQPTBhF3lg4EijZIPQAC6ea52oQHjqPYfiOLV+jMU48VIfY",
+	"YZO05QVqw73XUY3l0j6/6OCwLaoN0K2vuJmvX2GmAmsn3ZJO9kGEJlyvQDOZqAx4QmLAa2/I2AINKBmT",
+	"nQdcGsuEeAFT5686+86NnXFtbOXQkm1QGDTA7Za19/yiIRn/5rSwtajdBv7fx6vB/2WDP0aDb8aDm//9",
+	"ly7ofafkTHCvfreE4G4fpjULBQM6JWUlzds05ww4fzSn9zTmgsXe6rkLx+15wo/gJkp5nAJvz3gsZfgD",
+	"lduvEwWz3WTgeeW+vEgdp/x2l1CIg6jcJxa2RCoZg+ROtD2lA2x9zBgX228+uzjgzVQtxxnae3f7tm2O",
+	"YB7XbMqNTVo3hCvr9uaAzftgYBted5oj/ShPnX2zfeID1tNK4Bfhx1tXNXA4kHut5xxRviDOdcotqpFQ",
+	"t2s6JyrkFjPTcYY9R8/Yp1f+TTc4/My0Zqs9fi/XkGhkGcSFsSpDvSXrnh0EB6/gU1yNE/Wn+5lEPc6v",
+	"fFkp8opag8ToR3jrydbZ4j6mQCrHa1j66FVsJ7J8DK0lvbH7cawS7NJUxjqIQMbilEt3BJbQAze+D+QE",
+	"TLLCUpBvPGf5pFNMJ2gZF2af+dESnlnQ/W0FsiWWafub8W1BvK3gCQpd8ppMmnuS1ptgQpNt9pouG04h",
+	"Ft9mFXQ25teEErcF5FyrIo/6kZLoTGAnoZxcnM3QfRCFjFP3gAnh5eUMNcrY/aZsuoP+SMdu8dnTQwWW",
+	"tncesC2ZuBWdi+1zDo9kW79OfYuOh/+umDjWMyHeLoUozxweggj1X0ZdbuAGP8e92eV2/IhMOLC0iHaP",
+	"n9Vhy7XmbsdHlRNdhWS3jHvk3+xz1cMcXTz6s5pzWUuWHQP2XcZKm36ZMcvgMzUGP+9SzmgLLcctN73D",
+	"/2uIIdpNba2u075WEldHHpNlzj9o0MjZqPZfJ7n4EBSZg4V2DL7yydGG23Dz+em6w2HYdvv9+rWZOk8W",
+	"FMeRh5syg+M7LX/vlj0xlQtQc7MEMxYMW0JvRD4pA4nL8MZJp0twN08e64mTB2GO88R/UBomeWEnfR/i",
+	"oeNQ2CABP5+PFCP43UCPQc5snJ68gImTtxOIBTJtgPnxbed73Y+6EksfUm4C5J4YKDU9GMd8zlMNYcve",
+	"WR/O+/C0TPveBcWzTsmWN7Ipha3c7E7l0ogEHJhwb1IoKd5OP1/lncT6xhlh92MXTFWy7WqdBbY8xs15",
+	"MPPCqaYvzfxkiJbL+VeZJz4S3TzUXcB+T+P3nux4dU+Ichr+bSHElykczzsHUGoVL/Ly13grvS3bJv7H",
+	"ScnxucZbrgoDOZtjH0qhNiuEgEQtpVAs+QKxRll+vwPKXvm8aSsfryjJ4GjdAJegJNI+XgCjf0HiLWow",
+	"ueDW0K9BIvfBKOAWYiZhikC1DyHP7EZZzaRhMcmaUtBlSpeS3QQHsKbZ7hYw2+5ChZQK1l0s77G+Kxng",
+	"93U4lYY477rNcBt07w1H9Smk7UDRHQJy2m1cOWTdEh0h5fMUjd3Ic554cqqEfT37nzIDVMuByQtQhZ2q",
+	"T07PaI4GmAWlYYpCLWvoTLTK8wMDbFQGtSvh7SFDUTslEsqIsVCJoLIp5YogL/QcgUo9lHxBa4NQMRMV",
+	"YfYWiDm95Xd/AkwmkDsOoSqXUU0d7jLVSmxX2KphogPs5am6ycqkL2WSKy6PNl9rrzUCQRd/22eSVa/u",
+	"2tIjyrcSUoczT2UqNoT82ahTyu9i9c2yu2GwM/XnGaBNpj+qpa+cqmavWGnqTDBYosaSf6BHweeVAaYR",
+	"pLJAgXz0lmeHFH5Ydj6QQe+0tQuD+okJUjocR1f5a24gL0z6JaH2Dp6qRdsDOnYh8n0xrW20XS7FLGwP",
+	"G1r1j/e/vOmdwJzfoulDLgoDTILKPS9Agrc8dspqiqJdhFHnzS0tWRjrxGJqbW5I9jjMa6S0OVjllKXm",
+	"t8yiE6ZCqXzK4kVZd7cV7Ozk9ZBMJVB94D4wvbG9VDEVdxheG79vgSvTQfqFjxPUYyvnzdBKl0+cnz97",
+	"nqRtO7eZlxrtk1thmr7fRhe+HQWO2RxbYvHpaHSwVAyH75r//xQc7Y+q0McW/7xRRPzADVB6fop2iSiB",
+	"okdEBygTZzbZDR85Gxn+UBJfAP5eMEEPDGTIJEgFv7u9QOo200mB9M8nluUOy9Hor5dPR1Ej9df7ODq7",
+	"+TgafHPz/88/jgZPb04uP44Gz/yjzkwg7bY57/nZ5egr521HezSFvGU3T1d+XEeM+tdfX30PPff/27+S",
+	"zs8ylAkmJw60Qi1RD2Jm0BknSnJnGDjW6EPGEiwLHb2YHDbP5PbOBrObz39bD6rPFwd8Pjtfd4Ky5hW2",
+	"zvGD9+OdvbwCs5IxJmXePWXmBZjtqsyOMrCQszXt2X9Wcu4Tq2X2003GPH1OmaGkPAk7MrOCoB3CValA",
+	"QvyA0ybywjonDyYfbyjgf5j9W2aUt1V4h0FMrtid5bJ7a0pDkv4YR3TvnN0+8d7Xijz56uPcVc2w4+Vd",
+	"inVLldaA3dhqNxuG5NM9pbMfqBza2SWUmYCcabuC3jJV4BNnmMBKFX2naJepyqiAtvzl5LCyaa4xLu2K",
+	"KoPCb6nASWOMlKDvilrNlBBqOS7yr4qOSGXR3HvOvF5ueXTGpnz5a8uGO/IGOYE1zEs1Nz59vSTaFcrY",
+	"7lR1yuRir0j64EfVy1EOo2ofk1+36gS+IMa0IacGTd94btP4pY7ZnpLBH5QOot3AkttUFc4XUQuO5gVM",
+	"tVoa1GS2+BqlH63NnYgJY6g6CX1gabsg4WuSIx0CZ86NRf2V2Z6KEsuMy970z67yjqPyRM0CrIMBs2Xg",
+	"COOElxtKqAjDQ9losB6ptag3243Uk64YRz9yQuePUJGytayEV1dvrjYGqe+tYgZeFg7Ip9+iFlx2lJ3t",
+	"sbgPyXmVxYP3pGc2nS5fpny38+W+EoNkzHiliqgm2jelReMQCncH3LuC8w/u1VQxUqk/MBlTtfFXhOLb",
+	"nS4oE69OjK9OSXy5QFiQ6gRkjELsUIKm8Fg+ArOeFt4XG4naPH631G2S83feytlqbApNblVcGdhU3WKf",
+	"mAcYJGhRZ1xyY3kMPBnCd4G7MrYKIY9rSSm5iYfUBHpWQUKFshoCTHy8cdJAyWR4LeuU/n4Dlm2n7rj8",
+	"4kHVsbvqXXk3O4YEy5E56CPqN+62G3by4/6k0E9uZLtaqNbkQ3PtPvRPW6yfa8YNkflcqWQscWmifjRl",
+	"1Ueq/cZknKJwwmCJ9IneaLZL+Awnv6XRhmdcMO2mKsyqk3HeE/l8mSLMuCxsWVYe8jnPW9kcv8Kmb9ZZ",
+	"idCr2pckxR1OGrmXi6fnjdzLs674YSWDmsv9oqteCO4DHzs7CvcW7vSjD5XFdwRc9iiGA7KdCXfHrlXv",
+	"MU2Z5aDlQs3UnM/sQVWlx+qBAwDza+jdaPWjjvOyoW1Pf5VvfDvML99dHtz6ZV6WTd21vK+tOlSubey2",
+	"1g8UORunZRjvrjVrAb8tE+luMcrrmKeN1N5u7qA8fb+GiAZ8b3Zg8i2zcbqXyjMu60/P+veB/ePwdbAB",
+	"fS+I2WuCtoD5T5bz5CdfWdUETl5MBY/HC1ztR3ltbGfRqcG40Nyu3rsThOoParO6CkF1/+2Hkqz/8duH",
+	"KHSgk6XuW7KqmVNrc98Xz+VMdQc+fvzw4S316emqgxThyjugFFgs44fwsiPWOEUn9Q1YRYn4wqAm64Wb",
+	"a7nU3FrK0FMNklbFPIXJ21/ef4BTN8tpXph0QsOdgbZjiBAT6BlEb4etZHwtc62sipUovZkEDZ9L6kE0",
+	"J0OgUmYDTCzZykDKbsO7KcsRJp+vfTnvdXQJn6+pFPg66sN1WQ3sv4QS5OtovXam17X0FhME0oKYab0C",
+	"u1SAnyxKQ4m8mqXoDkTpbopUD4r88lpOdjr2ExDcWBNadiiwy3wFl++p9KtRuQO34F82NUO074DYWKCK",
+	"2FyCk/wTyJhemFqvDDdlsQUXKK1Y0TUTAWWXZWMxxXtDCNgAt8569ce0mvjHEUwVBp7US+0mfZ9CF4lf",
+	"lRtYYG5LnFU1d5MqDD3xDaGCxxhyquEGFSebNEfLtDM6Cy0CaZvL09Nw4GG4sOG0fHtT5RuVxHz19lUt",
+	"knkZnQ1Hw5GvJkPJch5dRk+Ho+FTH9VPiftOWWHTU6HmvkUzV96WcvxP2bNXCUXL51yGS17Q2G9Dvda9",
+	"3G3RKF5dN+VJiMU17oU5H43ube1Gd2vH9RrO5MUEuHzRFWkwlINglBPdigfRVSAXfqddG6hOdFq75oZe",
+	"Odv/SuOKEffS+Tf7X9q+QaUujKPLjzfOEc0yR4D+2I6Myesj/e0LREKEgiIn1PryMSQh3WQVIanC3klJ",
+	"iooZH4KUtuKD6/alQueji45GZI9lVVjoUWvm5noPQvSSGSjkQqqlPPkyxN4B63d4qxbYJq8nBmYs42JF",
+	"oKdsk0/MBfrajYIwTR0HzfO+q6/jKy8Ml3NB2m0IoXmay7kvPSsbD5lwMn/lBjl95rbtJKbxPbHX0m/3",
+	"MmTsQm2AKTmoUn40H8kbL/pNIDY2Z1x6AdkkmbDdP5FmHk/gvMFlQMv/bAnyQbMEgW1JzF4IlitN8dmT",
+	"Wr15o/Wf0Y0LWlmKUDXmuJvwfWx8t/Qpo+cPRkvN4PxB2uzs0YjrKnRJB6/q8XTaN49znVjQVOF2Lr6R",
+	"WCVhYAK9CY0aW7ZAGa7sunfq97FVB8KyMd1RdBB0Oyg4pfajPwgUZGEbCgR7W/A0Wt+4Qd6DDG2hTdL+",
+	"O9rXPnb/QKIrXGfRCflcqxkXJYUcLYDWDdGRllpjwGVZBRQW8HBEKrYwHYAku9aHA5rQ+ZXS+AFA98/4",
+	"m0DEIxuwdyEllC5sIecxFEoDn77MuxODLzbdO8EppLKBkEjYwSjOYzs1tTrF2uUgbcR/T89bFZAPQwaN",
+	"QuaDKOGiyzrL1C0mVJERLmjw1ZGVDNu+x/HPwux7q3JyoNH46zi4KTPl0FOSuHjgrGoVOhmksnwWQBvs",
+	"ziW3ceqM79nspI5wN61n6E5F/p7dPiZSG8scrtW3EbvRQkqXipeqbB7T1Hs0bRwYwSniGvFaBUz6WqTN",
+	"NaR1dq6p5nXTUfJzNOjsiS+nhvoE0KPiUvInQMngj7A896GqLjKr5Moty3ky8EHMQQh47lK3FDB9S0N/",
+	"wtVDqt4qNLsD1AtcQW/KDD6/KLToQyHdJM4KwgTeDs6fPQdCRQnTXUZ7Fd17YuCfV29ffQ8eEm6BPokd",
+	"xwyvmWRz1MMA8ynuACjZXnsMmvLGBnP6mSfr0yREr3dZ737w9z59UL+leEfKfDPktHaLsU+YPxCuqkqN",
+	"ndcM+9+djW2s0pgMv4KXL/a/VF033GSn10wvyEEL20moxNq5YXmI0zZcMqWDt+CHP3HKh5jN/1zVDRA3",
+	"5mxVdtl10kUD574KYD/WfTL26/F+/xqimYh+4AjCF9PXY6mXLyfJkG7fEOUX0+MOyqOEy+aiic7rdd75",
+	"RI1PALDMx0AnM7RxyOQwCVfhyL65KEWWoB7CFUwuIedyPgFfcm+rRgdSQdfy/BmYcOmhVUBNeLlWnziG",
+	"26VjoQyX8xDno1uYuOqMib1fyfilP8heWrP4yfpTD/yZmsS2nc9rhw1IhUobIHIvTt570giDEjjSmhf+",
+	"elA2EA7Jk1wtcBK6pujOTgdSbje2LyXiMmTSwHVErYtSLa+jOuYduuuYd6N2yxkH0reFEA9mRm46ph/Z",
+	"SWy07XYh2Lcmq1lwvMy/p0EaGjc4XRxcXSLYNkZDh+QOM/S32gWQpurF3lxP67th+8BlddmG0gnqPgE5",
+	"uZs+74rav940M3rfiUGOehBOVV1AQTauEyLMwtkQXiXNnuRNb88TQ1d/XMuyFZMn3iVb8Dx3PophM/Sp",
+	"0dWJ4845y70tP6MMAAnGi9E3W/ddhURtSC8P8VOOscVkzJMJiUjK+cZMU7f0rss7qus6fPJjkw6+liEt",
+	"X6aKE4XeP8ZP3NghhK6hDPUc6XyDpeYW9WDJpaF7JGkJh56QyPaC5VoSlmiLPpYwAXpF+THSX9xiARNu",
+	"fc+ik9+mlNWOdl9UOe1lqgxey2a6mCKShAoqqgyJfYGEVI2krOs5711y39ngD+jr/mlCytwdvC47dP/d",
+	"RNOVZyxZ71Y20Gty1UmfzCIifZ6AWkpfumtUhkoioDAIvQlPSrHl79veiLxj5F0/ujh7elBE3P+tEAqh",
+	"nz8GpDYgMkAVD+HPtEwLS0KACaGWFOUv/7xF+cbk5IUbkTrJuKw3fDelu6OyFbDQqe40YriLtupl560L",
+	"ObpEetPLbtY4fbxxjkiHT8xyfnp7Rm5KmO9zdwbHy58yT1j9HR4Kkq77nX8ooTAp2T++4KmqL6JKJlt1",
+	"qzurqz4jHac94284pUhAI+xiQp1T6X4QbOqTkXprT+bvXauKpLh09l+u1bSxE5WbaH2z/u8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -25,6 +25,7 @@ import (
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/config"
 	"github.com/askwell/askwell/server/internal/httpapi"
+	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
@@ -46,14 +47,17 @@ type Options struct {
 
 // App is a wired server.
 type App struct {
-	cfg      config.Config
-	log      *slog.Logger
-	Store    *store.Store
-	Echo     *echo.Echo
-	Hub      *sync.Hub
-	Sync     *sync.Service
-	Auth     *auth.Service
-	Tokens   *auth.Tokens
+	cfg    config.Config
+	log    *slog.Logger
+	Store  *store.Store
+	Echo   *echo.Echo
+	Hub    *sync.Hub
+	Sync   *sync.Service
+	Auth   *auth.Service
+	Tokens *auth.Tokens
+	// VAPID are the Web Push keys; Guard checks push endpoints.
+	VAPID    push.VAPIDKeys
+	Guard    push.Guard
 	now      func() time.Time
 	shutdown chan struct{}
 	// listenReady is closed once the PostgreSQL LISTEN for pokes is in place.
@@ -135,10 +139,15 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	if static == nil {
 		static = emptyFS{}
 	}
+	if a.VAPID, err = vapidKeys(a.cfg); err != nil {
+		return err
+	}
+	a.Guard = push.Guard{AllowInsecure: a.cfg.PushAllowInsecure}
 	a.Echo, err = httpapi.New(httpapi.Deps{
 		Log: a.log, Spec: spec, Store: a.Store, Auth: a.Auth, Tokens: a.Tokens, Sync: a.Sync, Hub: a.Hub,
 		Metrics: m, Registry: reg, Static: static, SecureCookies: a.cfg.SecureCookies(), RefreshTTL: a.cfg.RefreshTTL,
 		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery,
+		Guard: a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
 	})
 	if err != nil {
 		return err
@@ -292,6 +301,18 @@ func jwtSecret(cfg config.Config) ([]byte, error) {
 		return nil, fmt.Errorf("app: write jwt secret: %w", err)
 	}
 	return []byte(s), nil
+}
+
+// vapidKeys are the configured pair, or one generated on first start and kept in the data dir.
+func vapidKeys(cfg config.Config) (push.VAPIDKeys, error) {
+	if cfg.VAPIDPublicKey != "" {
+		k := push.VAPIDKeys{Public: cfg.VAPIDPublicKey, Private: cfg.VAPIDPrivateKey}
+		if err := k.Validate(); err != nil {
+			return push.VAPIDKeys{}, fmt.Errorf("app: ASKWELL_VAPID_*: %w", err)
+		}
+		return k, nil
+	}
+	return push.LoadOrCreateVAPID(cfg.DataDir)
 }
 
 type pgNotifier struct{ st *store.Store }

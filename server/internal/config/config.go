@@ -35,6 +35,14 @@ type Config struct {
 	AuthRatePerMin int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
 	TombstoneTTL time.Duration
+	// VAPIDPublicKey and VAPIDPrivateKey sign Web Push requests; empty means generate and keep
+	// a pair in DataDir.
+	VAPIDPublicKey, VAPIDPrivateKey string
+	// VAPIDSubject is how push services reach the operator: mailto:… or https://….
+	VAPIDSubject string
+	// PushAllowInsecure lists hosts (or host:port) that push endpoints may use over plain http
+	// and on private or loopback addresses: only for a local test push service.
+	PushAllowInsecure []string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
@@ -93,13 +101,30 @@ func Load(getenv Getenv) (Config, error) {
 		LogFormat:      get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:       get("ASKWELL_LOG_LEVEL", "info"),
 	}
-	secret, err := secretValue(getenv, "ASKWELL_JWT_SECRET")
-	if err != nil {
-		errs = append(errs, err)
+	for key, dst := range map[string]*string{
+		"ASKWELL_JWT_SECRET": &c.JWTSecret, "ASKWELL_VAPID_PUBLIC_KEY": &c.VAPIDPublicKey, "ASKWELL_VAPID_PRIVATE_KEY": &c.VAPIDPrivateKey,
+	} {
+		v, err := secretValue(getenv, key)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		*dst = v
 	}
-	c.JWTSecret = secret
+	for _, h := range strings.Split(get("ASKWELL_PUSH_ALLOW_INSECURE", ""), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.PushAllowInsecure = append(c.PushAllowInsecure, h)
+		}
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://localhost" + portOf(c.Addr)
+	}
+	c.VAPIDSubject = get("ASKWELL_VAPID_SUBJECT", "")
+	if c.VAPIDSubject == "" {
+		// Push services want a way to reach the operator; an https base URL is one.
+		c.VAPIDSubject = "mailto:askwell@localhost"
+		if strings.HasPrefix(c.BaseURL, "https://") {
+			c.VAPIDSubject = c.BaseURL
+		}
 	}
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
@@ -125,6 +150,12 @@ func (c Config) Validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("ASKWELL_JWT_SECRET: must be at least 32 characters"))
+	}
+	if (c.VAPIDPublicKey == "") != (c.VAPIDPrivateKey == "") {
+		errs = append(errs, errors.New("ASKWELL_VAPID_PUBLIC_KEY and ASKWELL_VAPID_PRIVATE_KEY: set both or neither"))
+	}
+	if !strings.HasPrefix(c.VAPIDSubject, "mailto:") && !strings.HasPrefix(c.VAPIDSubject, "https://") {
+		errs = append(errs, fmt.Errorf("ASKWELL_VAPID_SUBJECT=%q: want mailto:you@example.com or an https URL", c.VAPIDSubject))
 	}
 	if c.AccessTTL > 24*time.Hour {
 		errs = append(errs, errors.New("ASKWELL_ACCESS_TTL: at most 24h; access tokens should be short-lived"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
@@ -35,6 +36,9 @@ type handlers struct {
 	refreshTTL    time.Duration
 	pingEvery     time.Duration
 	shutdown      <-chan struct{}
+	guard         push.Guard
+	vapidPublic   string
+	now           func() time.Time
 }
 
 var _ api.ServerInterface = (*handlers)(nil)
@@ -239,7 +243,7 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 		}
 		u.AskPlans = string(b)
 	}
-	u.UpdatedAt = time.Now().UTC()
+	u.UpdatedAt = h.now().UTC()
 	if err := h.store.UpdateUserSettings(ctx, u); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -44,6 +45,11 @@ type Deps struct {
 	Shutdown <-chan struct{}
 	// PingEvery is the event-stream keep-alive interval (25 s when zero).
 	PingEvery time.Duration
+	// Guard checks push endpoints; VAPIDPublicKey is handed to browsers.
+	Guard          push.Guard
+	VAPIDPublicKey string
+	// Now is the clock.
+	Now func() time.Time
 }
 
 // Metrics is the HTTP and sync instrumentation; make it with NewMetrics and give it to both
@@ -102,7 +108,7 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
 		v.middleware(),
-		authRouteGuard(d.Tokens, d.AuthRatePerMin),
+		routeGuard(d.Tokens, d.AuthRatePerMin),
 	)
 	ping := d.PingEvery
 	if ping == 0 {
@@ -111,15 +117,16 @@ func New(d Deps) (*echo.Echo, error) {
 	api.RegisterHandlers(g, &handlers{
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
+		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now,
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 	e.GET("/*", staticHandler(d.Static))
 	return e, nil
 }
 
-// authRouteGuard rate-limits the unauthenticated auth routes and requires an access token
-// everywhere else under /api/v1.
-func authRouteGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
+// routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
+// action token, and requires an access token everywhere else under /api/v1.
+func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
@@ -130,13 +137,17 @@ func authRouteGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
 	})
-	user := requireUser(tokens)
+	user, reminder := requireUser(tokens), reminderUser(tokens)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited, authed := limiter(next), user(next)
+		limited, authed, acted := limiter(next), user(next), reminder(next)
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
 				return limited(c)
+			case c.Path() == "/api/v1/push/vapid-public-key":
+				return next(c)
+			case strings.HasPrefix(c.Path(), "/api/v1/reminders/"):
+				return acted(c)
 			case c.Path() == "/api/v1/*":
 				return next(c) // not an endpoint: answer 404 whether signed in or not
 			}

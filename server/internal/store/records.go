@@ -159,8 +159,16 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		res, err := w.tx.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
-			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id").Exec(ctx)
+		q := w.tx.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
+			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id")
+		for _, c := range columns(entity)[1:] {
+			q = q.Set(c + " = EXCLUDED." + c)
+		}
+		if entity == records.Reminder {
+			// A changed reminder starts its delivery afresh: no lease held, no failed attempts.
+			q = q.Set("lease_until = NULL").Set("attempts = 0")
+		}
+		res, err := q.Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("store: save %s: %w", entity, err)
 		}

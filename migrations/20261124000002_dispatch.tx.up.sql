@@ -1,0 +1,3 @@
+ALTER TABLE reminders ADD COLUMN lease_until TIMESTAMPTZ;
+--bun:split
+ALTER TABLE reminders ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
