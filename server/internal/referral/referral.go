@@ -267,3 +267,45 @@ func ReferralReminders(id string, r Referral, createdAt time.Time, deleted bool)
 	}
 	return []Want{thank, follow}
 }
+
+// Event is the part of an event record the rules read.
+type Event struct {
+	Kind       string     `json:"kind"`
+	StartsAt   *time.Time `json:"starts_at"`
+	EndsAt     *time.Time `json:"ends_at"`
+	ContactIDs []string   `json:"contact_ids"`
+}
+
+// PartnerEvery is the rhythm of referral-partner meetings: monthly.
+const PartnerEvery = 30 * 24 * time.Hour
+
+// followUpWindow: a meeting logged later than this is history, not something to follow up.
+const followUpWindow = 7 * 24 * time.Hour
+
+// OneToOne reports whether an event kind is a meeting with one person.
+func OneToOne(kind string) bool { return kind == "one_to_one" || kind == "coffee" || kind == "lunch" }
+
+// Active reports whether a reminder state still has something to remind of.
+func Active(status string) bool {
+	return status == ReminderPending || status == ReminderSnoozed || status == ReminderSent
+}
+
+// EventFollowUp: an event with people wants a follow-up at 09:00 the morning after it ends, in
+// the user's time zone; an event without people, deleted, or logged long after wants none.
+func EventFollowUp(id string, e Event, deleted bool, now time.Time, loc *time.Location) Want {
+	w := Want{ID: ReminderID(ReminderFollowUp, id), Kind: ReminderFollowUp, SubjectEntity: "event", SubjectID: id, State: ReminderCancelled}
+	end := e.EndsAt
+	if end == nil {
+		end = e.StartsAt
+	}
+	if deleted || len(e.ContactIDs) == 0 || end == nil {
+		return w
+	}
+	local := end.In(loc).AddDate(0, 0, 1)
+	due := morningOf(local.Year(), local.Month(), local.Day(), loc)
+	if due.Before(now.Add(-followUpWindow)) {
+		return w
+	}
+	w.DueAt, w.State = due, ReminderPending
+	return w
+}

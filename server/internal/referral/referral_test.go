@@ -135,3 +135,23 @@ func TestReferralReminders(t *testing.T) {
 		}
 	}
 }
+
+func TestEventFollowUp(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC) // 22:00 on the 24th in New York
+	w := EventFollowUp("e1", Event{Kind: "coffee", StartsAt: &start, ContactIDs: []string{"c"}}, false, now, ny)
+	if w.State != ReminderPending || !w.DueAt.Equal(time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next local morning: %+v", w)
+	}
+	if w := EventFollowUp("e1", Event{StartsAt: &start}, false, now, ny); w.State != ReminderCancelled {
+		t.Fatalf("no people: %+v", w)
+	}
+	old := now.Add(-30 * 24 * time.Hour)
+	if w := EventFollowUp("e1", Event{StartsAt: &old, ContactIDs: []string{"c"}}, false, now, ny); w.State != ReminderCancelled {
+		t.Fatalf("long past: %+v", w)
+	}
+	if !OneToOne("coffee") || OneToOne("conference") {
+		t.Fatal("one-to-one kinds")
+	}
+}

@@ -80,6 +80,9 @@ func (b *batch) derive(ctx context.Context) error {
 			}
 		}
 	}
+	if err := b.deriveMeetings(ctx, loc); err != nil {
+		return err
+	}
 	for _, id := range b.order[records.Referral] {
 		r := b.get(records.Referral, id)
 		if !r.changed {
@@ -298,4 +301,79 @@ func indexColumns(rec *record, row *store.Row) {
 			}
 		}
 	}
+}
+
+// deriveMeetings: an event with people wants a follow-up the next morning; a one-to-one with a
+// partner pushes that partner's monthly meeting reminder to a month later; a contact that
+// becomes a partner starts the monthly rhythm, and one that stops being one ends it.
+func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
+	v := b.w.Version()
+	lastMet := map[string]time.Time{} // partner candidates met one-to-one in this batch
+	var met []string
+	for _, id := range b.order[records.Event] {
+		e := b.get(records.Event, id)
+		if !e.changed {
+			continue
+		}
+		var ev referral.Event
+		_ = remarshal(e.data, &ev)
+		if err := b.remind(ctx, referral.EventFollowUp(e.id, ev, e.deletedAt != nil, b.now, loc)); err != nil {
+			return err
+		}
+		if e.deletedAt == nil && referral.OneToOne(ev.Kind) && ev.StartsAt != nil {
+			for _, cid := range ev.ContactIDs {
+				if t, ok := lastMet[cid]; !ok || ev.StartsAt.After(t) {
+					lastMet[cid] = *ev.StartsAt
+					met = append(met, cid)
+				}
+			}
+		}
+	}
+	if err := b.load(ctx, records.Contact, met); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, id := range append(append([]string(nil), b.order[records.Contact]...), met...) {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		c := b.get(records.Contact, id)
+		if c == nil {
+			continue
+		}
+		partner := c.deletedAt == nil && c.str("kind") == "partner" && c.data["archived"] != true
+		rid := referral.ReminderID(referral.ReminderPartnerMeeting, c.id)
+		if err := b.load(ctx, records.Reminder, []string{rid}); err != nil {
+			return err
+		}
+		existing := b.get(records.Reminder, rid)
+		want := referral.Want{ID: rid, Kind: referral.ReminderPartnerMeeting, SubjectEntity: records.Contact, SubjectID: c.id,
+			State: referral.ReminderCancelled}
+		t, metNow := lastMet[c.id]
+		switch {
+		case !partner:
+			if existing == nil || !c.changed {
+				continue
+			}
+		case metNow:
+			want.State, want.DueAt = referral.ReminderPending, t.Add(referral.PartnerEvery).UTC()
+			if existing != nil && referral.Active(existing.str("status")) {
+				if cur := parseTime(existing.data["due_at"]); cur != nil && cur.After(want.DueAt) {
+					continue // an older meeting edited: the rhythm already runs from a later one
+				}
+			}
+		case c.changed && (c.fieldChanged("kind", v) || c.fieldChanged(deletedKey, v) || c.fieldChanged("archived", v)):
+			if existing != nil && referral.Active(existing.str("status")) {
+				continue
+			}
+			want.State, want.DueAt = referral.ReminderPending, b.now.Add(referral.PartnerEvery).UTC()
+		default:
+			continue
+		}
+		if err := b.remind(ctx, want); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -169,3 +169,52 @@ func TestReferralReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestMeetingReminders(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		srv := tu.NewServer(t, db)
+		u := srv.Register("dana@example.com")
+		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": "Europe/Berlin"})
+		now := srv.Clock.Now() // 2026-11-24 09:30 UTC
+		srv.Push(u, "phone-0001",
+			put(1, "contact", 1, 0, map[string]any{"name": "Pia", "kind": "partner"}),
+			put(2, "contact", 2, 0, map[string]any{"name": "Ola", "kind": "client"}))
+		recs := state(srv, u)
+		pm := reminder(t, recs, "partner_meeting", 1)
+		if pm == nil || pm["due_at"] != now.Add(30*24*time.Hour).Format("2006-01-02T15:04:05.000Z") || pm["status"] != "pending" {
+			t.Fatalf("new partner: %v", pm)
+		}
+		if reminder(t, recs, "partner_meeting", 2) != nil {
+			t.Fatal("a client got a partner reminder")
+		}
+		// Coffee with both on Dec 2, 15:00–16:00 Berlin: follow-up the next morning at 09:00
+		// Berlin; Pia's monthly meeting moves to a month after the coffee.
+		srv.Push(u, "phone-0001", put(3, "event", 3, 0, map[string]any{"title": "Coffee", "kind": "coffee",
+			"starts_at": "2026-12-02T14:00:00Z", "ends_at": "2026-12-02T15:00:00Z", "contact_ids": []string{tu.ID(1), tu.ID(2)}}))
+		recs = state(srv, u)
+		if f := reminder(t, recs, "follow_up", 3); f == nil || f["due_at"] != "2026-12-03T08:00:00.000Z" || f["status"] != "pending" {
+			t.Fatalf("follow-up: %v", f)
+		}
+		if pm := reminder(t, recs, "partner_meeting", 1); pm["due_at"] != "2027-01-01T14:00:00.000Z" {
+			t.Fatalf("partner after coffee: %v", pm)
+		}
+		// An older coffee logged later does not pull the rhythm back.
+		srv.Push(u, "phone-0001", put(4, "event", 4, 0, map[string]any{"title": "Coffee", "kind": "coffee",
+			"starts_at": "2026-11-20T08:00:00Z", "contact_ids": []string{tu.ID(1)}}))
+		if pm := reminder(t, state(srv, u), "partner_meeting", 1); pm["due_at"] != "2027-01-01T14:00:00.000Z" {
+			t.Fatalf("older coffee moved it: %v", pm)
+		}
+		// Deleting the event cancels its follow-up; Pia stops being a partner: no monthly reminder.
+		srv.Push(u, "phone-0001", tu.Mutation{ID: 5, Entity: "event", RecordID: tu.ID(3), Op: "delete", BaseVersion: 2},
+			put(6, "contact", 1, 1, map[string]any{"kind": "friend"}))
+		recs = state(srv, u)
+		if reminder(t, recs, "follow_up", 3)["status"] != "cancelled" || reminder(t, recs, "partner_meeting", 1)["status"] != "cancelled" {
+			t.Fatalf("after delete: %v / %v", reminder(t, recs, "follow_up", 3), reminder(t, recs, "partner_meeting", 1))
+		}
+		// An event without people wants no follow-up.
+		srv.Push(u, "phone-0001", put(7, "event", 5, 0, map[string]any{"title": "Chamber mixer", "kind": "group", "starts_at": "2026-11-25T17:00:00Z"}))
+		if reminder(t, state(srv, u), "follow_up", 5) != nil {
+			t.Fatal("follow-up for an event without people")
+		}
+	})
+}
