@@ -241,6 +241,7 @@ func BenchmarkPush500(b *testing.B) {
 			var known []string
 			next := int64(1)
 			var durs []time.Duration
+			var cpu time.Duration
 			var bodyBytes int
 			for b.Loop() {
 				b.StopTimer()
@@ -254,9 +255,9 @@ func BenchmarkPush500(b *testing.B) {
 				}
 				bodyBytes += len(body)
 				b.StartTimer()
-				t0 := time.Now()
+				c0, t0 := cpuTime(), time.Now()
 				res, err := e.pushRaw(body)
-				durs = append(durs, time.Since(t0))
+				durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -270,6 +271,7 @@ func BenchmarkPush500(b *testing.B) {
 			}
 			b.ReportMetric(ms(sum)/float64(len(durs)), "ms/push")
 			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/push")
+			b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/push")
 			b.ReportMetric(float64(bodyBytes)/float64(len(durs)), "req-B/push")
 		})
 	}
@@ -287,8 +289,9 @@ func BenchmarkInitialPull10k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if ref.changes != seedRecords {
-				b.Fatalf("reference pull: %d changes, want %d", ref.changes, seedRecords)
+			// The server derives records of its own (reminders) from some of those pushed.
+			if ref.changes < seedRecords {
+				b.Fatalf("reference pull: %d changes, want at least %d", ref.changes, seedRecords)
 			}
 			plain, err := json.Marshal(ref.records)
 			if err != nil {
@@ -299,24 +302,25 @@ func BenchmarkInitialPull10k(b *testing.B) {
 			_, _ = zw.Write(plain)
 			_ = zw.Close()
 			refGzip := float64(zbuf.Len())
-			b.Logf("%s: reference: %d records, %d B as JSON, %d B gzipped (level %d)",
-				db.Name, len(ref.records), len(plain), zbuf.Len(), gzip.DefaultCompression)
+			b.Logf("%s: reference: %d records (%d pushed, the rest derived by the server), %d B as JSON, %d B gzipped (level %d)",
+				db.Name, len(ref.records), seedRecords, len(plain), zbuf.Len(), gzip.DefaultCompression)
 
 			for _, limit := range []int{2000, 5000, 10_000} {
 				b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
 					var total syncStats
 					var durs []time.Duration
+					var cpu time.Duration
 					for b.Loop() {
 						// A new install pulls from 0 with its own client id.
 						client := fmt.Sprintf("bench-device-%d-%d", limit, len(durs))
-						t0 := time.Now()
+						c0, t0 := cpuTime(), time.Now()
 						st, err := e.pullAll(client, 0, limit, false)
-						durs = append(durs, time.Since(t0))
+						durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
 						if err != nil {
 							b.Fatal(err)
 						}
-						if st.changes != seedRecords {
-							b.Fatalf("pulled %d changes, want %d", st.changes, seedRecords)
+						if st.changes != ref.changes {
+							b.Fatalf("pulled %d changes, want %d", st.changes, ref.changes)
 						}
 						total.wire += st.wire
 						total.decode += st.decode
@@ -328,9 +332,11 @@ func BenchmarkInitialPull10k(b *testing.B) {
 					b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/pull")
 					b.ReportMetric(ms(total.wire)/n, "wire-ms/pull")
 					b.ReportMetric(ms(total.decode)/n, "decode-ms/pull")
+					b.ReportMetric(ms(cpu)/n, "cpu-ms/pull")
 					b.ReportMetric(float64(total.requests)/n, "req/sync")
 					b.ReportMetric(float64(total.wireBytes)/n, "wire-B/sync")
 					b.ReportMetric(float64(total.wireBytes)/n/refGzip, "wire/gzip-json")
+					b.ReportMetric(float64(ref.changes), "records/sync")
 				})
 			}
 		})
@@ -353,6 +359,7 @@ func BenchmarkIncrementalPull(b *testing.B) {
 			r := rand.New(rand.NewPCG(5, 6))
 			next := int64(1)
 			var pushD, pullD, durs []time.Duration
+			var cpu time.Duration
 			var wireBytes int64
 			for b.Loop() {
 				b.StopTimer()
@@ -374,7 +381,7 @@ func BenchmarkIncrementalPull(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				t0 := time.Now()
+				c0, t0 := cpuTime(), time.Now()
 				res, err := e.pushRaw(body)
 				t1 := time.Now()
 				if err != nil {
@@ -382,12 +389,13 @@ func BenchmarkIncrementalPull(b *testing.B) {
 				}
 				st, err := e.pullAll("bench-reader", cursor, 5000, false)
 				t2 := time.Now()
+				cpu += cpuTime() - c0
 				if err != nil {
 					b.Fatal(err)
 				}
 				pushD, pullD, durs = append(pushD, t1.Sub(t0)), append(pullD, t2.Sub(t1)), append(durs, t2.Sub(t0))
-				if st.changes != 10 {
-					b.Fatalf("pulled %d changes, want 10", st.changes)
+				if st.changes < 10 { // 10 edits, and whatever reminders they moved
+					b.Fatalf("pulled %d changes, want at least 10", st.changes)
 				}
 				cursor = st.cursor
 				wireBytes += st.wireBytes
@@ -400,6 +408,7 @@ func BenchmarkIncrementalPull(b *testing.B) {
 			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/op")
 			b.ReportMetric(ms(percentile(pushD, 0.5)), "p50-push-ms")
 			b.ReportMetric(ms(percentile(pullD, 0.5)), "p50-pull-ms")
+			b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/op")
 			b.ReportMetric(float64(wireBytes)/float64(len(durs)), "pull-wire-B")
 		})
 	}
