@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -102,8 +103,9 @@ type Argon2 struct {
 	Threads   uint8
 }
 
-// DefaultArgon2 follows RFC 9106's second recommendation, lighter on memory (64 MiB).
-func DefaultArgon2() Argon2 { return Argon2{Time: 3, MemoryKiB: 64 * 1024, Threads: 2} }
+// DefaultArgon2 is OWASP's recommended argon2id setting (19 MiB, 2 passes, 1 lane): strong
+// against offline guessing while a server with little memory can still sign people in.
+func DefaultArgon2() Argon2 { return Argon2{Time: 2, MemoryKiB: 19 * 1024, Threads: 1} }
 
 // HashPassword returns an encoded argon2id hash with its parameters and salt.
 func (p Argon2) HashPassword(password string) (string, error) {
@@ -146,17 +148,56 @@ type Service struct {
 	tokens     *Tokens
 	refreshTTL time.Duration
 	now        func() time.Time
-	// dummyHash is checked when the email is unknown, so both failures take as long.
+	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
+	// sign-ins queues here instead of growing memory without limit.
+	hashing chan struct{}
+	// dummyHash is checked when the email is unknown, so both failures take as long; made on
+	// first use so an idle server never pays for it.
+	dummyOnce sync.Once
 	dummyHash string
 }
 
+// maxConcurrentHashes is how many password hashes run at once.
+const maxConcurrentHashes = 2
+
 // NewService makes the account service.
 func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL time.Duration, now func() time.Time) (*Service, error) {
-	dummy, err := argon.HashPassword("not-a-real-password")
-	if err != nil {
-		return nil, err
+	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, now: now,
+		hashing: make(chan struct{}, maxConcurrentHashes)}, nil
+}
+
+// slot waits for a hashing slot; the returned func gives it back.
+func (s *Service) slot(ctx context.Context) (func(), error) {
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, now: now, dummyHash: dummy}, nil
+}
+
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	release, err := s.slot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return s.argon.HashPassword(password)
+}
+
+func (s *Service) check(ctx context.Context, encoded, password string) (bool, error) {
+	release, err := s.slot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	if encoded == "" {
+		s.dummyOnce.Do(func() { s.dummyHash, _ = s.argon.HashPassword("not-a-real-password") })
+		encoded = s.dummyHash
+		CheckPassword(encoded, password)
+		return false, nil
+	}
+	return CheckPassword(encoded, password), nil
 }
 
 // Session is what a successful sign-in returns.
@@ -177,7 +218,7 @@ func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(
 
 // Register creates an account and signs it in.
 func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
-	hash, err := s.argon.HashPassword(nu.Password)
+	hash, err := s.hash(ctx, nu.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +245,19 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
 	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
 	if errors.Is(err, store.ErrNotFound) {
-		CheckPassword(s.dummyHash, password)
+		if _, err := s.check(ctx, "", password); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !CheckPassword(u.PasswordHash, password) {
+	ok, err := s.check(ctx, u.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, ErrInvalidCredentials
 	}
 	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
+
+// statusClientClosed is the conventional status for a request the client abandoned.
+const statusClientClosed = 499
 
 // apiError is an error with its HTTP status and stable code, rendered as
 // {"error": {"code", "message", "details"}}.
@@ -42,6 +46,9 @@ func classify(err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.Is(err, context.Canceled):
+		// The client went away mid-request (a phone losing signal): not our failure.
+		return newError(statusClientClosed, "client_closed", "the request was cancelled")
 	case errors.As(err, &gap):
 		return newError(http.StatusConflict, "mutation_gap", "mutation ids skip ahead; resend from expected_id").
 			with(map[string]any{"expected_id": gap.Expected})

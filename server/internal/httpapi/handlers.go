@@ -39,6 +39,7 @@ type handlers struct {
 	guard         push.Guard
 	vapidPublic   string
 	now           func() time.Time
+	gz            *gzipPool
 }
 
 var _ api.ServerInterface = (*handlers)(nil)
@@ -319,7 +320,7 @@ func (h *handlers) SyncPull(c echo.Context) error {
 	buf.WriteString(`,"reset":`)
 	buf.WriteString(strconv.FormatBool(page.Reset))
 	buf.WriteString("}\n")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, buf.Bytes())
+	return h.gz.blob(c, buf.Bytes())
 }
 
 // SyncEvents implements GET /sync/events: a poke after each commit of this user, a ping

@@ -91,9 +91,11 @@ func New(d Deps) (*echo.Echo, error) {
 		Level:     5,
 		MinLength: 1024,
 		Skipper: func(c echo.Context) bool {
-			// Streams must not be buffered; promhttp compresses /metrics itself.
+			// Only the app's files: API answers are small except pulls, which compress
+			// themselves (a gzip writer per small answer costs more than it saves), streams
+			// must not be buffered, and promhttp compresses /metrics itself.
 			p := c.Request().URL.Path
-			return strings.HasSuffix(p, "/sync/events") || p == "/metrics"
+			return strings.HasPrefix(p, "/api/") || p == "/metrics" || p == "/healthz" || p == "/readyz"
 		},
 	}))
 
@@ -117,7 +119,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.RegisterHandlers(g, &handlers{
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
-		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now,
+		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(),
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 	e.GET("/*", staticHandler(d.Static))

@@ -193,13 +193,21 @@ func (s *Schema) ValidatePatch(k *Kind, fields map[string]any, creating bool) er
 		}
 	}
 	if creating {
-		for _, f := range k.CreateRequired {
-			if v, ok := fields[f]; !ok || v == nil {
-				return &FieldError{Field: f, Reason: "required when creating a " + k.Name}
-			}
+		if f := k.MissingRequired(fields); f != "" {
+			return &FieldError{Field: f, Reason: "required when creating a " + k.Name}
 		}
 	}
 	return nil
+}
+
+// MissingRequired names the first field a new record must have that fields lacks, or "".
+func (k *Kind) MissingRequired(fields map[string]any) string {
+	for _, f := range k.CreateRequired {
+		if v, ok := fields[f]; !ok || v == nil {
+			return f
+		}
+	}
+	return ""
 }
 
 // reason turns a kin-openapi error into one short sentence without the schema dump.

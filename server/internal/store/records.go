@@ -64,6 +64,14 @@ var ErrNoChange = errors.New("store: no change")
 // Write runs fn in a transaction that holds the user's next version. It returns that version,
 // or the current one when fn returned ErrNoChange.
 func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
+	if s.writeSlot != nil {
+		select {
+		case s.writeSlot <- struct{}{}:
+			defer func() { <-s.writeSlot }()
+		case <-ctx.Done():
+			return 0, fmt.Errorf("store: wait to write: %w", ctx.Err())
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: begin: %w", err)

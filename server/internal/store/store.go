@@ -39,6 +39,10 @@ type Store struct {
 	db       *bun.DB
 	postgres bool
 	pgURL    string
+	// writeSlot serializes write transactions on SQLite, which allows one writer anyway:
+	// waiting here keeps pooled connections free for readers, where waiting on SQLite's busy
+	// timeout would hold a connection and poll with sleeps.
+	writeSlot chan struct{}
 }
 
 // Options say which database to open.
@@ -92,6 +96,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
 		s.db = bun.NewDB(sqldb, sqlitedialect.New())
+		s.writeSlot = make(chan struct{}, 1)
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()

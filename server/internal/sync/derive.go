@@ -51,6 +51,9 @@ func remarshal(in any, out any) error {
 func (b *batch) derive(ctx context.Context) error {
 	v := b.w.Version()
 	loc := b.location()
+	if err := b.prefetchReminders(ctx); err != nil {
+		return err
+	}
 
 	// Contacts the batch's asks point at, so a stage trigger can be checked against them.
 	var contactIDs []string
@@ -97,6 +100,28 @@ func (b *batch) derive(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// prefetchReminders loads, in one query, every reminder the changed records may want, so the
+// rules below never query one reminder at a time.
+func (b *batch) prefetchReminders(ctx context.Context) error {
+	kinds := map[string][]string{
+		records.Ask:      {referral.ReminderAsk},
+		records.Referral: {referral.ReminderThankYou, referral.ReminderFollowUp},
+		records.Event:    {referral.ReminderFollowUp},
+		records.Contact:  {referral.ReminderPartnerMeeting},
+	}
+	var ids []string
+	for entity, ks := range kinds {
+		for _, id := range b.order[entity] {
+			if b.get(entity, id).changed {
+				for _, k := range ks {
+					ids = append(ids, referral.ReminderID(k, id))
+				}
+			}
+		}
+	}
+	return b.load(ctx, records.Reminder, ids)
 }
 
 func (b *batch) location() *time.Location {
@@ -332,21 +357,25 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 	if err := b.load(ctx, records.Contact, met); err != nil {
 		return err
 	}
+	// The contacts to look at: changed ones and ones met; their reminders in one query.
+	var todo, rids []string
 	seen := map[string]bool{}
 	for _, id := range append(append([]string(nil), b.order[records.Contact]...), met...) {
-		if seen[id] {
+		c := b.get(records.Contact, id)
+		if seen[id] || c == nil || !(c.changed || !lastMet[id].IsZero()) {
 			continue
 		}
 		seen[id] = true
+		todo = append(todo, id)
+		rids = append(rids, referral.ReminderID(referral.ReminderPartnerMeeting, id))
+	}
+	if err := b.load(ctx, records.Reminder, rids); err != nil {
+		return err
+	}
+	for _, id := range todo {
 		c := b.get(records.Contact, id)
-		if c == nil {
-			continue
-		}
 		partner := c.deletedAt == nil && c.str("kind") == "partner" && c.data["archived"] != true
 		rid := referral.ReminderID(referral.ReminderPartnerMeeting, c.id)
-		if err := b.load(ctx, records.Reminder, []string{rid}); err != nil {
-			return err
-		}
 		existing := b.get(records.Reminder, rid)
 		want := referral.Want{ID: rid, Kind: referral.ReminderPartnerMeeting, SubjectEntity: records.Contact, SubjectID: c.id,
 			State: referral.ReminderCancelled}

@@ -247,11 +247,12 @@ type batch struct {
 	clientID string
 	recs     map[string]map[string]*record // entity → id → record
 	order    map[string][]string           // entity → ids in first-touch order
+	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 }
 
 func newBatch(schema *records.Schema, w *store.Writer, now time.Time, clientID string) *batch {
 	return &batch{schema: schema, w: w, now: now, clientID: clientID,
-		recs: map[string]map[string]*record{}, order: map[string][]string{}}
+		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}}
 }
 
 // load brings the given records of one entity into the batch (those not there yet).
@@ -261,13 +262,20 @@ func (b *batch) load(ctx context.Context, entity string, ids []string) error {
 		have = map[string]*record{}
 		b.recs[entity] = have
 	}
+	looked := b.looked[entity]
+	if looked == nil {
+		looked = map[string]bool{}
+		b.looked[entity] = looked
+	}
 	var missing []string
-	seen := map[string]bool{}
 	for _, id := range ids {
-		if _, ok := have[id]; !ok && !seen[id] {
+		if _, ok := have[id]; !ok && !looked[id] {
 			missing = append(missing, id)
-			seen[id] = true
+			looked[id] = true
 		}
+	}
+	if len(missing) == 0 {
+		return nil
 	}
 	rows, err := b.w.Load(ctx, entity, missing)
 	if err != nil {
@@ -334,12 +342,8 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 			if kind.ServerOnly {
 				return &InvalidError{Index: i, Reason: kind.Name + "s are created by the server"}
 			}
-			if err := b.schema.ValidatePatch(kind, m.Fields, true); err != nil {
-				var fe *records.FieldError
-				if errors.As(err, &fe) {
-					return &InvalidError{Index: i, Field: fe.Field, Reason: fe.Reason}
-				}
-				return err
+			if f := kind.MissingRequired(m.Fields); f != "" { // the fields themselves were validated up front
+				return &InvalidError{Index: i, Field: f, Reason: "required when creating a " + kind.Name}
 			}
 			rec = &record{kind: kind, id: m.RecordID, data: map[string]any{}, stamps: map[string]stamp{}, createdAt: b.now}
 			for f, val := range createDefaults(kind.Name) {
