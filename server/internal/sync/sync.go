@@ -386,7 +386,13 @@ func (b *batch) put(rec *record, m Mutation, v int64) {
 	for _, f := range keys {
 		val := m.Fields[f]
 		if f == records.ConflictsField {
-			delete(rec.data, f)
+			// Clearing resolves only what the client could have seen: entries recorded after
+			// its base version (including by this very put) stay.
+			if keep := conflictsAfter(rec, m.BaseVersion); len(keep) > 0 {
+				rec.data[f] = keep
+			} else {
+				delete(rec.data, f)
+			}
 			rec.stamps[f] = stamp{V: v, C: b.clientID}
 			continue
 		}
@@ -408,6 +414,26 @@ func (b *batch) put(rec *record, m Mutation, v int64) {
 		rec.stamps[f] = stamp{V: v, C: b.clientID}
 	}
 	rec.changed = true
+}
+
+// conflictsAfter lists the record's conflicts recorded after version base. An entry's version
+// is a float64 when read from JSON and an int64 when made in this batch.
+func conflictsAfter(rec *record, base int64) []any {
+	var keep []any
+	for _, c := range conflictsOf(rec) {
+		m, _ := c.(map[string]any)
+		var v int64
+		switch n := m["version"].(type) {
+		case float64:
+			v = int64(n)
+		case int64:
+			v = n
+		}
+		if v > base {
+			keep = append(keep, c)
+		}
+	}
+	return keep
 }
 
 func conflictsOf(rec *record) []any {
