@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/push"
+	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
@@ -257,6 +259,9 @@ func (h *handlers) SyncPush(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	if err := checkPush(&req); err != nil {
+		return err
+	}
 	muts := make([]sync.Mutation, len(req.Mutations))
 	for i, m := range req.Mutations {
 		muts[i] = sync.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId, Op: string(m.Op)}
@@ -272,6 +277,50 @@ func (h *handlers) SyncPush(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, api.PushResponse{LastMutationId: res.LastMutationID, Version: res.Version, Applied: res.Applied})
+}
+
+// checkPush is the PushRequest schema of openapi.yaml written out (the validator skips this
+// operation for speed; unknown properties are refused by bind). Entities, ops and fields are
+// checked by the sync service.
+func checkPush(req *api.PushRequest) error {
+	bad := func(field, reason string) error {
+		return newError(http.StatusBadRequest, "invalid_request", field+": "+reason).
+			with(map[string]any{"field": field, "reason": reason})
+	}
+	if n := len(req.ClientId); n < 8 || n > 64 || !clientIDChars(req.ClientId) {
+		return bad("client_id", "want 8 to 64 letters, digits, - or _")
+	}
+	if req.Mutations == nil {
+		return bad("mutations", "property \"mutations\" is missing")
+	}
+	if len(req.Mutations) > sync.MaxMutations {
+		return bad("mutations", fmt.Sprintf("at most %d mutations per batch", sync.MaxMutations))
+	}
+	for i, m := range req.Mutations {
+		at := fmt.Sprintf("mutations.%d.", i)
+		switch {
+		case m.Id < 1:
+			return bad(at+"id", "must be 1 or more")
+		case !api.Entity(m.Entity).Valid():
+			return bad(at+"entity", "unknown entity")
+		case !m.Op.Valid():
+			return bad(at+"op", "want put or delete")
+		case !records.ValidID(m.RecordId):
+			return bad(at+"record_id", "want a lower-case UUID")
+		case m.BaseVersion != nil && *m.BaseVersion < 0:
+			return bad(at+"base_version", "must not be negative")
+		}
+	}
+	return nil
+}
+
+func clientIDChars(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // SyncPull implements POST /sync/pull. The records are stored as the JSON clients see, so the
