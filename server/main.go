@@ -57,7 +57,7 @@ func run(args []string) error {
 		log.Info("migrations applied")
 		return nil
 	}
-	a, err := app.New(ctx, cfg, log, app.Options{Static: pwa.Dist(), Migrate: true})
+	a, err := app.New(ctx, cfg, log, app.Options{Static: pwa.Dist(), Migrate: true, Dispatch: true})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/askwell/askwell/server/internal/httpapi"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/remind"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -43,6 +44,8 @@ type Options struct {
 	Migrate bool
 	// PingEvery is the event-stream keep-alive interval.
 	PingEvery time.Duration
+	// Dispatch runs the reminder dispatcher in the background (tests drive their own).
+	Dispatch bool
 }
 
 // App is a wired server.
@@ -56,10 +59,13 @@ type App struct {
 	Auth   *auth.Service
 	Tokens *auth.Tokens
 	// VAPID are the Web Push keys; Guard checks push endpoints.
-	VAPID    push.VAPIDKeys
-	Guard    push.Guard
-	now      func() time.Time
-	shutdown chan struct{}
+	VAPID push.VAPIDKeys
+	Guard push.Guard
+	// Dispatcher delivers due reminders by Web Push.
+	Dispatcher *remind.Dispatcher
+	dispatch   bool
+	now        func() time.Time
+	shutdown   chan struct{}
 	// listenReady is closed once the PostgreSQL LISTEN for pokes is in place.
 	listenReady chan struct{}
 	cancel      context.CancelFunc
@@ -127,9 +133,9 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Hub = sync.NewHub()
 	m := httpapi.NewMetrics(reg, func() float64 { return float64(a.Hub.Subscribers()) })
-	var poker sync.Poker = a.Hub
+	poker := &wakingPoker{Poker: a.Hub}
 	if a.Store.Postgres() {
-		poker = sync.ClusterPoker{Notifier: pgNotifier{a.Store}, Local: a.Hub,
+		poker.Poker = sync.ClusterPoker{Notifier: pgNotifier{a.Store}, Local: a.Hub,
 			OnError: func(err error) { a.log.Warn("poke through database failed", "err", err) }}
 	} else {
 		close(a.listenReady)
@@ -143,6 +149,17 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Guard = push.Guard{AllowInsecure: a.cfg.PushAllowInsecure}
+	sender, err := push.NewSender(a.VAPID, a.cfg.VAPIDSubject, a.Guard.Client(push.DefaultTimeout))
+	if err != nil {
+		return err
+	}
+	a.Dispatcher, err = remind.New(remind.Deps{Store: a.Store, Sync: a.Sync, Sender: sender, Tokens: a.Tokens,
+		Now: a.now, Log: a.log, Metrics: reg})
+	if err != nil {
+		return err
+	}
+	a.dispatch = o.Dispatch
+	poker.wake = a.Dispatcher.Wake // a write may make a reminder due at once (a stage reached)
 	a.Echo, err = httpapi.New(httpapi.Deps{
 		Log: a.log, Spec: spec, Store: a.Store, Auth: a.Auth, Tokens: a.Tokens, Sync: a.Sync, Hub: a.Hub,
 		Metrics: m, Registry: reg, Static: static, SecureCookies: a.cfg.SecureCookies(), RefreshTTL: a.cfg.RefreshTTL,
@@ -173,6 +190,11 @@ func (a *App) background(ctx context.Context) {
 				}
 			},
 			func(err error) { a.log.Warn("poke listener", "err", err) })
+	}
+	if a.dispatch {
+		done := make(chan struct{})
+		go func() { defer close(done); a.Dispatcher.Run(ctx) }()
+		defer func() { <-done }() // Close waits for the batch in flight
 	}
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -313,6 +335,19 @@ func vapidKeys(cfg config.Config) (push.VAPIDKeys, error) {
 		return k, nil
 	}
 	return push.LoadOrCreateVAPID(cfg.DataDir)
+}
+
+// wakingPoker pokes the user's devices and wakes the dispatcher.
+type wakingPoker struct {
+	sync.Poker
+	wake func()
+}
+
+func (p *wakingPoker) Poke(ctx context.Context, userID string) {
+	p.Poker.Poke(ctx, userID)
+	if p.wake != nil {
+		p.wake()
+	}
 }
 
 type pgNotifier struct{ st *store.Store }

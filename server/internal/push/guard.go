@@ -192,6 +192,9 @@ func (g Guard) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil
 	t.DialContext = g.DialContext(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second})
+	// Nearly every push goes to one of a few hosts: keep a connection per concurrent send,
+	// not net/http's two idle ones per host.
+	t.MaxIdleConnsPerHost = 32
 	return t
 }
 

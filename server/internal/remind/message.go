@@ -1,0 +1,364 @@
+package remind
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/askwell/askwell/server/internal/referral"
+)
+
+// What a notification may hold. Notification areas show two lines or so; the rest would be
+// cut by the device anyway, and the payload must stay under push.MaxPayload.
+const (
+	maxTitle = 90
+	maxBody  = 240
+	maxName  = 40
+	maxQuote = 100
+)
+
+// message is what a notification says and where tapping it leads.
+type message struct {
+	Title string
+	Body  string
+	URL   string // a deep link inside the app, e.g. "/#/asks/<id>"
+}
+
+// subjectRef is the record a reminder is about.
+type subjectRef struct {
+	Entity string `json:"entity"`
+	ID     string `json:"id"`
+}
+
+// reminderRec is the part of a reminder record the dispatcher reads.
+type reminderRec struct {
+	ID           string     `json:"id"`
+	Kind         string     `json:"kind"`
+	Subject      subjectRef `json:"subject"`
+	DueAt        *time.Time `json:"due_at"`
+	Status       string     `json:"status"`
+	SnoozedUntil *time.Time `json:"snoozed_until"`
+}
+
+// The parts of the records a message is written from. Fields are pointers where the record
+// may hold null.
+type (
+	contactRec struct {
+		Name    string  `json:"name"`
+		Company *string `json:"company"`
+	}
+	askRec struct {
+		ContactID       string  `json:"contact_id"`
+		Target          *string `json:"target"`
+		TargetContactID *string `json:"target_contact_id"`
+		Why             *string `json:"why"`
+		Script          *string `json:"script"`
+	}
+	referralRec struct {
+		Direction         string  `json:"direction"`
+		ContactID         string  `json:"contact_id"`
+		Prospect          *string `json:"prospect"`
+		ProspectContactID *string `json:"prospect_contact_id"`
+		Status            string  `json:"status"`
+		Thanks            *struct {
+			Medium *string `json:"medium"`
+		} `json:"thanks"`
+	}
+	eventRec struct {
+		Title      string   `json:"title"`
+		ContactIDs []string `json:"contact_ids"`
+	}
+	noteRec struct {
+		ContactIDs []string `json:"contact_ids"`
+	}
+)
+
+// related holds one user's records a batch of reminders refers to, by id.
+type related struct {
+	asks      map[string]*askRec
+	referrals map[string]*referralRec
+	events    map[string]*eventRec
+	notes     map[string]*noteRec
+	contacts  map[string]*contactRec
+}
+
+// signal is a moment logged about a contact that makes an ask welcome (§1 rule 2).
+type signal struct {
+	Kind string
+	At   time.Time
+}
+
+// compose writes a notification for a reminder the way a coach would say it: who, what, and
+// why now. sig is the latest good-moment signal for an ask's contact, when known. now and loc
+// (the user's zone) make "yesterday" mean the user's yesterday. Missing records (deleted, or
+// never synced) fall back to plain words, never to an empty notification.
+func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.Location) message {
+	if rel == nil {
+		rel = &related{}
+	}
+	name := func(id string) string {
+		if c := rel.contacts[id]; c != nil && strings.TrimSpace(c.Name) != "" {
+			return clip(oneLine(c.Name), maxName)
+		}
+		return ""
+	}
+	var m message
+	switch {
+	case r.Kind == referral.ReminderAsk && r.Subject.Entity == "ask":
+		m = askMessage(rel.asks[r.Subject.ID], name, sig, now, loc)
+		m.URL = "/#/asks/" + r.Subject.ID
+	case r.Subject.Entity == "referral":
+		m = referralMessage(r.Kind, rel.referrals[r.Subject.ID], name)
+		m.URL = "/#/referrals/" + r.Subject.ID
+	case r.Subject.Entity == "event":
+		m = eventMessage(rel.events[r.Subject.ID], name)
+		m.URL = "/#/today"
+	case r.Subject.Entity == "contact":
+		who := name(r.Subject.ID)
+		switch {
+		case who == "":
+		case r.Kind == referral.ReminderPartnerMeeting:
+			m = message{Title: "Time for your monthly meeting with " + who,
+				Body: "Partners who meet every month keep referrals flowing both ways. Suggest a date."}
+		default:
+			m = message{Title: "Follow up with " + who, Body: "A short note now keeps the connection warm."}
+		}
+		m.URL = "/#/contacts/" + r.Subject.ID
+	case r.Subject.Entity == "note":
+		if n := rel.notes[r.Subject.ID]; n != nil {
+			if who := names(n.ContactIDs, name); who != "" {
+				m = message{Title: "Follow up with " + who, Body: "A short note while it is fresh keeps the connection warm."}
+			}
+		}
+		m.URL = "/#/notes/" + r.Subject.ID
+	}
+	if m.Title == "" {
+		m.Title, m.Body = fallback(r.Kind)
+	}
+	if m.URL == "" {
+		m.URL = "/#/today"
+	}
+	m.Title = clip(m.Title, maxTitle)
+	m.Body = clip(m.Body, maxBody)
+	return m
+}
+
+func askMessage(a *askRec, name func(string) string, sig *signal, now time.Time, loc *time.Location) message {
+	if a == nil {
+		return message{}
+	}
+	who := name(a.ContactID)
+	if who == "" {
+		who = "them"
+	}
+	target := ""
+	if a.TargetContactID != nil {
+		target = name(*a.TargetContactID)
+	}
+	if target == "" && a.Target != nil {
+		target = clip(oneLine(*a.Target), maxName)
+	}
+	m := message{Title: "Ask " + who + " for an introduction"}
+	if target != "" {
+		m.Title = "Ask " + who + " for an intro to " + target
+	}
+	switch {
+	case sig != nil && signalReason(sig.Kind, who) != "":
+		m.Body = signalReason(sig.Kind, who) + " " + relDay(sig.At, now, loc) + " — now is a good moment."
+	case a.Why != nil && strings.TrimSpace(*a.Why) != "":
+		m.Body = oneLine(*a.Why)
+	case a.Script != nil && strings.TrimSpace(*a.Script) != "":
+		m.Body = "Try: “" + clip(firstSentence(*a.Script), maxQuote) + "”"
+	default:
+		m.Body = "You planned this ask. Name one person and say why they would benefit."
+	}
+	return m
+}
+
+// signalReason says what happened, for the signals that open a window to ask.
+func signalReason(kind, who string) string {
+	switch kind {
+	case "praised":
+		return who + " praised your work"
+	case "good_news":
+		return who + " had good news"
+	case "offered_help":
+		return who + " offered to help"
+	case "problem_solved":
+		return "You solved a problem for " + who
+	case "delivered_similar":
+		return "You delivered great work for a client like " + who
+	}
+	return ""
+}
+
+func referralMessage(kind string, r *referralRec, name func(string) string) message {
+	if r == nil {
+		return message{}
+	}
+	who := name(r.ContactID)
+	if who == "" {
+		who = "them"
+	}
+	prospect := ""
+	if r.ProspectContactID != nil {
+		prospect = name(*r.ProspectContactID)
+	}
+	if prospect == "" && r.Prospect != nil {
+		prospect = clip(oneLine(*r.Prospect), maxName)
+	}
+	switch kind {
+	case referral.ReminderThankYou:
+		how := "A handwritten card is remembered."
+		if r.Thanks != nil && r.Thanks.Medium != nil {
+			switch *r.Thanks.Medium {
+			case "email":
+				how = "A short, personal email today beats a perfect one next week."
+			case "call":
+				how = "A quick call to say thanks means a lot."
+			case "gift":
+				how = "A small, thoughtful gift says you noticed."
+			}
+		}
+		m := message{Title: "Thank " + who + " for the referral", Body: how}
+		if prospect != "" && r.Direction != "given" {
+			m.Body = who + " referred you to " + prospect + ". " + how
+		}
+		return m
+	case referral.ReminderFollowUp:
+		if r.Direction == "given" {
+			m := message{Title: "Check in with " + who + " about your referral",
+				Body: "Ask how it is going. Referrals you follow up are the ones people remember."}
+			if prospect != "" {
+				m.Title = "Check in with " + who + " about " + prospect
+			}
+			return m
+		}
+		m := message{Title: "Tell " + who + " how the referral went"}
+		if prospect != "" {
+			m.Title = "Tell " + who + " how it went with " + prospect
+		}
+		switch r.Status {
+		case "won":
+			m.Body = "You won it. " + who + " will be glad to hear — and ready to send the next one."
+		case "lost":
+			m.Body = "It did not work out, but closing the loop keeps " + who + " referring."
+		default:
+			m.Body = "A short update shows " + who + " the referral was in good hands."
+		}
+		return m
+	}
+	return message{}
+}
+
+func eventMessage(e *eventRec, name func(string) string) message {
+	if e == nil || strings.TrimSpace(e.Title) == "" {
+		return message{}
+	}
+	m := message{Title: "Follow up after " + clip(oneLine(e.Title), maxName+20),
+		Body: "A short note while it is fresh keeps the connection warm."}
+	if who := names(e.ContactIDs, name); who != "" {
+		m.Body = "A short note to " + who + " while it is fresh keeps the connection warm."
+	}
+	return m
+}
+
+// fallback is what a reminder says when the record it is about cannot be read.
+func fallback(kind string) (title, body string) {
+	const body0 = "Open Askwell to see what is due."
+	switch kind {
+	case referral.ReminderAsk:
+		return "Time to make your ask", body0
+	case referral.ReminderThankYou:
+		return "Time to say thank you", "A referral deserves a prompt thank-you. " + body0
+	case referral.ReminderFollowUp:
+		return "Time to follow up", body0
+	case referral.ReminderPartnerMeeting:
+		return "Time for your partner meeting", body0
+	}
+	return "Something is due today", body0
+}
+
+// names lists up to three known names: "Dana", "Dana and Lee", "Dana, Lee and Sam", "Dana, Lee
+// and 2 others".
+func names(ids []string, name func(string) string) string {
+	var ns []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if n := name(id); n != "" && !seen[id] {
+			seen[id] = true
+			ns = append(ns, n)
+		}
+	}
+	switch {
+	case len(ns) == 0:
+		return ""
+	case len(ns) == 1:
+		return ns[0]
+	case len(ns) <= 3:
+		return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+	}
+	return fmt.Sprintf("%s, %s and %d others", ns[0], ns[1], len(ns)-2)
+}
+
+// relDay says when t was, as the user counts days: today, yesterday, 3 days ago, or the date.
+func relDay(t, now time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	day := func(x time.Time) time.Time {
+		y, m, d := x.In(loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	n := int(day(now).Sub(day(t)).Hours() / 24)
+	switch {
+	case n <= 0:
+		return "today"
+	case n == 1:
+		return "yesterday"
+	case n < 7:
+		return fmt.Sprintf("%d days ago", n)
+	}
+	return "on " + t.In(loc).Format("2 Jan")
+}
+
+// oneLine folds runs of whitespace (new lines included) into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// firstSentence is the opening of a text up to its first sentence end or line break.
+func firstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\n"); i > 0 {
+		s = s[:i]
+	}
+	for i, r := range s {
+		if (r == '.' || r == '?' || r == '!') && i > 0 {
+			rest := s[i+utf8.RuneLen(r):]
+			if rest == "" || unicode.IsSpace([]rune(rest)[0]) {
+				return oneLine(s[:i+utf8.RuneLen(r)])
+			}
+		}
+	}
+	return oneLine(s)
+}
+
+// clip shortens s to at most n runes, ending a cut text with an ellipsis at a word boundary
+// when one is near.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)[:n-1]
+	cut := len(rs)
+	for i := len(rs) - 1; i > n*3/4; i-- {
+		if unicode.IsSpace(rs[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(rs[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '?' && r != '!'
+	}) + "…"
+}
