@@ -19,7 +19,7 @@ func TestRunAgainstServer(t *testing.T) {
 		cfg := loadgen.DefaultConfig()
 		cfg.URL = srv.HTTP.URL
 		cfg.Devices, cfg.Users = 6, 2
-		cfg.Duration, cfg.NoopDuration = 700*time.Millisecond, 300*time.Millisecond
+		cfg.Duration, cfg.NoopDuration = 3*time.Second, 300*time.Millisecond // long enough for a few rounds under -race on a busy machine
 		var log bytes.Buffer
 		rep, err := loadgen.Run(context.Background(), cfg, &log)
 		if err != nil {

@@ -1,0 +1,207 @@
+// Shared helpers for the browser tests and the bench: build and start the real Go server on a
+// random loopback port with a temporary data dir, and launch the system Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PWA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_DIR = resolve(PWA_DIR, '..');
+/** The system Chromium: $ASKWELL_CHROMIUM, else the first chromium on PATH. */
+export const CHROMIUM =
+  process.env.ASKWELL_CHROMIUM ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .flatMap((d) => ['chromium', 'chromium-browser'].map((n) => join(d, n)))
+    .find((f) => existsSync(f));
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/** True when the system Chromium is there; otherwise prints why the browser tests skip. */
+export function haveChromium() {
+  if (CHROMIUM && existsSync(CHROMIUM)) return true;
+  const line = '!'.repeat(78);
+  console.error(`\n${line}\n!! Chromium not found: browser tests SKIPPED.\n!! Install the Debian package: apt-get install -y chromium\n${line}\n`);
+  return false;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** `npm run build`, quiet unless it fails. */
+export function buildPwa() {
+  try {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: PWA_DIR, stdio: 'pipe' });
+  } catch (e) {
+    process.stderr.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw e;
+  }
+}
+
+/** Builds the PWA (unless ASKWELL_SKIP_PWA_BUILD is set) and then the server binary that embeds it. */
+export function buildAll(tmp) {
+  if (!process.env.ASKWELL_SKIP_PWA_BUILD) buildPwa();
+  const bin = join(tmp, 'askwell');
+  execFileSync('go', ['build', '-o', bin, './server'], { cwd: REPO_DIR, stdio: 'inherit' });
+  return bin;
+}
+
+/** Starts `askwell serve` on a random loopback port and waits for /healthz. */
+export async function startServer() {
+  const tmp = mkdtempSync(join(tmpdir(), 'askwell-e2e-'));
+  const bin = buildAll(tmp);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = join(tmp, 'data');
+  const proc = spawn(bin, ['serve'], {
+    env: {
+      ...process.env,
+      ASKWELL_ADDR: `127.0.0.1:${port}`,
+      ASKWELL_DATA_DIR: dataDir,
+      ASKWELL_BASE_URL: url,
+      ASKWELL_AUTH_RATE_PER_MIN: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  proc.stdout.on('data', (b) => (log += b));
+  proc.stderr.on('data', (b) => (log += b));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      proc.kill();
+      throw new Error(`server did not become healthy:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => {
+          const t = setTimeout(() => (proc.kill('SIGKILL'), r()), 5000);
+          proc.on('exit', () => (clearTimeout(t), r()));
+        });
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export async function launchPersistent(dir, opts = {}) {
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...opts });
+}
+
+/** Signs up through the UI and waits for Today. */
+export async function registerUI(page, url, { email, password = 'correct horse battery', name = 'Dana Fox' }) {
+  await page.goto(url + '/#/register');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { level: 1, name: /Good (morning|afternoon|evening)/ }).waitFor();
+}
+
+export async function loginUI(page, url, { email, password = 'correct horse battery' }) {
+  await page.goto(url + '/#/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: /Good (morning|afternoon|evening)/ }).waitFor();
+}
+
+/** Waits until the service worker controls the page, so the shell is cached. */
+export async function swReady(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    }
+  });
+}
+
+/** Waits for the sync badge to say "Synced". */
+export async function synced(page, timeout = 15_000) {
+  await page.locator('.sync.synced').waitFor({ timeout });
+}
+
+export async function apiLogin(url, email, password = 'correct horse battery') {
+  const r = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!r.ok) throw new Error(`login: ${r.status} ${await r.text()}`);
+  return (await r.json()).access_token;
+}
+
+/** Everything the server holds for a user, via a full pull with a throwaway client id. */
+export async function apiPullAll(url, token) {
+  const clientId = `e2echeck_${Math.random().toString(36).slice(2, 12)}`;
+  const records = [];
+  let cursor = 0;
+  for (;;) {
+    const r = await fetch(`${url}/api/v1/sync/pull`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ client_id: clientId, cursor, limit: 1000 }),
+    });
+    if (!r.ok) throw new Error(`pull: ${r.status} ${await r.text()}`);
+    const page = await r.json();
+    records.push(...page.changes);
+    cursor = page.cursor;
+    if (!page.has_more) return records;
+  }
+}
+
+/** Reads one table of the page's IndexedDB (raw, without the app's code). */
+export function readTable(page, table) {
+  return page.evaluate(
+    (t) =>
+      new Promise((res, rej) => {
+        const open = indexedDB.open('askwell');
+        open.onerror = () => rej(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction(t).objectStore(t).getAll();
+          req.onsuccess = () => (db.close(), res(req.result));
+          req.onerror = () => rej(req.error);
+        };
+      }),
+    table,
+  );
+}

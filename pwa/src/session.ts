@@ -1,0 +1,123 @@
+import { Auth, type AuthResponse } from './api/client';
+import { AskwellDB, getMeta, setMeta } from './db/db';
+import { write, type Writer } from './db/store';
+import type { User } from './db/types';
+import { randomClientId } from './db/uuid';
+import { SyncEngine, type SyncState } from './sync/engine';
+import { SyncRunner } from './sync/runner';
+import { createStore } from './ui/store';
+
+export const API = `${location.origin}/api/v1`;
+
+export interface AppState {
+  ready: boolean;
+  user: User | null;
+  /** The refresh token was refused: local data stays, sync waits for a new sign-in. */
+  sessionEnded: boolean;
+  sync: SyncState & { leader: boolean };
+  online: boolean;
+  toast: string | null;
+  updateReady: boolean;
+  installEvent: (Event & { prompt?: () => Promise<void> }) | null;
+}
+
+export const app = createStore<AppState>({
+  ready: false,
+  user: null,
+  sessionEnded: false,
+  sync: { status: 'idle', pending: 0, leader: false },
+  online: navigator.onLine,
+  toast: null,
+  updateReady: false,
+  installEvent: null,
+});
+
+// The query cache's optimistic updates clone every live result on each write; our screens
+// re-read after the commit anyway, and a save stays well under a frame without it.
+export const db = new AskwellDB('askwell', { cache: 'disabled' });
+export const auth = new Auth({
+  baseUrl: API,
+  onSignedOut: () => app.set({ sessionEnded: true }),
+  onUser: (u) => {
+    app.set({ user: u, sessionEnded: false });
+    void setMeta(db, 'user', u);
+  },
+});
+export const engine = new SyncEngine({ db, api: auth.api });
+export const runner = new SyncRunner({ engine, auth, baseUrl: API, onState: (s) => app.set({ sync: s }) });
+
+export async function boot(): Promise<void> {
+  addEventListener('online', () => app.set({ online: true }));
+  addEventListener('offline', () => app.set({ online: false }));
+  let user: User | null = null;
+  try {
+    user = (await getMeta<User>(db, 'user')) ?? null;
+  } catch (e) {
+    console.error('local store unavailable', e);
+  }
+  app.set({ user, ready: true });
+  if (user) {
+    runner.start();
+    resendPushLater();
+  }
+  // Ask the browser to keep our data under storage pressure (granted silently for installed apps).
+  void navigator.storage?.persist?.().catch(() => undefined);
+}
+
+/** Re-sends this device's push subscription once the app is up (loaded only when granted). */
+function resendPushLater(): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  setTimeout(() => void import('./push').then((m) => m.resendPush()).catch(() => undefined), 2000);
+}
+
+/** Signs in or registers. A different account than the one stored here starts from a clean store. */
+export async function signIn(kind: 'login' | 'register', body: { email: string; password: string; name?: string; timezone?: string }): Promise<AuthResponse> {
+  const prev = await getMeta<User>(db, 'user');
+  const res = await auth.login(kind, body);
+  if (prev && prev.id !== res.user.id) await wipe();
+  if (!(await getMeta(db, 'client_id'))) await setMeta(db, 'client_id', randomClientId());
+  await setMeta(db, 'user', res.user);
+  app.set({ user: res.user, sessionEnded: false });
+  runner.stop();
+  runner.start();
+  resendPushLater();
+  return res;
+}
+
+export async function signOut(): Promise<void> {
+  runner.stop();
+  try {
+    await (await import('./push')).disablePush();
+  } catch {
+    // offline: the server drops the subscription when the push service says it is gone
+  }
+  try {
+    await auth.logout();
+  } catch {
+    // offline: the cookie expires on its own; the local data goes now
+  }
+  await wipe();
+  app.set({ user: null, sessionEnded: false, sync: { status: 'idle', pending: 0, leader: false } });
+  location.hash = '#/login';
+}
+
+/** Clears every table, including the client id, so the next account gets a fresh sequence. */
+async function wipe(): Promise<void> {
+  await db.transaction('rw', db.tables, async () => {
+    for (const t of db.tables) await t.clear();
+  });
+}
+
+/** Saves local changes in one transaction and asks the sync leader to push soon. */
+export async function save<T>(fn: (w: Writer) => Promise<T>): Promise<T> {
+  const r = await write(db, fn);
+  runner.requestFlush();
+  return r;
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+export function toast(msg: string): void {
+  app.set({ toast: msg });
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => app.set({ toast: null }), 2600);
+}

@@ -1,0 +1,112 @@
+import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { app } from '../session';
+import { Header, TabBar } from './components';
+import { useRoute } from './router';
+import { Capture } from './screens/Capture';
+import { Today } from './screens/Today';
+import { useStore } from './store';
+
+/**
+ * Screens other than Today and Capture load on first use. The service worker precaches their
+ * chunks, so after the first visit they come from the cache in a few milliseconds.
+ */
+function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let C: ComponentType<P> | null = null;
+  let pending: Promise<void> | null = null;
+  return function Lazy(props: P) {
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (!C) {
+        pending ??= load().then((c) => void (C = c));
+        void pending.then(() => setReady(true));
+      }
+    }, []);
+    return C ? <C {...props} /> : <div class="skeleton" aria-busy="true" />;
+  };
+}
+const contacts = () => import('./screens/Contacts');
+const asks = () => import('./screens/Asks');
+const referrals = () => import('./screens/Referrals');
+const ContactList = lazy(() => contacts().then((m) => m.ContactList));
+const ContactPage = lazy(() => contacts().then((m) => m.ContactPage));
+const ContactForm = lazy(() => contacts().then((m) => m.ContactForm));
+const AskList = lazy(() => asks().then((m) => m.AskList));
+const AskForm = lazy(() => asks().then((m) => m.AskForm));
+const ReferralList = lazy(() => referrals().then((m) => m.ReferralList));
+const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
+const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
+const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
+const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
+
+export function App() {
+  const s = useStore(app);
+  const route = useRoute();
+  const [top = 'today', id, sub] = route.path;
+
+  if (!s.ready) return <main aria-busy="true" />;
+  if (!s.user || top === 'login' || top === 'register') {
+    // first visit: create an account; "Sign in" is one tap away
+    const mode = top === 'login' || (s.user && top !== 'register') || s.sessionEnded ? 'login' : 'register';
+    return <AuthScreen mode={mode} key={mode} />;
+  }
+
+  let screen;
+  switch (top) {
+    case 'capture':
+      screen = <Capture route={route} key={route.query.toString()} />;
+      break;
+    case 'contacts':
+      screen = !id ? <ContactList /> : id === 'new' ? <ContactForm route={route} /> : sub === 'edit' ? <ContactForm id={id} route={route} key={id} /> : <ContactPage id={id} />;
+      break;
+    case 'asks':
+      screen = !id ? <AskList /> : id === 'new' ? <AskForm route={route} key={route.query.toString()} /> : <AskForm id={id} route={route} key={id} />;
+      break;
+    case 'referrals':
+      screen = !id ? <ReferralList /> : id === 'new' ? <ReferralForm route={route} key={route.query.toString()} /> : <ReferralForm id={id} route={route} key={id} />;
+      break;
+    case 'notes':
+      screen = <NoteView id={id} key={id} />;
+      break;
+    case 'settings':
+      screen = <Settings />;
+      break;
+    default:
+      screen = <Today />;
+  }
+  const tab = ['today', 'contacts', 'capture', 'asks', 'referrals'].includes(top) ? top : '';
+
+  return (
+    <>
+      <a class="sr-only" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <Header />
+      {s.updateReady && (
+        <div class="banner" role="status" style={{ margin: '8px 16px 0', borderRadius: '14px' }}>
+          A new version of Askwell is ready.
+          <button type="button" class="btn" onClick={() => (window as unknown as { __askwellUpdate?: () => void }).__askwellUpdate?.()}>
+            Reload
+          </button>
+        </div>
+      )}
+      {s.sessionEnded && (
+        <div class="banner" role="status" style={{ margin: '8px 16px 0' }}>
+          Your session ended. Notes stay on this device.
+          <a class="btn" href="#/login">
+            Sign in
+          </a>
+        </div>
+      )}
+      <main id="main" tabIndex={-1}>
+        {screen}
+      </main>
+      <TabBar current={tab} />
+      {s.toast && (
+        <div class="toast" role="status" aria-live="polite">
+          {s.toast}
+        </div>
+      )}
+    </>
+  );
+}

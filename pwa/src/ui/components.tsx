@@ -1,0 +1,195 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { initials, MEDIUM_LABEL } from '../domain/playbook';
+import type { Medium } from '../db/types';
+import { app, runner } from '../session';
+import { Icon } from './icons';
+import { back } from './router';
+import { useStore } from './store';
+
+/** The small, honest sync indicator: synced · N waiting · offline · error. Tapping syncs now. */
+export function SyncBadge() {
+  const s = useStore(app);
+  const { status, pending } = s.sync;
+  let cls = 'synced';
+  let text = 'Synced';
+  if (!s.online || status === 'offline') {
+    cls = 'offline';
+    text = pending ? `Offline · ${pending} waiting` : 'Offline';
+  } else if (s.sessionEnded || status === 'signed-out') {
+    cls = 'error';
+    text = 'Sign in to sync';
+  } else if (status === 'error') {
+    cls = 'error';
+    text = pending ? `Sync error · ${pending} waiting` : 'Sync error';
+  } else if (pending > 0) {
+    cls = 'waiting';
+    text = `${pending} waiting`;
+  } else if (status === 'idle' || status === 'syncing') {
+    cls = 'waiting';
+    text = 'Syncing…';
+  }
+  return (
+    <button type="button" class={`sync ${cls}`} onClick={() => runner.syncNow()} aria-live="polite" title={s.sync.error ?? 'Sync now'}>
+      <span class="dot" aria-hidden="true" />
+      {text}
+    </button>
+  );
+}
+
+export function Header() {
+  const { user } = useStore(app);
+  return (
+    <header class="top">
+      <a class="brand" href="#/today">
+        <img src="/icons/icon-192.png" alt="" width={28} height={28} />
+        Askwell
+      </a>
+      <SyncBadge />
+      <a class="avatar" href="#/settings">
+        <span aria-hidden="true">{initials(user?.name || user?.email)}</span>
+        <span class="sr-only">Settings</span>
+      </a>
+    </header>
+  );
+}
+
+const TABS: Array<[string, string, string]> = [
+  ['today', 'Today', 'today'],
+  ['contacts', 'Contacts', 'contacts'],
+  ['capture', 'New note', 'plus'],
+  ['asks', 'Asks', 'asks'],
+  ['referrals', 'Referrals', 'referrals'],
+];
+
+export function TabBar({ current }: { current: string }) {
+  return (
+    <nav class="tabs" aria-label="Main">
+      {TABS.map(([id, label, icon]) => (
+        <a key={id} href={`#/${id}`} class={id === 'capture' ? 'plus' : ''} aria-current={current === id ? 'page' : undefined}>
+          {id === 'capture' ? (
+            <>
+              <span class="disc">
+                <Icon name={icon} />
+              </span>
+              <span class="sr-only">{label}</span>
+            </>
+          ) : (
+            <>
+              <Icon name={icon} />
+              {label}
+            </>
+          )}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+/** A screen title, with a back button on screens below the tabs. */
+export function Title({ children, backTo, action }: { children: ComponentChildren; backTo?: string; action?: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus({ preventScroll: true }), []);
+  return (
+    <div class="spread" style={{ flexWrap: 'nowrap' }}>
+      <div class="row" style={{ flexWrap: 'nowrap', minWidth: 0 }}>
+        {backTo && (
+          <button type="button" class="btn quiet" style={{ paddingInline: '8px', marginLeft: '-8px' }} onClick={() => back(backTo)} aria-label="Back">
+            <Icon name="back" />
+          </button>
+        )}
+        <h1 tabIndex={-1} ref={ref} style={{ outline: 'none', overflowWrap: 'anywhere' }}>
+          {children}
+        </h1>
+      </div>
+      {action}
+    </div>
+  );
+}
+
+export function Avatar({ name, small }: { name?: string | null; small?: boolean }) {
+  return (
+    <span class={`avatar${small ? ' sm' : ''}`} aria-hidden="true" style={{ cursor: 'inherit' }}>
+      {initials(name ?? undefined)}
+    </span>
+  );
+}
+
+export function Empty({ title, children, action }: { title: string; children?: ComponentChildren; action?: ComponentChildren }) {
+  return (
+    <div class="empty">
+      <strong>{title}</strong>
+      {children}
+      {action && <div>{action}</div>}
+    </div>
+  );
+}
+
+/** A row of toggle chips; `multi` lets several be on at once. */
+export function Chips<T extends string>(props: {
+  label: string;
+  options: readonly T[];
+  labels: Record<T, string>;
+  value: T[] | T | null | undefined;
+  onChange: (v: T) => void;
+  hideLegend?: boolean;
+}) {
+  const on = (o: T) => (Array.isArray(props.value) ? props.value.includes(o) : props.value === o);
+  return (
+    <fieldset>
+      <legend class={props.hideLegend ? 'sr-only' : ''}>{props.label}</legend>
+      <div class="chips">
+        {props.options.map((o) => (
+          <button key={o} type="button" class="chip" aria-pressed={on(o) ? 'true' : 'false'} onClick={() => props.onChange(o)}>
+            {props.labels[o]}
+          </button>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+export function Segmented<T extends string>(props: { label: string; options: readonly T[]; labels: Record<T, string>; value: T; onChange: (v: T) => void }) {
+  return (
+    <div class="segmented" role="group" aria-label={props.label}>
+      {props.options.map((o) => (
+        <button key={o} type="button" aria-pressed={props.value === o ? 'true' : 'false'} onClick={() => props.onChange(o)}>
+          {props.labels[o]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function Section({ title, count, children }: { title: string; count?: number; children: ComponentChildren }) {
+  return (
+    <section class="stack-sm" aria-label={title}>
+      <div class="section-title">
+        <h2>{title}</h2>
+        {count !== undefined && count > 0 && <span class="count">{count}</span>}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+const MEDIA: Medium[] = ['card', 'email', 'call', 'gift'];
+
+/** "Sent it? Card · Email · Call · Gift": one tap records how the thank-you went out. */
+export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
+  return (
+    <fieldset>
+      <legend class="small muted" style={{ fontWeight: 500 }}>
+        Sent it? Tap how:
+      </legend>
+      <div class="chips">
+        {MEDIA.map((m) => (
+          <button key={m} type="button" class="chip" onClick={() => onPick(m)}>
+            {MEDIUM_LABEL[m]}
+          </button>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+

@@ -1,0 +1,289 @@
+import { useState } from 'preact/hooks';
+import {
+  askDueAt,
+  askLine,
+  fmtDate,
+  isDue,
+  SIGNAL_LABEL,
+  SIGNALS,
+  STAGE_LABEL,
+  STAGES,
+  triggerText,
+} from '../../domain/playbook';
+import type { Ask, AskStatus, AskTrigger, SignalKind, Stage } from '../../db/types';
+import { uuidv7 } from '../../db/uuid';
+import { save, toast } from '../../session';
+import { Chips, Empty, Section, Segmented, Title } from '../components';
+import { Conflicts } from '../conflicts';
+import { type Data, useData } from '../data';
+import { back, type Route } from '../router';
+
+const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
+const STATUS_LABEL: Record<AskStatus, string> = { planned: 'Planned', due: 'Due', asked: 'Asked', introduced: 'Introduced', declined: 'Declined', later: 'Later' };
+
+function AskCard({ a, d }: { a: Ask; d: Data }) {
+  const line = askLine(a, d.byId, d.notes);
+  const status = a.status ?? 'planned';
+  const due = isDue(a);
+  const setStatus = (s: AskStatus) =>
+    save((w) => w.put('ask', a.id, s === 'asked' ? { status: s, asked_at: new Date().toISOString() } : { status: s })).then(() =>
+      toast(s === 'asked' ? 'Marked as asked' : s === 'introduced' ? 'An introduction! Remember to thank them.' : 'Noted'),
+    );
+  return (
+    <li class="card stack-sm">
+      <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+        <div class="spread">
+          <h3 style={{ flex: 1 }}>{line.title}</h3>
+          <span class={`tag${due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>{due ? 'Due' : STATUS_LABEL[status]}</span>
+        </div>
+        {line.reason && <p class="muted small">{line.reason}</p>}
+        {(status === 'planned' || status === 'due') && !due && <p class="muted small">Ask {triggerText(a.trigger, a.created_at)}</p>}
+        {status === 'asked' && a.asked_at && <p class="muted small">Asked {fmtDate(a.asked_at)}</p>}
+      </a>
+      {(status === 'planned' || status === 'due') && (
+        <div class="row">
+          <button type="button" class={`btn${due ? ' primary' : ''}`} onClick={() => setStatus('asked')}>
+            I asked
+          </button>
+        </div>
+      )}
+      {(status === 'asked' || status === 'later') && (
+        <div class="chips" role="group" aria-label="How did it go?">
+          {(['introduced', 'declined', 'later'] as const).map((s) => (
+            <button key={s} type="button" class="chip" aria-pressed={status === s ? 'true' : 'false'} onClick={() => setStatus(s)}>
+              {OUTCOME_LABEL[s]}
+            </button>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function AskList() {
+  const d = useData();
+  if (!d) return <div class="skeleton" aria-busy="true" />;
+  const open = d.asks.filter((a) => !a.status || a.status === 'planned' || a.status === 'due');
+  const due = open.filter((a) => isDue(a)).sort((a, b) => (askDueAt(a) ?? 0) - (askDueAt(b) ?? 0));
+  const planned = open.filter((a) => !isDue(a)).sort((a, b) => (askDueAt(a) ?? Infinity) - (askDueAt(b) ?? Infinity));
+  const waiting = d.asks.filter((a) => a.status === 'asked' || a.status === 'later');
+  const done = d.asks.filter((a) => a.status === 'introduced' || a.status === 'declined');
+  return (
+    <div class="stack">
+      <Title
+        action={
+          <a class="btn primary" href="#/asks/new">
+            Plan
+          </a>
+        }
+      >
+        Asks
+      </Title>
+      {d.asks.length === 0 && (
+        <Empty
+          title="No asks planned yet"
+          action={
+            <a class="btn primary" href="#/asks/new">
+              Plan an ask
+            </a>
+          }
+        >
+          <p>Pick someone who trusts you and one specific person you would like to meet. Decide now when you will ask; Askwell reminds you.</p>
+        </Empty>
+      )}
+      {due.length > 0 && (
+        <Section title="Due now" count={due.length}>
+          <ul class="list">{due.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
+        </Section>
+      )}
+      {planned.length > 0 && (
+        <Section title="Planned" count={planned.length}>
+          <ul class="list">{planned.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
+        </Section>
+      )}
+      {waiting.length > 0 && (
+        <Section title="Waiting for an answer" count={waiting.length}>
+          <ul class="list">{waiting.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
+        </Section>
+      )}
+      {done.length > 0 && (
+        <details>
+          <summary>
+            Done ({done.length}, {done.filter((a) => a.status === 'introduced').length} introductions)
+          </summary>
+          <ul class="list">{done.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+type TriggerKind = AskTrigger['kind'];
+const TRIGGER_LABEL: Record<TriggerKind, string> = { date: 'Date', after_days: 'Days', stage: 'Stage', milestone: 'Moment' };
+const TRIGGER_HINT: Record<TriggerKind, string> = {
+  date: 'On a day you choose.',
+  after_days: 'A number of days from now, e.g. 30 days after you start working together.',
+  stage: 'When the relationship reaches a stage. Trust comes before asks.',
+  milestone: 'Right after a good moment, such as your first delivery or a solved problem.',
+};
+const STARTER = 'Who else do you know who… could use the same help? Would you be open to introducing me to ';
+
+export function AskForm({ id, route }: { id?: string; route: Route }) {
+  const d = useData();
+  const [f, setF] = useState<Partial<Ask> | null>(null);
+  const [err, setErr] = useState('');
+  if (!d) return <div class="skeleton" aria-busy="true" />;
+  const existing = id ? d.asks.find((a) => a.id === id) : undefined;
+  if (id && !existing) {
+    return (
+      <div class="stack">
+        <Title backTo="/asks">Ask</Title>
+        <Empty title="This ask is not here">
+          <p>It may have been deleted on another device.</p>
+        </Empty>
+      </div>
+    );
+  }
+  const v: Partial<Ask> = f ?? existing ?? { contact_id: route.query.get('contact') ?? undefined, trigger: { kind: 'after_days', value: '7' }, status: 'planned' };
+  const set = (p: Partial<Ask>) => setF({ ...v, ...p });
+  const t = v.trigger ?? { kind: 'after_days', value: '7' };
+  const setTrigger = (kind: TriggerKind) => {
+    const value = kind === 'date' ? new Date(Date.now() + 86400_000).toISOString().slice(0, 10) : kind === 'after_days' ? '7' : kind === 'stage' ? 'trust' : 'problem_solved';
+    set({ trigger: { kind, value } });
+  };
+  const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!v.contact_id) return setErr('Pick who you will ask.');
+    if (!t.value) return setErr('Say when you will ask.');
+    const aid = id ?? uuidv7();
+    const clean = (s: string | null | undefined) => (s && s.trim() ? s.trim() : null);
+    await save((w) =>
+      w.put('ask', aid, {
+        contact_id: v.contact_id,
+        target: clean(v.target),
+        why: clean(v.why),
+        script: clean(v.script),
+        trigger: t,
+        status: v.status ?? 'planned',
+        outcome: clean(v.outcome),
+      }),
+    );
+    toast(id ? 'Saved' : 'Ask planned. You will be reminded.');
+    back('/asks');
+  };
+  const del = async () => {
+    await save((w) => w.remove('ask', id!));
+    toast('Ask deleted');
+    back('/asks');
+  };
+
+  return (
+    <form class="stack" onSubmit={submit} noValidate>
+      <Title
+        backTo="/asks"
+        action={
+          <button type="submit" class="btn primary">
+            Save
+          </button>
+        }
+      >
+        {id ? 'Ask' : 'Plan an ask'}
+      </Title>
+      {existing && <Conflicts entity="ask" rec={existing} />}
+      {err && (
+        <p role="alert" class="banner">
+          {err}
+        </p>
+      )}
+      <label class="field">
+        Who will you ask?
+        <select value={v.contact_id ?? ''} onChange={(e) => set({ contact_id: e.currentTarget.value || undefined })}>
+          <option value="">Choose a contact</option>
+          {d.contacts.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+              {c.stage ? ` (${STAGE_LABEL[c.stage]})` : ''}
+            </option>
+          ))}
+        </select>
+        {contact && (contact.stage === 'met' || contact.stage === 'know') && (
+          <span class="hint">Trust comes before asks. Asking someone you just met rarely works; a later trigger may suit.</span>
+        )}
+      </label>
+      <label class="field">
+        Who do you want to meet?
+        <span class="hint">One named person or company, not “anyone”.</span>
+        <input type="text" value={v.target ?? ''} onInput={(e) => set({ target: e.currentTarget.value })} placeholder="Lee Park at Northwind" />
+      </label>
+      <label class="field">
+        Why they would benefit
+        <textarea rows={3} value={v.why ?? ''} onInput={(e) => set({ why: e.currentTarget.value })} />
+      </label>
+      <label class="field">
+        What you will say
+        <textarea rows={4} value={v.script ?? ''} onInput={(e) => set({ script: e.currentTarget.value })} placeholder="A short script in your own words" />
+      </label>
+      {!v.script && (
+        <div>
+          <button type="button" class="btn quiet" onClick={() => set({ script: STARTER })}>
+            Use a starter script
+          </button>
+        </div>
+      )}
+      <fieldset class="stack-sm">
+        <legend>When will you ask?</legend>
+        <Segmented label="Kind of trigger" options={['date', 'after_days', 'stage', 'milestone'] as TriggerKind[]} labels={TRIGGER_LABEL} value={t.kind} onChange={setTrigger} />
+        <p class="muted small">{TRIGGER_HINT[t.kind]}</p>
+        {t.kind === 'date' && (
+          <label class="field">
+            Date
+            <input type="date" value={t.value.slice(0, 10)} onInput={(e) => set({ trigger: { kind: 'date', value: e.currentTarget.value } })} />
+          </label>
+        )}
+        {t.kind === 'after_days' && (
+          <label class="field">
+            Days from {existing?.created_at ? fmtDate(existing.created_at) : 'today'}
+            <input type="number" inputMode="numeric" min={1} max={3650} value={t.value} onInput={(e) => set({ trigger: { kind: 'after_days', value: e.currentTarget.value } })} />
+          </label>
+        )}
+        {t.kind === 'stage' && (
+          <Chips label="When they reach" options={STAGES.slice(1)} labels={STAGE_LABEL} value={t.value as Stage} onChange={(s) => set({ trigger: { kind: 'stage', value: s } })} />
+        )}
+        {t.kind === 'milestone' && (
+          <Chips
+            label="Right after a note logs"
+            options={SIGNALS.filter((s) => s !== 'bad_news' && s !== 'busy')}
+            labels={SIGNAL_LABEL}
+            value={t.value as SignalKind}
+            onChange={(s) => set({ trigger: { kind: 'milestone', value: s } })}
+          />
+        )}
+      </fieldset>
+      {existing && (
+        <>
+          <Chips
+            label="Status"
+            options={['planned', 'asked', 'introduced', 'declined', 'later'] as AskStatus[]}
+            labels={STATUS_LABEL}
+            value={v.status}
+            onChange={(s) => set({ status: s })}
+          />
+          <label class="field">
+            How it went
+            <textarea rows={3} value={v.outcome ?? ''} onInput={(e) => set({ outcome: e.currentTarget.value })} />
+          </label>
+        </>
+      )}
+      <button type="submit" class="btn primary big block">
+        {id ? 'Save' : 'Plan this ask'}
+      </button>
+      {id && (
+        <button type="button" class="btn quiet" onClick={del}>
+          Delete ask
+        </button>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,217 @@
+import { useState } from 'preact/hooks';
+import { fmtDate, MEDIUM_LABEL } from '../../domain/playbook';
+import type { Medium, Referral } from '../../db/types';
+import { uuidv7 } from '../../db/uuid';
+import { save, toast } from '../../session';
+import { Chips, Empty, Segmented, ThanksChips, Title } from '../components';
+import { Conflicts } from '../conflicts';
+import { type Data, useData } from '../data';
+import { back, type Route } from '../router';
+
+type Dir = 'received' | 'given';
+type Status = NonNullable<Referral['status']>;
+const DIR_LABEL: Record<Dir, string> = { received: 'Received', given: 'Given' };
+const STATUSES: Status[] = ['open', 'contacted', 'met', 'won', 'lost'];
+const STATUS_LABEL: Record<Status, string> = { open: 'Open', contacted: 'Contacted', met: 'Met', won: 'Won', lost: 'Lost' };
+
+function balanceLine(given: number, received: number): string {
+  if (given === 0 && received === 0) return 'Give first: who in your network could use one of your contacts?';
+  if (given >= received) return `You have given ${given - received === 0 ? 'as many as' : `${given - received} more than`} you received. Partners notice.`;
+  return 'You have received more than you gave. Who could you refer to your best sources this week?';
+}
+
+function RefCard({ r, d }: { r: Referral; d: Data }) {
+  const who = d.byId.get(r.contact_id ?? '')?.name ?? 'Someone';
+  const thank = (m: Medium) =>
+    save((w) => w.put('referral', r.id, { thanks: { ...(r.thanks ?? {}), sent_at: new Date().toISOString(), medium: m } })).then(() =>
+      toast(`Thank-you by ${MEDIUM_LABEL[m].toLowerCase()} noted`),
+    );
+  return (
+    <li class="card stack-sm">
+      <a href={`#/referrals/${r.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+        <div class="spread">
+          <h3 style={{ flex: 1 }}>
+            {r.direction === 'received' ? `${who} referred ${r.prospect || 'someone'} to you` : `You referred ${r.prospect || 'someone'} to ${who}`}
+          </h3>
+          <span class={`tag${r.status === 'won' ? ' ok' : ''}`}>{STATUS_LABEL[r.status ?? 'open']}</span>
+        </div>
+        <p class="muted small">
+          {r.at ? fmtDate(r.at) : fmtDate(r.created_at ?? new Date().toISOString())}
+          {r.value ? ` · ${new Intl.NumberFormat(undefined, { style: 'currency', currency: r.value.currency, maximumFractionDigits: 0 }).format(r.value.amount)}` : ''}
+        </p>
+      </a>
+      {r.direction === 'received' &&
+        (r.thanks?.sent_at ? (
+          <p class="small">
+            <span class="tag ok">Thanked</span> by {MEDIUM_LABEL[r.thanks.medium ?? 'card'].toLowerCase()} {fmtDate(r.thanks.sent_at)}
+          </p>
+        ) : (
+          <div class="stack-sm">
+            <p class="small">Thank {who.split(' ')[0]} promptly. A handwritten card is remembered.</p>
+            <ThanksChips onPick={thank} />
+          </div>
+        ))}
+    </li>
+  );
+}
+
+export function ReferralList() {
+  const d = useData();
+  const [dir, setDir] = useState<Dir>('received');
+  if (!d) return <div class="skeleton" aria-busy="true" />;
+  const given = d.referrals.filter((r) => r.direction === 'given');
+  const received = d.referrals.filter((r) => r.direction === 'received');
+  const list = dir === 'given' ? given : received;
+  return (
+    <div class="stack">
+      <Title
+        action={
+          <a class="btn primary" href={`#/referrals/new?direction=${dir}`}>
+            Record
+          </a>
+        }
+      >
+        Referrals
+      </Title>
+      <section class="card stack-sm" aria-label="Balance">
+        <div class="balance">
+          <div>
+            <div class="num">{given.length}</div>
+            <div class="muted">given</div>
+          </div>
+          <div>
+            <div class="num">{received.length}</div>
+            <div class="muted">received</div>
+          </div>
+        </div>
+        <p class="small">{balanceLine(given.length, received.length)}</p>
+      </section>
+      <Segmented label="Show" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={dir} onChange={setDir} />
+      {list.length === 0 ? (
+        <Empty
+          title={dir === 'received' ? 'No referrals received yet' : 'No referrals given yet'}
+          action={
+            <a class="btn primary" href={`#/referrals/new?direction=${dir}`}>
+              Record one
+            </a>
+          }
+        >
+          <p>
+            {dir === 'received'
+              ? 'When someone sends you a lead, record it here so you remember to thank them and tell them how it went.'
+              : 'Giving comes first. Record the introductions you make, and keep the balance healthy.'}
+          </p>
+        </Empty>
+      ) : (
+        <ul class="list">{list.map((r) => <RefCard key={r.id} r={r} d={d} />)}</ul>
+      )}
+    </div>
+  );
+}
+
+export function ReferralForm({ id, route }: { id?: string; route: Route }) {
+  const d = useData();
+  const [f, setF] = useState<Partial<Referral> | null>(null);
+  const [amount, setAmount] = useState<string | null>(null);
+  const [err, setErr] = useState('');
+  if (!d) return <div class="skeleton" aria-busy="true" />;
+  const existing = id ? d.referrals.find((r) => r.id === id) : undefined;
+  const v: Partial<Referral> = f ??
+    existing ?? {
+      direction: (route.query.get('direction') as Dir) || 'received',
+      contact_id: route.query.get('contact') ?? undefined,
+      status: 'open',
+      at: new Date().toISOString(),
+    };
+  const set = (p: Partial<Referral>) => setF({ ...v, ...p });
+  const amt = amount ?? (v.value?.amount != null ? String(v.value.amount) : '');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!v.contact_id) return setErr(v.direction === 'given' ? 'Pick who you referred someone to.' : 'Pick who referred you.');
+    const rid = id ?? uuidv7();
+    const n = Number(amt.replace(',', '.'));
+    await save((w) =>
+      w.put('referral', rid, {
+        direction: v.direction ?? 'received',
+        contact_id: v.contact_id,
+        prospect: v.prospect?.trim() || null,
+        status: v.status ?? 'open',
+        at: v.at ?? new Date().toISOString(),
+        value: amt && Number.isFinite(n) && n >= 0 ? { amount: n, currency: v.value?.currency ?? 'EUR' } : null,
+        notes: v.notes?.trim() || null,
+      }),
+    );
+    toast(v.direction === 'received' && !id ? 'Recorded. Now thank them!' : 'Saved');
+    back('/referrals');
+  };
+  return (
+    <form class="stack" onSubmit={submit} noValidate>
+      <Title
+        backTo="/referrals"
+        action={
+          <button type="submit" class="btn primary">
+            Save
+          </button>
+        }
+      >
+        {id ? 'Referral' : 'Record a referral'}
+      </Title>
+      {existing && <Conflicts entity="referral" rec={existing} />}
+      {err && (
+        <p role="alert" class="banner">
+          {err}
+        </p>
+      )}
+      <Segmented label="Direction" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={(v.direction as Dir) ?? 'received'} onChange={(x) => set({ direction: x })} />
+      <label class="field">
+        {v.direction === 'given' ? 'Referred to' : 'Referred by'}
+        <select value={v.contact_id ?? ''} onChange={(e) => set({ contact_id: e.currentTarget.value || undefined })}>
+          <option value="">Choose a contact</option>
+          {d.contacts.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="field">
+        {v.direction === 'given' ? 'Who you introduced' : 'The lead'}
+        <input type="text" value={v.prospect ?? ''} onInput={(e) => set({ prospect: e.currentTarget.value })} placeholder="Name or company" />
+      </label>
+      <Chips label="Status" options={STATUSES} labels={STATUS_LABEL} value={v.status} onChange={(s) => set({ status: s })} />
+      <div class="row" style={{ alignItems: 'stretch' }}>
+        <label class="field" style={{ flex: '2 1 140px' }}>
+          Value (optional)
+          <input type="text" inputMode="decimal" value={amt} onInput={(e) => setAmount(e.currentTarget.value)} />
+        </label>
+        <label class="field" style={{ flex: '1 1 90px' }}>
+          Currency
+          <select value={v.value?.currency ?? 'EUR'} onChange={(e) => set({ value: { amount: Number(amt) || 0, currency: e.currentTarget.value } })}>
+            {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'JPY'].map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label class="field">
+        Notes
+        <textarea rows={3} value={v.notes ?? ''} onInput={(e) => set({ notes: e.currentTarget.value })} />
+      </label>
+      <button type="submit" class="btn primary big block">
+        Save
+      </button>
+      {id && (
+        <button
+          type="button"
+          class="btn quiet"
+          onClick={async () => {
+            await save((w) => w.remove('referral', id));
+            back('/referrals');
+          }}
+        >
+          Delete referral
+        </button>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,254 @@
+import { useEffect, useState } from 'preact/hooks';
+import { disablePush, enablePush, pushState, type PushState } from '../../push';
+import type { User } from '../../db/types';
+import { app, auth, db, signOut, toast } from '../../session';
+import { Title } from '../components';
+import { useLive, useStore } from '../store';
+import { setMeta } from '../../db/db';
+
+function zones(current: string): string[] {
+  let list: string[] = [];
+  try {
+    list = (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    list = [];
+  }
+  if (current && !list.includes(current)) list = [current, ...list];
+  return list.length ? list : ['UTC'];
+}
+
+const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+const standalone = () => matchMedia('(display-mode: standalone)').matches || (navigator as unknown as { standalone?: boolean }).standalone === true;
+
+export function Settings() {
+  const s = useStore(app);
+  const u = s.user;
+  const [f, setF] = useState<Partial<User> | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState('');
+  const [confirmOut, setConfirmOut] = useState(false);
+  const pending = useLive(() => db.outbox.count(), []) ?? 0;
+  if (!u) return null;
+  const v = { ...u, ...f };
+  const set = (p: Partial<User>) => setF({ ...f, ...p });
+  const quiet = v.quiet_hours ?? { start: '21:00', end: '07:30' };
+
+  const saveProfile = async (e: Event) => {
+    e.preventDefault();
+    if (!f) return;
+    setBusy(true);
+    setMsg('');
+    try {
+      const { data, error } = await auth.api.PATCH('/me', {
+        body: {
+          ...(f.name !== undefined ? { name: f.name } : {}),
+          ...(f.timezone !== undefined ? { timezone: f.timezone } : {}),
+          ...(f.quiet_hours !== undefined ? { quiet_hours: f.quiet_hours } : {}),
+          ...(f.goals !== undefined ? { goals: f.goals } : {}),
+        },
+      });
+      if (data) {
+        app.set({ user: data });
+        await setMeta(db, 'user', data);
+        setF(null);
+        toast('Settings saved');
+      } else setMsg(error?.error?.message ?? 'Could not save. Try again.');
+    } catch {
+      setMsg('You are offline. Settings are saved on the server, so try again when you are back online.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const install = async () => {
+    await s.installEvent?.prompt?.();
+    app.set({ installEvent: null });
+  };
+
+  return (
+    <div class="stack">
+      <Title backTo="/today">Settings</Title>
+      <form class="card stack" onSubmit={saveProfile}>
+        <h2>Profile</h2>
+        <p class="muted small">Signed in as {u.email}</p>
+        <label class="field">
+          Name
+          <input type="text" autoComplete="name" value={v.name} onInput={(e) => set({ name: e.currentTarget.value })} />
+        </label>
+        <label class="field">
+          Time zone
+          <select value={v.timezone} onChange={(e) => set({ timezone: e.currentTarget.value })}>
+            {zones(v.timezone).map((z) => (
+              <option key={z}>{z}</option>
+            ))}
+          </select>
+        </label>
+        <fieldset class="stack-sm">
+          <legend>Quiet hours</legend>
+          <p class="muted small">No reminders arrive between these times; they wait until the morning.</p>
+          <div class="row" style={{ alignItems: 'stretch' }}>
+            <label class="field" style={{ flex: '1 1 120px' }}>
+              From
+              <input type="time" value={quiet.start} onInput={(e) => set({ quiet_hours: { ...quiet, start: e.currentTarget.value } })} />
+            </label>
+            <label class="field" style={{ flex: '1 1 120px' }}>
+              To
+              <input type="time" value={quiet.end} onInput={(e) => set({ quiet_hours: { ...quiet, end: e.currentTarget.value } })} />
+            </label>
+          </div>
+        </fieldset>
+        <fieldset class="stack-sm">
+          <legend>Weekly goals</legend>
+          <div class="row" style={{ alignItems: 'stretch' }}>
+            <label class="field" style={{ flex: '1 1 120px' }}>
+              One-to-ones
+              <input
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={50}
+                value={v.goals?.one_to_ones ?? 5}
+                onInput={(e) => set({ goals: { ...v.goals, one_to_ones: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
+              />
+            </label>
+            <label class="field" style={{ flex: '1 1 120px' }}>
+              Events
+              <input
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={50}
+                value={v.goals?.events ?? 3}
+                onInput={(e) => set({ goals: { ...v.goals, events: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
+              />
+            </label>
+          </div>
+        </fieldset>
+        {msg && (
+          <p role="alert" class="banner">
+            {msg}
+          </p>
+        )}
+        <button type="submit" class="btn primary" disabled={!f || busy}>
+          {busy ? 'Saving…' : 'Save settings'}
+        </button>
+      </form>
+
+      <Reminders />
+
+      <section class="card stack-sm" aria-labelledby="install">
+        <h2 id="install">Put Askwell on your home screen</h2>
+        {standalone() ? (
+          <p>Installed. Askwell opens like an app and works without a signal.</p>
+        ) : s.installEvent ? (
+          <>
+            <p>Install it to open it in one tap after a meeting, even offline.</p>
+            <div>
+              <button type="button" class="btn primary" onClick={install}>
+                Install Askwell
+              </button>
+            </div>
+          </>
+        ) : isIOS() ? (
+          <ol class="stack-sm" style={{ paddingLeft: '20px', margin: 0 }}>
+            <li>Open this page in Safari.</li>
+            <li>Tap the Share button (the square with an arrow).</li>
+            <li>Choose “Add to Home Screen”, then “Add”.</li>
+            <li>Open Askwell from the home screen. Reminders only arrive on iPhone once it is installed this way.</li>
+          </ol>
+        ) : (
+          <p>In your browser menu, choose “Install app” or “Add to Home screen”. On iPhone: Share, then “Add to Home Screen”.</p>
+        )}
+      </section>
+
+      <section class="card stack-sm" aria-labelledby="out">
+        <h2 id="out">Sign out</h2>
+        <p class="muted small">Signing out removes your Askwell data from this device. It stays safe on the server.</p>
+        {pending > 0 && confirmOut ? (
+          <>
+            <p role="alert" class="banner">
+              {pending} change{pending === 1 ? ' has' : 's have'} not reached the server yet and will be lost.
+            </p>
+            <div class="row">
+              <button type="button" class="btn" onClick={() => setConfirmOut(false)}>
+                Keep me signed in
+              </button>
+              <button type="button" class="btn quiet" onClick={() => void signOut()}>
+                Sign out anyway
+              </button>
+            </div>
+          </>
+        ) : (
+          <div>
+            <button type="button" class="btn" onClick={() => (pending > 0 ? setConfirmOut(true) : void signOut())}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Reminders() {
+  const [state, setState] = useState<PushState | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState('');
+  useEffect(() => {
+    void pushState().then(setState);
+  }, []);
+  const turnOn = async () => {
+    setBusy(true);
+    setMsg('');
+    try {
+      setState(await enablePush());
+    } catch {
+      setMsg('Could not turn reminders on. Check your connection and try again.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const turnOff = async () => {
+    setBusy(true);
+    await disablePush().catch(() => undefined);
+    setState('off');
+    setBusy(false);
+  };
+  return (
+    <section class="card stack-sm" aria-labelledby="reminders">
+      <h2 id="reminders">Reminders on this device</h2>
+      {state === null ? (
+        <p class="muted">Checking…</p>
+      ) : state === 'on' ? (
+        <>
+          <p>On. Askwell tells you when an ask is due, a thank-you is owed or a follow-up is next, outside your quiet hours.</p>
+          <div>
+            <button type="button" class="btn" disabled={busy} onClick={turnOff}>
+              Turn off
+            </button>
+          </div>
+        </>
+      ) : state === 'off' ? (
+        <>
+          <p>Get a nudge at the right moment: when an ask is due, a thank-you is owed, or it is time to follow up.</p>
+          <div>
+            <button type="button" class="btn primary" disabled={busy} onClick={turnOn}>
+              {busy ? 'One moment…' : 'Turn on reminders'}
+            </button>
+          </div>
+        </>
+      ) : state === 'denied' ? (
+        <p>Notifications are blocked for Askwell. Allow them in your browser’s site settings, then come back here.</p>
+      ) : state === 'needs-install' ? (
+        <p>On iPhone and iPad, reminders arrive once Askwell is on your home screen (see below). Open it from there and turn them on here.</p>
+      ) : (
+        <p>This browser cannot show reminders. Today still lists everything that is due.</p>
+      )}
+      {msg && (
+        <p role="alert" class="banner">
+          {msg}
+        </p>
+      )}
+    </section>
+  );
+}
