@@ -29,8 +29,10 @@ pwa: pwa/dist/index.html
 pwa/dist/index.html: $(PWA_DEPS) $(PWA_SRC) openapi.yaml
 	cd pwa && $(NPM) run build
 
+# npm install, not npm ci: the lock file leaves out rollup's optional builds for other platforms,
+# which npm ci then reports as missing; install still follows the lock for everything else.
 $(PWA_DEPS): pwa/package.json pwa/package-lock.json
-	cd pwa && $(NPM) ci --no-audit --no-fund
+	cd pwa && $(NPM) install --no-audit --no-fund
 
 ## generate: regenerate Go and TypeScript code from openapi.yaml
 generate: $(PWA_DEPS)
