@@ -403,7 +403,7 @@ func (e ThanksMedium) Valid() bool {
 type Ask struct {
 	AskedAt *time.Time `json:"asked_at,omitempty"`
 
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict `json:"conflicts,omitempty"`
 
 	// ContactId Who you will ask.
@@ -536,7 +536,7 @@ type Contact struct {
 	Champion *ChampionChecks `json:"champion,omitempty"`
 	Company  *string         `json:"company,omitempty"`
 
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
 	CreatedAt *time.Time          `json:"created_at,omitempty"`
 	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
@@ -578,7 +578,7 @@ type Error struct {
 
 // Event defines model for Event.
 type Event struct {
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts  *[]Conflict           `json:"conflicts,omitempty"`
 	ContactIds *[]openapi_types.UUID `json:"contact_ids,omitempty"`
 	CreatedAt  *time.Time            `json:"created_at,omitempty"`
@@ -648,7 +648,7 @@ type MutationOp string
 type Note struct {
 	Body *string `json:"body,omitempty"`
 
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts  *[]Conflict           `json:"conflicts,omitempty"`
 	ContactIds *[]openapi_types.UUID `json:"contact_ids,omitempty"`
 	CreatedAt  *time.Time            `json:"created_at,omitempty"`
@@ -736,7 +736,7 @@ type RecordID = string
 
 // RecordMeta Fields every synced record has; set by the server.
 type RecordMeta struct {
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
 	CreatedAt *time.Time          `json:"created_at,omitempty"`
 	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
@@ -749,7 +749,7 @@ type RecordMeta struct {
 type Referral struct {
 	At *time.Time `json:"at,omitempty"`
 
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict `json:"conflicts,omitempty"`
 
 	// ContactId The other party (who referred you, or whom you referred).
@@ -798,7 +798,7 @@ type RegisterRequest struct {
 // Reminder Created by the server from the records above, with a deterministic id. Clients may change
 // only `status` (to done or snoozed) and `snoozed_until`.
 type Reminder struct {
-	// Conflicts Long text replaced by a push based on an older version. A client clears it by putting `[]`.
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts    *[]Conflict         `json:"conflicts,omitempty"`
 	CreatedAt    *time.Time          `json:"created_at,omitempty"`
 	DeletedAt    *time.Time          `json:"deleted_at,omitempty"`
@@ -1194,109 +1194,110 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H1tc9s2uuhfeYZ3ZyLPlWTZcbJb55PbpttsmzQ3SbczN/aVIPKRiBUIsABoRc3VzPk154edX3IGD0CK",
-	"FClLSmx3zvZDI1EgXp73V/hzFKssVxKlNdHl5yhnmmVoUdO3d5hxmaB+9b37xmV0GeXMplE/kizD6DLi",
-	"SdSPNP5ecI1JdGl1gf3IxClmzL3xF42z6DL6X6ebRU79r+b0HcZKJ6++j9brtZvD5EoapGW/Zck7/L1A",
-	"Y923WEmLkj6yPBc8ZpYrefovo6R7dthqL7VW2i+VoIk1z90k0WX0IUXQfjHgBjImZkpnmIDSMGNcGLhl",
-	"gie0JvQm1e9jt/6kDxMuacA4TFJ/NOMokkkf/us//vNkGK370Rtlf1CFTB7+WG8UmCJOQROUYaY02JQb",
-	"YHGsCmmhN5HKjmduMxO/tw9K/cz0HB8H5FOVrBy81S1qOIPX/FvoTdzDsVVqLNxGNvt6zeQqEIR5hO0p",
-	"BRmTK2DWYpZbAzOtsgC+JNFoDPQmmlkcC55xiyUEf5WssKnS/A98BAy/5sZwOe8Dfsod9zmCDYQHscYE",
-	"peVMuK0WtX3VybM2yj22aoFyrLEw4UTrkpUJ6FdmQScR4pdZdPnxEOZ+jZZF6/7nKNcqR225Z29mFpiM",
-	"GQHGMZP7FCXM4sDyDJ1wKYRgU4GlQLGr3AkbYzWXcwdpB1kW2zEnODfh8luqYKUKWHIhgJnFMOpvVikK",
-	"klitCZMCw4aak71HC9MV2BTBoHa0ukxR0ner+XyOGmZco2ksctdRNLLkFylWO4+mChurjLgwY59+Rjm3",
-	"aXT5bDQa7YNLP/o0YGaxRCEGQsn5wOIn64cSJt2ptqY9H339vJbZgtCKssiiy49RLpiU6MCcFA4EhO6o",
-	"H3FptUqK2P+EseB+lGAWdXTTAQvrxEAHVpwAyVEbJR3RO/Jz7EpIZ9KCVTBF2CwHVjn81M79dP+pq+XH",
-	"TWLbJqX9s3g62cfnV2bxIYxc96NlurpnClhXg9X0XxjbaH1THx5rdFS7UeUf60y2OcXNuu8kwVvBpOfl",
-	"JOEOK0y8rfH4jAmDXWI/wRkrhHV8CY5OHBohLAQLLpM+OFmhDCae01j1q5qBTZkfBV4UY+Lw2hQuseBB",
-	"5h4O7VhJibFVRyJppjl6XX74OznTVh5LDblWJnc4O+KtNr4JcR821HgE6n4rhZ7D2xSdgDKQFDiEiRN2",
-	"k0tnJBVIaIGEraB3Pjp/Pjg7H4zOThyPuqdBKA5hwmYW9ThhKzO5vJa1V5epEgiyyKaoHcLdEKDR1epL",
-	"ZiBImCFMjGXzreXpkRt+LUvSyQpjQSOLU+jhcD4EqwtjT4YwybhAY5XcnoPPJROe1BhIZdHPIdTcmVLX",
-	"0u2mnN1PmWs1FZiNjRK3mJwMr2WLNN10dUHpQOLkYwWNiMTp3D2sNtYpGGmrWwLiYuTekuXXs9Zr67ql",
-	"/tHvppzqpotaCpu+C2Y5uQZNJR7HaMyYjAb3vbVHb5aYMZddajVWMjFQSMuFRy1NBzRdsGhIqYZpubQY",
-	"mEHjTKNJNys3p36r0aC0oKRYBRHi9I9D27BL83urxz/eoOZbZHqHUirMfvb91QQWrAO8AbHGwg1ghRW6",
-	"MPJdyrKcK/ldivFiv/htIixlZqzyXGlbSG5XNZxNlRLIpFthIdXSjJcps2OrxobtGEb8Y8beTGn/XDif",
-	"0VgmEzNWs5mH1/awdfcB5byD2BIUaL1R3V7NmbD+PHfa0X4U4cTZpruh5zVrW3d54RQcqp6S6CTUd14I",
-	"9OHlLUrbhzfKYh+uzKIP73CGWjPhPnk3+qQPTBhF3lg4EijZIPQAC6ea52oQHjqPYfiOLV+jMU48VIfY",
-	"YZO05QVqw73XUY3l0j6/6OCwLaoN0K2vuJmvX2GmAmsn3ZJO9kGEJlyvQDOZqAx4QmLAa2/I2AINKBmT",
-	"nQdcGsuEeAFT5686+86NnXFtbOXQkm1QGDTA7Za19/yiIRn/5rSwtajdBv7fx6vB/2WDP0aDb8aDm//9",
-	"ly7ofafkTHCvfreE4G4fpjULBQM6JWUlzds05ww4fzSn9zTmgsXe6rkLx+15wo/gJkp5nAJvz3gsZfgD",
-	"lduvEwWz3WTgeeW+vEgdp/x2l1CIg6jcJxa2RCoZg+ROtD2lA2x9zBgX228+uzjgzVQtxxnae3f7tm2O",
-	"YB7XbMqNTVo3hCvr9uaAzftgYBted5oj/ShPnX2zfeID1tNK4Bfhx1tXNXA4kHut5xxRviDOdcotqpFQ",
-	"t2s6JyrkFjPTcYY9R8/Yp1f+TTc4/My0Zqs9fi/XkGhkGcSFsSpDvSXrnh0EB6/gU1yNE/Wn+5lEPc6v",
-	"fFkp8opag8ToR3jrydbZ4j6mQCrHa1j66FVsJ7J8DK0lvbH7cawS7NJUxjqIQMbilEt3BJbQAze+D+QE",
-	"TLLCUpBvPGf5pFNMJ2gZF2af+dESnlnQ/W0FsiWWafub8W1BvK3gCQpd8ppMmnuS1ptgQpNt9pouG04h",
-	"Ft9mFXQ25teEErcF5FyrIo/6kZLoTGAnoZxcnM3QfRCFjFP3gAnh5eUMNcrY/aZsuoP+SMdu8dnTQwWW",
-	"tncesC2ZuBWdi+1zDo9kW79OfYuOh/+umDjWMyHeLoUozxweggj1X0ZdbuAGP8e92eV2/IhMOLC0iHaP",
-	"n9Vhy7XmbsdHlRNdhWS3jHvk3+xz1cMcXTz6s5pzWUuWHQP2XcZKm36ZMcvgMzUGP+9SzmgLLcctN73D",
-	"/2uIIdpNba2u075WEldHHpNlzj9o0MjZqPZfJ7n4EBSZg4V2DL7yydGG23Dz+em6w2HYdvv9+rWZOk8W",
-	"FMeRh5syg+M7LX/vlj0xlQtQc7MEMxYMW0JvRD4pA4nL8MZJp0twN08e64mTB2GO88R/UBomeWEnfR/i",
-	"oeNQ2CABP5+PFCP43UCPQc5snJ68gImTtxOIBTJtgPnxbed73Y+6EksfUm4C5J4YKDU9GMd8zlMNYcve",
-	"WR/O+/C0TPveBcWzTsmWN7Ipha3c7E7l0ogEHJhwb1IoKd5OP1/lncT6xhlh92MXTFWy7WqdBbY8xs15",
-	"MPPCqaYvzfxkiJbL+VeZJz4S3TzUXcB+T+P3nux4dU+Ichr+bSHElykczzsHUGoVL/Ly13grvS3bJv7H",
-	"ScnxucZbrgoDOZtjH0qhNiuEgEQtpVAs+QKxRll+vwPKXvm8aSsfryjJ4GjdAJegJNI+XgCjf0HiLWow",
-	"ueDW0K9BIvfBKOAWYiZhikC1DyHP7EZZzaRhMcmaUtBlSpeS3QQHsKbZ7hYw2+5ChZQK1l0s77G+Kxng",
-	"93U4lYY477rNcBt07w1H9Smk7UDRHQJy2m1cOWTdEh0h5fMUjd3Ic554cqqEfT37nzIDVMuByQtQhZ2q",
-	"T07PaI4GmAWlYYpCLWvoTLTK8wMDbFQGtSvh7SFDUTslEsqIsVCJoLIp5YogL/QcgUo9lHxBa4NQMRMV",
-	"YfYWiDm95Xd/AkwmkDsOoSqXUU0d7jLVSmxX2KphogPs5am6ycqkL2WSKy6PNl9rrzUCQRd/22eSVa/u",
-	"2tIjyrcSUoczT2UqNoT82ahTyu9i9c2yu2GwM/XnGaBNpj+qpa+cqmavWGnqTDBYosaSf6BHweeVAaYR",
-	"pLJAgXz0lmeHFH5Ydj6QQe+0tQuD+okJUjocR1f5a24gL0z6JaH2Dp6qRdsDOnYh8n0xrW20XS7FLGwP",
-	"G1r1j/e/vOmdwJzfoulDLgoDTILKPS9Agrc8dspqiqJdhFHnzS0tWRjrxGJqbW5I9jjMa6S0OVjllKXm",
-	"t8yiE6ZCqXzK4kVZd7cV7Ozk9ZBMJVB94D4wvbG9VDEVdxheG79vgSvTQfqFjxPUYyvnzdBKl0+cnz97",
-	"nqRtO7eZlxrtk1thmr7fRhe+HQWO2RxbYvHpaHSwVAyH75r//xQc7Y+q0McW/7xRRPzADVB6fop2iSiB",
-	"okdEBygTZzbZDR85Gxn+UBJfAP5eMEEPDGTIJEgFv7u9QOo200mB9M8nluUOy9Hor5dPR1Ej9df7ODq7",
-	"+TgafHPz/88/jgZPb04uP44Gz/yjzkwg7bY57/nZ5egr521HezSFvGU3T1d+XEeM+tdfX30PPff/27+S",
-	"zs8ylAkmJw60Qi1RD2Jm0BknSnJnGDjW6EPGEiwLHb2YHDbP5PbOBrObz39bD6rPFwd8Pjtfd4Ky5hW2",
-	"zvGD9+OdvbwCs5IxJmXePWXmBZjtqsyOMrCQszXt2X9Wcu4Tq2X2003GPH1OmaGkPAk7MrOCoB3CValA",
-	"QvyA0ybywjonDyYfbyjgf5j9W2aUt1V4h0FMrtid5bJ7a0pDkv4YR3TvnN0+8d7Xijz56uPcVc2w4+Vd",
-	"inVLldaA3dhqNxuG5NM9pbMfqBza2SWUmYCcabuC3jJV4BNnmMBKFX2naJepyqiAtvzl5LCyaa4xLu2K",
-	"KoPCb6nASWOMlKDvilrNlBBqOS7yr4qOSGXR3HvOvF5ueXTGpnz5a8uGO/IGOYE1zEs1Nz59vSTaFcrY",
-	"7lR1yuRir0j64EfVy1EOo2ofk1+36gS+IMa0IacGTd94btP4pY7ZnpLBH5QOot3AkttUFc4XUQuO5gVM",
-	"tVoa1GS2+BqlH63NnYgJY6g6CX1gabsg4WuSIx0CZ86NRf2V2Z6KEsuMy970z67yjqPyRM0CrIMBs2Xg",
-	"COOElxtKqAjDQ9losB6ptag3243Uk64YRz9yQuePUJGytayEV1dvrjYGqe+tYgZeFg7Ip9+iFlx2lJ3t",
-	"sbgPyXmVxYP3pGc2nS5fpny38+W+EoNkzHiliqgm2jelReMQCncH3LuC8w/u1VQxUqk/MBlTtfFXhOLb",
-	"nS4oE69OjK9OSXy5QFiQ6gRkjELsUIKm8Fg+ArOeFt4XG4naPH631G2S83feytlqbApNblVcGdhU3WKf",
-	"mAcYJGhRZ1xyY3kMPBnCd4G7MrYKIY9rSSm5iYfUBHpWQUKFshoCTHy8cdJAyWR4LeuU/n4Dlm2n7rj8",
-	"4kHVsbvqXXk3O4YEy5E56CPqN+62G3by4/6k0E9uZLtaqNbkQ3PtPvRPW6yfa8YNkflcqWQscWmifjRl",
-	"1Ueq/cZknKJwwmCJ9IneaLZL+Awnv6XRhmdcMO2mKsyqk3HeE/l8mSLMuCxsWVYe8jnPW9kcv8Kmb9ZZ",
-	"idCr2pckxR1OGrmXi6fnjdzLs674YSWDmsv9oqteCO4DHzs7CvcW7vSjD5XFdwRc9iiGA7KdCXfHrlXv",
-	"MU2Z5aDlQs3UnM/sQVWlx+qBAwDza+jdaPWjjvOyoW1Pf5VvfDvML99dHtz6ZV6WTd21vK+tOlSubey2",
-	"1g8UORunZRjvrjVrAb8tE+luMcrrmKeN1N5u7qA8fb+GiAZ8b3Zg8i2zcbqXyjMu60/P+veB/ePwdbAB",
-	"fS+I2WuCtoD5T5bz5CdfWdUETl5MBY/HC1ztR3ltbGfRqcG40Nyu3rsThOoParO6CkF1/+2Hkqz/8duH",
-	"KHSgk6XuW7KqmVNrc98Xz+VMdQc+fvzw4S316emqgxThyjugFFgs44fwsiPWOEUn9Q1YRYn4wqAm64Wb",
-	"a7nU3FrK0FMNklbFPIXJ21/ef4BTN8tpXph0QsOdgbZjiBAT6BlEb4etZHwtc62sipUovZkEDZ9L6kE0",
-	"J0OgUmYDTCzZykDKbsO7KcsRJp+vfTnvdXQJn6+pFPg66sN1WQ3sv4QS5OtovXam17X0FhME0oKYab0C",
-	"u1SAnyxKQ4m8mqXoDkTpbopUD4r88lpOdjr2ExDcWBNadiiwy3wFl++p9KtRuQO34F82NUO074DYWKCK",
-	"2FyCk/wTyJhemFqvDDdlsQUXKK1Y0TUTAWWXZWMxxXtDCNgAt8569ce0mvjHEUwVBp7US+0mfZ9CF4lf",
-	"lRtYYG5LnFU1d5MqDD3xDaGCxxhyquEGFSebNEfLtDM6Cy0CaZvL09Nw4GG4sOG0fHtT5RuVxHz19lUt",
-	"knkZnQ1Hw5GvJkPJch5dRk+Ho+FTH9VPiftOWWHTU6HmvkUzV96WcvxP2bNXCUXL51yGS17Q2G9Dvda9",
-	"3G3RKF5dN+VJiMU17oU5H43ube1Gd2vH9RrO5MUEuHzRFWkwlINglBPdigfRVSAXfqddG6hOdFq75oZe",
-	"Odv/SuOKEffS+Tf7X9q+QaUujKPLjzfOEc0yR4D+2I6Myesj/e0LREKEgiIn1PryMSQh3WQVIanC3klJ",
-	"iooZH4KUtuKD6/alQueji45GZI9lVVjoUWvm5noPQvSSGSjkQqqlPPkyxN4B63d4qxbYJq8nBmYs42JF",
-	"oKdsk0/MBfrajYIwTR0HzfO+q6/jKy8Ml3NB2m0IoXmay7kvPSsbD5lwMn/lBjl95rbtJKbxPbHX0m/3",
-	"MmTsQm2AKTmoUn40H8kbL/pNIDY2Z1x6AdkkmbDdP5FmHk/gvMFlQMv/bAnyQbMEgW1JzF4IlitN8dmT",
-	"Wr15o/Wf0Y0LWlmKUDXmuJvwfWx8t/Qpo+cPRkvN4PxB2uzs0YjrKnRJB6/q8XTaN49znVjQVOF2Lr6R",
-	"WCVhYAK9CY0aW7ZAGa7sunfq97FVB8KyMd1RdBB0Oyg4pfajPwgUZGEbCgR7W/A0Wt+4Qd6DDG2hTdL+",
-	"O9rXPnb/QKIrXGfRCflcqxkXJYUcLYDWDdGRllpjwGVZBRQW8HBEKrYwHYAku9aHA5rQ+ZXS+AFA98/4",
-	"m0DEIxuwdyEllC5sIecxFEoDn77MuxODLzbdO8EppLKBkEjYwSjOYzs1tTrF2uUgbcR/T89bFZAPQwaN",
-	"QuaDKOGiyzrL1C0mVJERLmjw1ZGVDNu+x/HPwux7q3JyoNH46zi4KTPl0FOSuHjgrGoVOhmksnwWQBvs",
-	"ziW3ceqM79nspI5wN61n6E5F/p7dPiZSG8scrtW3EbvRQkqXipeqbB7T1Hs0bRwYwSniGvFaBUz6WqTN",
-	"NaR1dq6p5nXTUfJzNOjsiS+nhvoE0KPiUvInQMngj7A896GqLjKr5Moty3ky8EHMQQh47lK3FDB9S0N/",
-	"wtVDqt4qNLsD1AtcQW/KDD6/KLToQyHdJM4KwgTeDs6fPQdCRQnTXUZ7Fd17YuCfV29ffQ8eEm6BPokd",
-	"xwyvmWRz1MMA8ynuACjZXnsMmvLGBnP6mSfr0yREr3dZ737w9z59UL+leEfKfDPktHaLsU+YPxCuqkqN",
-	"ndcM+9+djW2s0pgMv4KXL/a/VF033GSn10wvyEEL20moxNq5YXmI0zZcMqWDt+CHP3HKh5jN/1zVDRA3",
-	"5mxVdtl10kUD574KYD/WfTL26/F+/xqimYh+4AjCF9PXY6mXLyfJkG7fEOUX0+MOyqOEy+aiic7rdd75",
-	"RI1PALDMx0AnM7RxyOQwCVfhyL65KEWWoB7CFUwuIedyPgFfcm+rRgdSQdfy/BmYcOmhVUBNeLlWnziG",
-	"26VjoQyX8xDno1uYuOqMib1fyfilP8heWrP4yfpTD/yZmsS2nc9rhw1IhUobIHIvTt570giDEjjSmhf+",
-	"elA2EA7Jk1wtcBK6pujOTgdSbje2LyXiMmTSwHVErYtSLa+jOuYduuuYd6N2yxkH0reFEA9mRm46ph/Z",
-	"SWy07XYh2Lcmq1lwvMy/p0EaGjc4XRxcXSLYNkZDh+QOM/S32gWQpurF3lxP67th+8BlddmG0gnqPgE5",
-	"uZs+74rav940M3rfiUGOehBOVV1AQTauEyLMwtkQXiXNnuRNb88TQ1d/XMuyFZMn3iVb8Dx3PophM/Sp",
-	"0dWJ4845y70tP6MMAAnGi9E3W/ddhURtSC8P8VOOscVkzJMJiUjK+cZMU7f0rss7qus6fPJjkw6+liEt",
-	"X6aKE4XeP8ZP3NghhK6hDPUc6XyDpeYW9WDJpaF7JGkJh56QyPaC5VoSlmiLPpYwAXpF+THSX9xiARNu",
-	"fc+ik9+mlNWOdl9UOe1lqgxey2a6mCKShAoqqgyJfYGEVI2krOs5711y39ngD+jr/mlCytwdvC47dP/d",
-	"RNOVZyxZ71Y20Gty1UmfzCIifZ6AWkpfumtUhkoioDAIvQlPSrHl79veiLxj5F0/ujh7elBE3P+tEAqh",
-	"nz8GpDYgMkAVD+HPtEwLS0KACaGWFOUv/7xF+cbk5IUbkTrJuKw3fDelu6OyFbDQqe40YriLtupl560L",
-	"ObpEetPLbtY4fbxxjkiHT8xyfnp7Rm5KmO9zdwbHy58yT1j9HR4Kkq77nX8ooTAp2T++4KmqL6JKJlt1",
-	"qzurqz4jHac94284pUhAI+xiQp1T6X4QbOqTkXprT+bvXauKpLh09l+u1bSxE5WbaH2z/u8AAAD//w==",
+	"3H1tc9s2uuhfeYZ3ZyLPlWTZcbJb+5PbpttsmzQ3SbczN/aVIPKRiBUIsABoRc3VzPk154edX3IGD0CK",
+	"FClLShx3zvZDI4kgXp73V/hTFKssVxKlNdHlpyhnmmVoUdO3t5hxmaB++b37xmV0GeXMplE/kizD6DLi",
+	"SdSPNP5ecI1JdGl1gf3IxClmzL3xF42z6DL6X6ebRU79U3P6FmOlk5ffR+v12s1hciUN0rLfsuQt/l6g",
+	"se5brKRFSR9ZngseM8uVPP2XUdL9dthqL7RW2i+VoIk1z90k0WX0PkXQfjHgBjImZkpnmIDSMGNcGLhj",
+	"gie0JvQm1fOxW3/ShwmXNGAcJqn/NOMokkkf/us//vNkGK370Wtlf1CFTL7+sV4rMEWcgiYow0xpsCk3",
+	"wOJYFdJCbyKVHc/cZiZ+b++V+pnpOT4OyKcqWTl4qzvUcAav+LfQm7gfx1apsXAb2ezrFZOrQBDmEban",
+	"FGRMroBZi1luDcy0ygL4kkSjMdCbaGZxLHjGLZYQ/FWywqZK8z/wETD8ihvD5bwP+DF33OcINhAexBoT",
+	"lJYz4bZa1PZVJ8/aKPezVQuUY42FCSdal6xMQL82CzqJEL/MossPhzD3K7QsWvc/RblWOWrLPXszs8Bk",
+	"zAgwjpncpyhhFgeWZ+iESyEEmwosBYpd5U7YGKu5nDtIO8iy2I45wbkJl99SBStVwJILAcwshlF/s0pR",
+	"kMRqTZgUGDbUnOwdWpiuwKYIBrWj1WWKkr5bzedz1DDjGk1jkfuOopElv0ix2nk0VdhYZcSFGfv4M8q5",
+	"TaPLZ6PRaB9c+tHHATOLJQoxEErOBxY/Wj+UMOlOtTXt+ejL57XMFoRWlEUWXX6IcsGkRAfmpHAgIHRH",
+	"/YhLq1VSxP4RxoL7UYJZ1NFtByysEwMdWHECJEdtlHRE78jPsSshnUkLVsEUYbMcWOXwUzv30/2nrpYf",
+	"N4ltm5T2z+LpZB+fX5vF+zBy3Y+W6eqBKWBdDVbTf2Fso/VtfXis0VHtRpV/qDPZ5hS3676TBG8Ek56X",
+	"k4Q7rDDxpsbjMyYMdon9BGesENbxJTg6cWiEsBAsuEz64GSFMph4TmPVUzUDmzI/CrwoxsThtSlcYsGD",
+	"zD0c2rGSEmOrjkTSTHP0uvzwd3KmrTyWGnKtTO5wdsRbbXwT4t5vqPEI1P1WCj2Htyk6AWUgKXAIEyfs",
+	"JpfOSCqQ0AIJW0HvfHT+fHB2PhidnTgedb8GoTiECZtZ1OOErczk8kbWXl2mSiDIIpuidgh3Q4BGV6sv",
+	"mYEgYYYwMZbNt5ann9zwG1mSTlYYCxpZnEIPh/MhWF0YezKEScYFGqvk9hx8LpnwpMZAKot+DqHmzpS6",
+	"kW435ex+ylyrqcBsbJS4w+RkeCNbpOmmqwtKBxInHytoRCRO5+7HamOdgpG2uiUgLkbuLVl+PWu9tq5b",
+	"6h/8bsqpbruopbDp22CWk2vQVOJxjMaMyWhw31t79GaJGXPZpVZjJRMDhbRceNTSdEDTBYuGlGqYlkuL",
+	"gRk0zjSadLNyc+o3Gg1KC0qKVRAhTv84tA27NL+3evzPG9R8i0zvUEqF2c++v5rAgnWANyDWWLgBrLBC",
+	"F0a+S1mWcyW/SzFe7Be/TYSlzIxVnittC8ntqoazqVICmXQrLKRamvEyZXZs1diwHcOIf8zYmyntx4Xz",
+	"GY1lMjFjNZt5eG0PW3cfUM47iC1BgdYb1e3VnAnrz3OvHe1HEU6cbbobel6ztnWXF07BoeopiU5CfeeF",
+	"QB9e3KG0fXitLPbh2iz68BZnqDUT7pN3o0/6wIRR5I2FI4GSDUIPsHCqea4G4UfnMQzfsuUrNMaJh+oQ",
+	"O2yStrxAbbj3OqqxXNrnFx0ctkW1Abr1FTfz9SvMVGDtpFvSyT6I0ITrNWgmE5UBT0gMeO0NGVugASVj",
+	"svOAS2OZEFcwdf6qs+/c2BnXxlYOLdkGhUED3G5Ze88vGpLxb04LW4vabeD/fbge/F82+GM0+GY8uP3f",
+	"f+mC3ndKzgT36ndLCO72YVqzUDCgU1JW0rxNc86A80dzek9jLljsrZ77cNyeJzwEN1HK4xR4e8ZjKcMf",
+	"qNx+nSiY7SYDzysP5UXqOOV3u4RCHETlPrGwJVLJGCR3ou0pHWDrY8a42H7z2cUBb6ZqOc7QPrjbt21z",
+	"BPO4ZlNubNK6IVxZt7cHbN4HA9vwutcc6Ud56uyb7RMfsJ5WAj8LP966qoHDgdxrPeeI8gVxrlNuUY2E",
+	"ul3TOVEht5iZjjPsOXrGPr70b7rB4THTmq32+L1cQ6KRZRAXxqoM9Zase3YQHLyCT3E1TtSf7mcS9Ti/",
+	"8kWlyCtqDRKjH+GdJ1tni/uYAqkcr2Hpo1exncjyMbSW9Mbun2OVYJemMtZBBDIWp1y6I7CEfnDj+0BO",
+	"wCQrLAX5xnOWTzrFdIKWcWH2mR8t4ZkF3d9WIFtimba/Gd8WxNsKnqDQJa/JpHkgab0JJjTZZq/psuEU",
+	"YvFtVkFnY35JKHFbQM61KvKoHymJzgR2EsrJxdkM3QdRyDh1PzAhvLycoUYZu2fKpjvoj3TsFp89PVRg",
+	"aXvvAduSiVvRudg+5/BItvXr1LfoePjvioljPRPi7VKI8szhIYhQ/2XU5QZu8HPcm11ux4/IhANLi2j3",
+	"+Fkdtlxr7nZ8VDnRVUh2x7hH/u0+Vz3M0cWjP6s5l7Vk2TFg32WstOmXGbMMPlNj8PMu5Yy20HLcctM7",
+	"/L+GGKLd1NbqOu0rJXF15DFZ5vyDBo2cjWr/dZKLD0GROVhox+ArnxxtuA23n56uOxyGbbffr1+bqfNk",
+	"QXEcebgpMzi+1/L3btkTU7kANTdLMGPBsCX0RuSTMpC4DG+cdLoE9/PksZ44eRDmOE/8B6Vhkhd20vch",
+	"HjoOhQ0S8PP5SDGC3w30GOTMxunJFUycvJ1ALJBpA8yPbzvf637UlVh6n3ITIPfEQKnpwTjmc55qCFv2",
+	"zvpw3oenZdr3PiiedUq2vJFNKWzlZncql0Yk4MCEe5NCSfF2+vkq7yTW184Iexi7YKqSbVfrLLDlMW7O",
+	"VzMvnGr63MxPhmi5nH+ReeIj0c1D3QfsdzR+78mOV/eEKKfh3xRCfJ7C8bxzAKVW8SIvf4230tuybeIf",
+	"TkqOzzXecVUYyNkc+1AKtVkhBCRqKYViyWeINcry+x1Q9srnTVv5eEVJBkfrBrgEJZH2cQWM/gWJd6jB",
+	"5IJbQ0+DRO6DUcAtxEzCFIFqH0Ke2Y2ymknDYpI1paDLlC4luwkOYE2z3S9gtt2FCikVrLtY3mN9VzLA",
+	"7+twKg1x3nWb4Tbo3huO6lNI24GiOwTktNu4csi6JTpCyucpGruR5zzx5FQJ+3r2P2UGqJYDkytQhZ2q",
+	"j07PaI4GmAWlYYpCLWvoTLTK8wMDbFQGtSvh7SFDUTslEsqIsVCJoLIp5YogL/QcgUo9lLyitUGomImK",
+	"MHsLxJze8rs/ASYTyB2HUJXLqKYOd5lqJbYrbNUw0QH28lTdZGXSFzLJFZdHm6+11xqBoIu/7TPJqld3",
+	"bekR5VsJqcOZpzIVG0L+bNQp5Xex+mbZ3TDYmfrzDNAm0x/V0ldOVbNXrDR1JhgsUWPJP9Cj4PPKANMI",
+	"UlmgQD56y7NDCn9ddj6QQe+1tQuD+okJUjocR1f5a24gL0z6OaH2Dp6qRdsDOnYh8l0xrW20XS7FLGwP",
+	"G1r1j3e/vO6dwJzfoelDLgoDTILKPS9Agnc8dspqiqJdhFHnzS0tWRjrxGJqbW5I9jjMa6S0OVjllKXm",
+	"d8yiE6ZCqXzK4kVZd7cV7Ozk9ZBMJVC95z4wvbG9VDEV9xheG79vgSvTQfqFjxPUYyvnzdBKl0+cnz97",
+	"nqRtO7eZlxrtk1thmr7fRhe+HQWO2RxbYvHpaHSwVAyH75r//xQc7Y+q0McW/7xWRPzADVB6fop2iSiB",
+	"okdEBygTZzbZDR85Gxn+UBKvAH8vmKAfDGTIJEgFv7u9QOo200mB9M9HluUOy9Hor5dPR1Ej9df7MDq7",
+	"/TAafHP7/88/jAZPb08uP4wGz/xPnZlA2m1z3vOzy9EXztuO9mgKectunq78uI4Y9a+/vvweeu7/d38l",
+	"nZ9lKBNMThxohVqiHsTMoDNOlOTOMHCs0YeMJVgWOnoxOWyeye2dDWa3n/62HlSfLw74fHa+7gRlzSts",
+	"neMH78c7e3kFZiVjTMq8e8rMFZjtqsyOMrCQszXt2X9Wcu4Tq2X2003GPH1OmaGkPAk7MrOCoB3CdalA",
+	"grQyleU3XUFeWOfrectKUhYanKlloDf5cDshT0QqiSdX1Vvckv5x8s8gyj5xAe2LW0gU+kcpu8O+V5Hk",
+	"PwR7koqqygq4w2zuMou9bTZ0GOHk/t1boru3jjUUBhzj/O6ds9sP3/takSdffJz7Kih2vLxLmW+p7xqw",
+	"G1vtZv2Q8HqgFPpXKsF2thBlQyBn2q6gt0wV+GQdJrBSRd+R7zJVGRXtlk9ODivV5hrj0papsjb8joqq",
+	"NMZIRQFdkbKZEkItx0X+RREZqSyaB8/T10s8j84SlS9/aalyR64iJ7CGeanOx6fMl0S7QhnbnR5PmVzs",
+	"FUnv/ah6CcxhVO3zAOtWbcJnxLU25NSg6VvPbRo/1xncU6b4g9JBnRhYcpuqwvk/asHRXMFUq6VBTaaS",
+	"r4v60drciZgwhiqi0AeztosgviQh0yFw5txY1F+YYaoosczy7E057SopOSo31Sz6OhgwW0aVME54uaGE",
+	"ijA8lKoGi5XamXqz3Ug96Yqr9CMndP4IVTBby0p4ef36emME+34uZuBF4YB8+i1qwWVHqdseK/+QPFtZ",
+	"sPhAembTXfN5ync7R++rP0jGjFeqiGqifVPONA7hd3fAvSs4n+RBTRUjlfoDkzFVOH9B+L/dXYMy8erE",
+	"+IqYxJcohAWpNkHGKMQOJWgKj+UjMOtp4V2xkajN43dL3SY5f+etnK1mqtBYV8WygU2VM3cd8wCDBC3q",
+	"jEtuLI+BJ0P4LnBXxlYhzHIjKQ048ZCaQM8qSKg4V0OAiY9xThoomQxvZJ3S323Asu1IHpfTPKgid1eN",
+	"Le9mx5DUOTLvfUTNyP12w05+3J+I+smNbFco1RqLaK7dh/5pi/VzzbghMp8rlYwlLk3Uj6as+kj15piM",
+	"UxROGCyRPtEbzRYNn1XldzTa8IwLpt1UhVl1Ms47Ip/PU4QZl4UtS9lDDul5K4PkV9j06jorEXpVy5Sk",
+	"WMdJI99z8fS8ke951hWzrGRQc7lfdNV/wX2wZWcX495ioX70vrL4joDLHsVwQIY14e7YtYpBpimbHbRc",
+	"qNOa85k9qJL1WD1wAGB+Df0irR7YcV420e3p6fLNdof55btLkltP5mWp1n3L+3quQ+Xaxm5rPaBo3Tgt",
+	"Q4f3rVkLMm6ZSPeLUV7HPG2k9nZzB+Xp+zVENOB7uwOTb5iN071UnnFZ//Ws/xDYPw5fBxvQD4KYvSZo",
+	"C5j/ZDlPfvLVXE3g5MVU8Hi8wNV+lNfGdha6GowLze3qnTtBqDih1q7rEMj3334oyfofv72PQtc7Weq+",
+	"DayaObU29734XM5Ud+Djx/fv31BvoK66VhGuvQNKwcwyZgkvOuKbU3RS34BVlPwvDGqyXri5kUvNraWq",
+	"AKp70qqYpzB588u793DqZjnNC5NOaLgz0HYMEWICPYPo7bCVjG9krpVVsRKlN5Og4XNJfY/mZAhUPm2A",
+	"iSVbGQpI+ndTliNMPt34EuKb6BI+3VD58U3Uh5uyAtl/CWXPN9F67UyvG+ktJgikBTHTegV2qQA/WpSG",
+	"koc1S9EdiFLsFB0fFPnljZzsdOwnILixJrQJUTCZ+aox38fpV6MSC27Bv2xqhijFYhsLVBGbS3CSfwIZ",
+	"0wtT68/hpizw4AKlFSu62iKg7LJsZqYYcwg7G+DWWa/+mFYT/ziCqULPk3p536Tvg8uiDBIbWGBuS5xV",
+	"dX6TKvQ98U2ogscY8rjh1hYnmzRHy7QzOgstAmmby9PTcOBhuCTitHx7U1kclcR8/eZlLZJ5GZ0NR8OR",
+	"r2BDyXIeXUZPh6PhU59JSIn7Tllh01Oh5r4tNFfelnL8Txm7lwlF6Odchotl0NhvQ43Yg9yn0SiYXTfl",
+	"SYjFNe6iOR+NHmztRkdtx5UezuTFBLi86oo0GMp7MMrDbsWD6PqRC7/Trg1UJzqtXa1Dr5ztf6VxrYl7",
+	"6fyb/S9t39pSF8bR5Ydb54hmmSNAf2xHxuT1kf72RSkhQkGRE2q3+RASn26yipBUYe+lJEUFlF+DlLbi",
+	"g+v2RUbno4uO5mePZVVY6FE76OZKEUL0khko5EKqpTz5PMTeA+u3eKcW2CavJwZmLONiRaCnClmfDAz0",
+	"tRsFYZo6DprnfVtfx1d7GC7ngrTbEELDNpdzX+5WNjsy4WT+yg1y+sxt20lM4/twb6Tf7mXIEoZ6BFNy",
+	"UKX8aD6SN170m0BsbM649AKySTJhu38izTyewHmNy4CW/9kS5L1mCQLbkpi9ECxXmuKzJ7Ua98Z1A4xu",
+	"edDKUoSqMcf9hO9j47ulTxk9/2q01AzOH6TNzh6NuK5DZ3bwqh5Pp33zOFeYBU0VbgTjG4lVEgYm0JvQ",
+	"qLFlC5ThmrAHp34fW3UgLJvhHUUHQbeDglNqefqDQEEWtqFAsLcFT6P1rRvkPcjQitok7b+jfeVj919J",
+	"dIUrNDohn2s146KkkKMF0LohOtJSawy4LCuPwgIejkiVHaYDkGTX+nBAEzq/Uho/AOjhGX8TiHhkA/Y+",
+	"pITShS3kPIZCaeDTl5Z3YvBq0zEUnEIqGwiJhB2M4jy2U1OrjaxdSNJG/Pf0e6vq8uuQQaN4+iBKuOiy",
+	"zjJ1hwlVZIRLIXxFZiXDtu+O/LMw+86qnBxoNP4KEG7KTDn0lCQuHjirWoXuCaksnwXQBrtzyW2cOuN7",
+	"NjupI9xN6xm6U5G/Y3ePidTGModr9W3EbrSQ0qXipSqbxzT1Hk0bB0ZwirhGvFYBk74WaXP1aZ2da6p5",
+	"3XSU/BwNOnviS7ihPgH0qKCV/AlQMvgjLM99qKqLzCq5csdyngx8EHMQAp671C0FTN/Q0J9w9TVVbxWa",
+	"3QHqBa6gN2UGn18UWvShkG4SZwVhAm8G58+eA6GihOkuo72K7j0x8M/rNy+/Bw8Jt0CfxI5jhldMsjnq",
+	"YYD5FHcAlGyvPQZNeUuEOf3Ek/VpEqLXu6x3P/h7nz6o34y8I2W+GXJauznZJ8y/Eq6qSo2dVxv7587G",
+	"NlZpTIZfwMsX+1+qrjhustMrphfkoIXtJFTW7dywPMRpGy6Z0sFb8MOfOOVDzOYfV3UDxI05W5WdfZ10",
+	"0cC5rwLYj3WfjP1yvD+8hmgmor9yBOGz6eux1Mvnk2RIt2+I8rPpcQflUcJlc7lF55U+b32ixicAWOZj",
+	"oJMZ2jhkcpiE63Bk39CUIktQD+EaJpeQczmfgC/zt1VzBamgG3n+DEy4aNEqqkZ3ZvFHjuFG61goU9as",
+	"h5ufuOqMib1byfiFP8heWrP40fpTD/yZmsS2nc9rhw1IhUobIPIgTt470giDEjjSmit/JSkbCIfkSa4W",
+	"OAmdWnRPqAMptxvblxJxGTJp4CaidkmpljdRHfMO3XXMu1G75YwD6ZtCiK9mRm66tB/ZSWy0Cnch2LdD",
+	"q1lwvMy/p0EamkU4XVZcXVzYNkZDV+YOM/S32qWTpur/3lyJ6ztw+8BldcGH0gnqPgE5uZ8+74vav9o0",
+	"UHrfiUGOehBOVV16QTauEyLMwtkQXibNPuhNP9ETQ9eN3Miy/ZMn3iVbcOpn6Rk2Q58aXZ047pyz3Nvy",
+	"M8oAkGC8GH2zdcdWSNSG9PIQP+YYW0zGPJmQiKScb8w0ddzsujCkuiLEJz826eAbGdLyZaq4asvBj9zY",
+	"IYROpQz1HOl8g6XmFvVgyaWhuytpCYeekMj2guVGEpZoiz6WMAF6Rfkx0l8WYwETbn2fpO8mKi8eRmmv",
+	"qpz2MlUGb2QzXUwRSUIFFVWGxL5AQqpGUtb1nPcuue9s8K/o6/5pQsrcH7wuu4L/3UTTtWcsWe+QNtBr",
+	"ctVJn8wiIn2egFpKX7prVIZKIqAwCL0JT0qx5e/43oi8Y+RdP7o4e3pQRNz/fRIKoZ8/BqQ2IDJAFQ/h",
+	"T8NMC0tCgAmhlhTlL/+kRvnG5OTKjUidZFzWm8yb0t1R2QpY6I53GjHcf1v1z/PWJSBdIr3pZTdrnD7c",
+	"OkekwydmOT+9OyM3Jcz3qTuD4+VPmSes/vYPBUnX/c4/zlCYlOwfX/BU1RdRJZOtOuSd1VWfkY7TnvE3",
+	"nFIkoBF2MaHOqXQ/CDb1yUi9tSfzd71VRVJcOvsv12ra2InKTbS+Xf93AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

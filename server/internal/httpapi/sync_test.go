@@ -128,11 +128,30 @@ func TestLongTextNeverSilentlyLost(t *testing.T) {
 		if rec["conflicts"] != nil || rec["body"] != "Merged text" {
 			t.Fatalf("resolve: %v", rec)
 		}
-		// Only clearing is allowed.
+		// Malformed entries are refused; entries the server does not have are never added.
 		r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "phone-0001",
 			"mutations": []tu.Mutation{put(4, "note", 1, 5, map[string]any{"conflicts": []any{map[string]any{"field": "x"}}})}})
 		if r.Status != 422 {
-			t.Fatalf("setting conflicts: %d %s", r.Status, r.Body)
+			t.Fatalf("malformed conflicts: %d %s", r.Status, r.Body)
+		}
+		srv.Push(u, "phone-0001", put(4, "note", 1, 5, map[string]any{"conflicts": []any{
+			map[string]any{"field": "body", "value": "invented", "version": 3, "at": "2026-11-24T09:30:00.000Z"}}}))
+		if rec = tu.Latest(mustPull(srv, u))[tu.ID(1)].Record; rec["conflicts"] != nil {
+			t.Fatalf("an invented conflict was stored: %v", rec["conflicts"])
+		}
+		// With two conflicts, resolving one keeps the other.
+		srv.Push(u, "laptop-0001", put(3, "note", 1, 5, map[string]any{"body": "Laptop text"}))
+		srv.Push(u, "phone-0001", put(5, "note", 1, 5, map[string]any{"body": "Phone text"}))
+		srv.Push(u, "laptop-0001", put(4, "note", 1, 5, map[string]any{"body": "Laptop again"}))
+		rec = tu.Latest(mustPull(srv, u))[tu.ID(1)].Record
+		both, _ := rec["conflicts"].([]any)
+		if len(both) != 2 {
+			t.Fatalf("want two conflicts, got %v", rec["conflicts"])
+		}
+		srv.Push(u, "phone-0001", put(6, "note", 1, int64(rec["version"].(float64)), map[string]any{"conflicts": []any{both[1]}}))
+		rec = tu.Latest(mustPull(srv, u))[tu.ID(1)].Record
+		if left, _ := rec["conflicts"].([]any); len(left) != 1 || left[0].(map[string]any)["value"] != both[1].(map[string]any)["value"] {
+			t.Fatalf("resolving one: %v", rec["conflicts"])
 		}
 	})
 }

@@ -174,12 +174,6 @@ func (s *Schema) ValidatePatch(k *Kind, fields map[string]any, creating bool) er
 		if k.readOnly[f] {
 			return &FieldError{Field: f, Reason: "set by the server"}
 		}
-		if f == ConflictsField {
-			if arr, ok := v.([]any); !ok || len(arr) != 0 {
-				return &FieldError{Field: f, Reason: "can only be cleared with []"}
-			}
-			continue
-		}
 		if v == nil { // null clears a field, but never one a record cannot be without
 			for _, req := range k.CreateRequired {
 				if req == f {

@@ -386,9 +386,11 @@ func (b *batch) put(rec *record, m Mutation, v int64) {
 	for _, f := range keys {
 		val := m.Fields[f]
 		if f == records.ConflictsField {
-			// Clearing resolves only what the client could have seen: entries recorded after
-			// its base version (including by this very put) stay.
-			if keep := conflictsAfter(rec, m.BaseVersion); len(keep) > 0 {
+			// A client resolves conflicts by putting the entries it still wants ([] for none).
+			// It can only keep entries the server has (never add text), and it resolves only
+			// what it could have seen: entries recorded after its base version (including by
+			// this very put) stay.
+			if keep := keptConflicts(rec, val, m.BaseVersion); len(keep) > 0 {
 				rec.data[f] = keep
 			} else {
 				delete(rec.data, f)
@@ -416,24 +418,42 @@ func (b *batch) put(rec *record, m Mutation, v int64) {
 	rec.changed = true
 }
 
-// conflictsAfter lists the record's conflicts recorded after version base. An entry's version
-// is a float64 when read from JSON and an int64 when made in this batch.
-func conflictsAfter(rec *record, base int64) []any {
+// keptConflicts is the record's conflicts a resolving put leaves: those the client listed
+// again, and those recorded after its base version.
+func keptConflicts(rec *record, wanted any, base int64) []any {
+	listed := map[string]bool{}
+	ws, _ := wanted.([]any)
+	for _, w := range ws {
+		listed[conflictKey(w)] = true
+	}
 	var keep []any
 	for _, c := range conflictsOf(rec) {
-		m, _ := c.(map[string]any)
-		var v int64
-		switch n := m["version"].(type) {
-		case float64:
-			v = int64(n)
-		case int64:
-			v = n
-		}
-		if v > base {
+		if conflictVersion(c) > base || listed[conflictKey(c)] {
 			keep = append(keep, c)
 		}
 	}
 	return keep
+}
+
+// conflictVersion reads an entry's version: a float64 when read from JSON, an int64 when made
+// in this batch.
+func conflictVersion(c any) int64 {
+	m, _ := c.(map[string]any)
+	switch n := m["version"].(type) {
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	}
+	return 0
+}
+
+// conflictKey identifies an entry by field, version and text.
+func conflictKey(c any) string {
+	m, _ := c.(map[string]any)
+	f, _ := m["field"].(string)
+	v, _ := m["value"].(string)
+	return fmt.Sprintf("%s\x00%d\x00%s", f, conflictVersion(c), v)
 }
 
 func conflictsOf(rec *record) []any {
