@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -37,19 +36,7 @@ func (t *Tokens) IssueAction(userID, reminderID string) (string, error) {
 // VerifyAction checks an action token for that reminder and returns its user.
 func (t *Tokens) VerifyAction(token, reminderID string) (string, error) {
 	var c actionClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
-		if kid, _ := tok.Header["kid"].(string); kid != t.kid {
-			return nil, errors.New("unknown key id")
-		}
-		return t.secret, nil
-	},
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(t.now),
-		jwt.WithIssuer("askwell"),
-		jwt.WithAudience(actionAudience),
-		jwt.WithExpirationRequired(),
-	)
-	if err != nil || c.Subject == "" || c.Reminder != reminderID {
+	if err := t.parse(token, &c, actionAudience); err != nil || c.Reminder != reminderID {
 		return "", ErrInvalidToken
 	}
 	return c.Subject, nil

@@ -73,11 +73,19 @@ func (t *Tokens) Issue(userID string) (string, error) {
 	return s, nil
 }
 
-// Verify checks signature (HS256 only: "none" and every other algorithm are refused), key id,
-// expiry, issuer and audience, and returns the user id.
+// Verify checks an access token and returns the user id.
 func (t *Tokens) Verify(token string) (string, error) {
 	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
+	if err := t.parse(token, &c, "askwell"); err != nil {
+		return "", err
+	}
+	return c.Subject, nil
+}
+
+// parse checks signature (HS256 only: "none" and every other algorithm are refused), key id,
+// expiry, issuer, audience and subject into claims.
+func (t *Tokens) parse(token string, claims jwt.Claims, audience string) error {
+	_, err := jwt.ParseWithClaims(token, claims, func(tok *jwt.Token) (any, error) {
 		if kid, _ := tok.Header["kid"].(string); kid != t.kid {
 			return nil, errors.New("unknown key id")
 		}
@@ -86,13 +94,13 @@ func (t *Tokens) Verify(token string) (string, error) {
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithTimeFunc(t.now),
 		jwt.WithIssuer("askwell"),
-		jwt.WithAudience("askwell"),
+		jwt.WithAudience(audience),
 		jwt.WithExpirationRequired(),
 	)
-	if err != nil || c.Subject == "" {
-		return "", ErrInvalidToken
+	if sub, _ := claims.GetSubject(); err != nil || sub == "" {
+		return ErrInvalidToken
 	}
-	return c.Subject, nil
+	return nil
 }
 
 // Argon2 holds argon2id cost parameters. Hashes carry their own parameters, so raising the
