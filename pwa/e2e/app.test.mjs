@@ -12,6 +12,7 @@ import {
   launch,
   launchPersistent,
   loginUI,
+  pollPage,
   PWA_DIR,
   readTable,
   registerUI,
@@ -130,7 +131,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await b.setOffline(false);
     await synced(pb);
     // a learns about b's edit through the server's poke (or its next sync)
-    await pa.waitForFunction(
+    await pollPage(
+      pa,
       async (id) => {
         const db = await new Promise((r) => {
           const o = indexedDB.open('askwell');
@@ -144,7 +146,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
         return n && n.conflicts && n.conflicts.length > 0;
       },
       note.id,
-      { timeout: 15_000, polling: 250 },
+      { timeout: 15_000, interval: 250, message: 'the other device’s edit' },
     );
     const na = (await readTable(pa, 'notes')).find((n) => n.id === note.id);
     const nb = (await readTable(pb, 'notes')).find((n) => n.id === note.id);
@@ -200,16 +202,202 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const none = async () => (await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)) === 0;
     await page.waitForTimeout(1000);
     if (await none()) await deliver(); // a worker that was still starting can miss the first one
-    const shown = await page.waitForFunction(
+    const shown = await pollPage(
+      page,
       async () => {
         const r = await navigator.serviceWorker.ready;
         const ns = await r.getNotifications();
         return ns.length ? ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: (n.actions ?? []).map((a) => a.action) })) : null;
       },
       null,
-      { timeout: 10_000, polling: 200 },
+      { interval: 200, message: 'the notification' },
     );
-    assert.deepEqual(await shown.jsonValue(), [{ title: payload.title, body: payload.body, tag: payload.tag, actions: ['done', 'snooze'] }]);
+    assert.deepEqual(shown, [{ title: payload.title, body: payload.body, tag: payload.tag, actions: ['done', 'snooze'] }]);
+    await ctx.close();
+  });
+
+  it('a reminder push: Snooze and Done reach the server from the notification, even offline, and a tap opens the deep link', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    await ctx.grantPermissions(['notifications'], { origin: server.url });
+    // watch the app badge (the Badging API has nothing to read it back with)
+    await ctx.addInitScript(() => {
+      window.__badges = [];
+      const record = (v) => (window.__badges.push(v), Promise.resolve());
+      Object.defineProperty(navigator, 'setAppBadge', { value: (n) => record(n ?? 'flag'), configurable: true });
+      Object.defineProperty(navigator, 'clearAppBadge', { value: () => record(0), configurable: true });
+    });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const cdp = await ctx.newCDPSession(page);
+    const regs = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    const who = email('reminder');
+    await registerUI(page, server.url, { email: who });
+    await swReady(page);
+
+    // a referral received: the server derives a thank-you reminder for it
+    await page.goto(`${server.url}/#/contacts/new`);
+    await page.getByLabel('Name').fill('Bob Meyer');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Bob Meyer' }).waitFor();
+    await page.goto(`${server.url}/#/referrals/new`);
+    await page.getByLabel('Referred by').selectOption({ label: 'Bob Meyer' });
+    await page.getByLabel('The lead').fill('Hansen Logistics');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByText('Recorded. Now thank them!').waitFor();
+    const token = await apiLogin(server.url, who);
+    const reminderOf = async (refId) => (await apiPullAll(server.url, token)).find((c) => c.entity === 'reminder' && c.record.subject?.id === refId);
+    const [ref] = (await readTable(page, 'referrals')).filter((r) => r.direction === 'received');
+    let rem;
+    for (let i = 0; i < 50 && !rem; i++) {
+      rem = await reminderOf(ref.id); // once the referral is pushed (the sync waits a moment after a save)
+      if (!rem) await page.waitForTimeout(200);
+    }
+    assert.ok(rem, 'the server derived a reminder for the referral');
+    assert.equal(rem.record.kind, 'thank_you');
+    const rid = rem.record_id;
+    // the badge counts what Today shows: one thank-you owed
+    await page.waitForFunction(() => window.__badges.at(-1) === 1, null, { timeout: 10_000 });
+
+    let reg;
+    for (let i = 0; i < 50 && !reg; i++) {
+      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
+      if (!reg) await page.waitForTimeout(100);
+    }
+    assert.ok(reg, 'the service worker registration is known');
+    const deep = `${server.url}/#/referrals/${ref.id}`;
+    const payload = {
+      title: 'Thank Bob Meyer for the referral',
+      body: 'A handwritten card is remembered.',
+      url: deep,
+      reminder_id: rid,
+      kind: 'thank_you',
+      token, // the endpoint takes the access token as well as the action token
+      actions: [
+        { action: 'done', title: 'Done' },
+        { action: 'snooze', title: 'Snooze 1 h' },
+      ],
+      tag: rid,
+      api: `${server.url}/api/v1/reminders/${rid}`,
+    };
+    const notifications = () =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, tag: n.tag, actions: (n.actions ?? []).map((a) => a.action) })),
+      );
+    const deliver = async () => {
+      const send = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+      await send();
+      for (let i = 0; i < 100; i++) {
+        const ns = await notifications();
+        if (ns.some((n) => n.title === payload.title)) return ns;
+        if (i === 10) await send(); // a worker that was still starting can miss the first one
+        await page.waitForTimeout(100);
+      }
+      assert.fail('the push was not shown');
+    };
+    // Chromium's CDP cannot click a notification, so the test dispatches a NotificationEvent for
+    // the notification shown, inside the worker: its own notificationclick listener runs (and
+    // Chromium lets it call waitUntil), the same path a real tap takes.
+    const click = (action) =>
+      worker().evaluate(
+        async ({ tag, action }) => {
+          const [n] = await self.registration.getNotifications({ tag });
+          if (!n) throw new Error(`no notification tagged ${tag}`);
+          self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n, action }));
+        },
+        { tag: rid, action },
+      );
+    const worker = () => ctx.serviceWorkers().find((w) => w.url().startsWith(server.url));
+    const queued = () =>
+      page.evaluate(
+        () =>
+          new Promise((res, rej) => {
+            const o = indexedDB.open('askwell-push');
+            o.onerror = () => rej(o.error);
+            o.onsuccess = () => {
+              const q = o.result.transaction('queue').objectStore('queue').getAll();
+              q.onsuccess = () => (o.result.close(), res(q.result));
+            };
+          }),
+      );
+    const serverStatus = async (want, timeout = 10_000) => {
+      const end = Date.now() + timeout;
+      let r;
+      while (Date.now() < end) {
+        r = await reminderOf(ref.id);
+        if (r?.record.status === want) return r.record;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      assert.fail(`reminder status on the server: ${r?.record.status}, want ${want}`);
+    };
+
+    assert.ok(worker(), 'the service worker is running');
+    // the worker flags the icon on a push (it cannot count what Today shows)
+    await worker().evaluate(() => {
+      self.__flags = 0;
+      Object.defineProperty(self.navigator, 'setAppBadge', { value: () => (self.__flags++, Promise.resolve()), configurable: true });
+    });
+    const shown = await deliver();
+    assert.deepEqual(shown, [{ title: payload.title, tag: rid, actions: ['done', 'snooze'] }]);
+    assert.ok((await worker().evaluate(() => self.__flags)) >= 1, 'the worker set the app badge');
+
+    // Snooze: the worker calls the API with the token from the payload and closes the notification
+    await click('snooze');
+    const snoozed = await serverStatus('snoozed');
+    const mins = (Date.parse(snoozed.snoozed_until) - Date.now()) / 60_000;
+    assert.ok(mins > 55 && mins <= 60, `snoozed for an hour: ${mins} min`);
+    await pollPage(page, async (tag) => (await (await navigator.serviceWorker.ready).getNotifications({ tag })).length === 0, rid, { message: 'the notification to close' });
+
+    // Done while offline: queued in IndexedDB, the notification says so, sent once back online
+    await deliver();
+    await ctx.setOffline(true);
+    await click('done');
+    // queued first, then the send fails, then the notification is replaced by a quiet note
+    await pollPage(page, async (tag) => (await (await navigator.serviceWorker.ready).getNotifications({ tag })).some((n) => n.title === 'Marked done'), rid, {
+      message: 'the “Marked done” note',
+    });
+    assert.deepEqual(await notifications(), [{ title: 'Marked done', tag: rid, actions: [] }]);
+    assert.equal((await reminderOf(ref.id)).record.status, 'snoozed', 'nothing reached the server while offline');
+    await ctx.setOffline(false); // the app flushes the queue on `online`
+    await serverStatus('done');
+    assert.deepEqual(await queued(), []);
+
+    // A plain tap: the open window goes to the deep link
+    await page.goto(`${server.url}/#/today`);
+    await page.getByRole('heading', { level: 1, name: /Good/ }).waitFor();
+    await deliver();
+    await click('');
+    await page.waitForURL(deep);
+    await page.getByRole('heading', { level: 1, name: 'Referral' }).waitFor();
+    assert.deepEqual(await notifications(), []);
+
+    // Where a platform opens the app at its start URL instead, the app goes to the stored target
+    await page.evaluate(
+      (url) =>
+        new Promise((res, rej) => {
+          const o = indexedDB.open('askwell-push');
+          o.onsuccess = () => {
+            const t = o.result.transaction('kv', 'readwrite');
+            t.objectStore('kv').put({ url, at: Date.now() }, 'target');
+            t.oncomplete = () => (o.result.close(), res());
+            t.onerror = () => rej(t.error);
+          };
+        }),
+      deep,
+    );
+    const fresh = await ctx.newPage();
+    await fresh.goto(`${server.url}/`);
+    await fresh.waitForURL(deep);
+    await fresh.getByRole('heading', { level: 1, name: 'Referral' }).waitFor();
+    // taken once: the next start stays where it is
+    await fresh.goto(`${server.url}/#/today`);
+    await fresh.reload();
+    await fresh.getByRole('heading', { level: 1, name: /Good/ }).waitFor();
+    await fresh.waitForTimeout(300);
+    assert.equal(fresh.url(), `${server.url}/#/today`);
+    assert.deepEqual(errors, []);
     await ctx.close();
   });
 

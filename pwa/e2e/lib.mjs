@@ -205,3 +205,19 @@ export function readTable(page, table) {
     table,
   );
 }
+
+/**
+ * Evaluates fn(arg) in the page every `interval` ms until it resolves to something truthy, and
+ * returns that. (Playwright's waitForFunction takes a returned Promise itself as truthy, so it
+ * does not wait for async checks such as IndexedDB reads or getNotifications().)
+ */
+export async function pollPage(page, fn, arg, { timeout = 10_000, interval = 100, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await page.evaluate(fn, arg);
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${message}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -1,10 +1,12 @@
 import { render } from 'preact';
 import { App } from './ui/App';
 import { app, boot } from './session';
+import { watchBadge } from './ui/badge';
 import './ui/styles.css';
 
 render(<App />, document.getElementById('app')!);
 void boot().then(() => performance.mark('askwell:ready'));
+watchBadge();
 
 addEventListener('beforeinstallprompt', (e) => {
   e.preventDefault();

@@ -6,6 +6,9 @@ import { randomClientId } from './db/uuid';
 import { SyncEngine, type SyncState } from './sync/engine';
 import { SyncRunner } from './sync/runner';
 import { createStore } from './ui/store';
+import { snoozeMinutes } from './push/actions';
+import { startPushBridge, tokenSubject } from './push/bridge';
+import type { QueuedAction } from './push/store';
 
 export const API = `${location.origin}/api/v1`;
 
@@ -56,6 +59,7 @@ export async function boot(): Promise<void> {
     console.error('local store unavailable', e);
   }
   app.set({ user, ready: true });
+  startPushBridge({ signedIn: () => !!app.get().user, applyLocally: applyReminderAction });
   if (user) {
     runner.start();
     resendPushLater();
@@ -64,10 +68,32 @@ export async function boot(): Promise<void> {
   void navigator.storage?.persist?.().catch(() => undefined);
 }
 
+/**
+ * Applies a notification's Done/Snooze through the synced outbox, for when the server refused its
+ * action token. A tap made for another account that was signed in here before is dropped: its
+ * data and session are gone from this device.
+ */
+async function applyReminderAction(a: QueuedAction): Promise<boolean> {
+  const user = app.get().user;
+  if (!user) return false;
+  const sub = tokenSubject(a.token);
+  if (sub && sub !== user.id) return true;
+  await save((w) =>
+    w.put(
+      'reminder',
+      a.reminder_id,
+      a.action === 'done'
+        ? { status: 'done', snoozed_until: null }
+        : { status: 'snoozed', snoozed_until: new Date(Date.now() + snoozeMinutes(a, Date.now()) * 60_000).toISOString() },
+    ),
+  );
+  return true;
+}
+
 /** Re-sends this device's push subscription once the app is up (loaded only when granted). */
 function resendPushLater(): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  setTimeout(() => void import('./push').then((m) => m.resendPush()).catch(() => undefined), 2000);
+  setTimeout(() => void import('./push/subscription').then((m) => m.resendPush()).catch(() => undefined), 2000);
 }
 
 /** Signs in or registers. A different account than the one stored here starts from a clean store. */
@@ -87,7 +113,7 @@ export async function signIn(kind: 'login' | 'register', body: { email: string; 
 export async function signOut(): Promise<void> {
   runner.stop();
   try {
-    await (await import('./push')).disablePush();
+    await (await import('./push/subscription')).disablePush();
   } catch {
     // offline: the server drops the subscription when the push service says it is gone
   }

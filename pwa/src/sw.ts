@@ -1,6 +1,8 @@
 /// <reference lib="webworker" />
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { flushQueue, onNotificationClick, onPush, queueLock, readPush, SYNC_TAG, type ActionDeps } from './push/actions';
+import { openPushStore } from './push/store';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -20,75 +22,34 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
 });
 
-/** What the server puts in a reminder push (see the reminder dispatcher). */
-interface ReminderPush {
-  title: string;
-  body?: string;
-  url?: string;
-  reminder_id?: string;
-  kind?: string;
-  token?: string;
-  actions?: Array<{ action: string; title: string }>;
-  tag?: string;
-  api?: string;
-}
+// Reminder pushes, notification taps and queued Done/Snooze: the logic lives in push/actions.ts.
+const nav = self.navigator as WorkerNavigator & { setAppBadge?: (n?: number) => Promise<void> };
+const deps: ActionDeps = {
+  origin: self.location.origin,
+  fetch: (...a) => fetch(...a),
+  store: openPushStore(),
+  clients: self.clients as unknown as ActionDeps['clients'],
+  registration: self.registration as unknown as ActionDeps['registration'],
+  lock: queueLock(nav.locks),
+};
 
 self.addEventListener('push', (event) => {
-  let p: ReminderPush;
-  try {
-    p = event.data?.json() as ReminderPush;
-  } catch {
-    p = { title: 'Askwell', body: event.data?.text() ?? '' };
-  }
-  if (!p?.title) p = { ...p, title: 'Askwell' };
   // showNotification inside waitUntil, or the browser may kill the worker first
-  event.waitUntil(
-    self.registration.showNotification(p.title, {
-      body: p.body,
-      tag: p.tag ?? p.reminder_id,
-      icon: '/icons/icon-192.png',
-      badge: '/icons/icon-192.png',
-      data: p,
-      // actions are not in every lib.dom version; browsers without them ignore the field
-      ...({ actions: (p.actions ?? []).slice(0, 2) } as object),
-    }),
-  );
+  event.waitUntil(onPush(readPush(event.data), deps, nav.setAppBadge ? () => nav.setAppBadge!() : undefined));
 });
 
 self.addEventListener('notificationclick', (event) => {
-  const p = (event.notification.data ?? {}) as ReminderPush;
-  event.notification.close();
-  const sameOrigin = (u: string | undefined) => {
-    try {
-      return u && new URL(u, self.location.origin).origin === self.location.origin ? new URL(u, self.location.origin).href : null;
-    } catch {
-      return null;
-    }
-  };
-  const api = sameOrigin(p.api);
-  if ((event.action === 'done' || event.action === 'snooze') && api && p.token) {
-    // The action token in the payload is scoped to this reminder, so this works with the app closed.
-    event.waitUntil(
-      fetch(`${api}/${event.action}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${p.token}`, 'Content-Type': 'application/json' },
-        body: event.action === 'snooze' ? JSON.stringify({ minutes: 60 }) : undefined,
-      }).catch(() => undefined),
-    );
-    return;
-  }
-  const url = sameOrigin(p.url) ?? `${self.location.origin}/#/today`;
+  event.waitUntil(onNotificationClick(event.notification, event.action, deps));
+});
+
+/** Background Sync (where it exists) retries queued actions once the device is back online. */
+self.addEventListener('sync', (e) => {
+  const event = e as ExtendableEvent & { tag?: string; lastChance?: boolean };
+  if (event.tag !== SYNC_TAG) return;
   event.waitUntil(
-    (async () => {
-      const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-      for (const w of wins) {
-        if ('focus' in w) {
-          await (w as WindowClient).focus();
-          await (w as WindowClient).navigate(url).catch(() => undefined);
-          return;
-        }
-      }
-      await self.clients.openWindow(url);
-    })(),
+    flushQueue(deps).then(({ left }) => {
+      // a rejection asks the browser to try again later; the app flushes too, so give up quietly at the end
+      if (left > 0 && !event.lastChance) throw new Error(`${left} reminder action(s) still waiting`);
+    }),
   );
 });

@@ -473,7 +473,7 @@ export interface components {
             readonly updated_at: string;
             /** Format: date-time */
             readonly deleted_at?: string | null;
-            /** @description Long text replaced by a push based on an older version. A client clears it by putting `[]`. */
+            /** @description Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added. */
             conflicts?: components["schemas"]["Conflict"][];
         };
         Conflict: {

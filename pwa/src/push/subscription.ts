@@ -1,4 +1,4 @@
-import { auth } from './session';
+import { auth } from '../session';
 
 /** What this device can do about reminders. */
 export type PushState = 'unsupported' | 'needs-install' | 'denied' | 'off' | 'on';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { disablePush, enablePush, pushState, type PushState } from '../../push';
+import { disablePush, enablePush, pushState, type PushState } from '../../push/subscription';
 import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
 import { Title } from '../components';

@@ -1,51 +1,14 @@
-import { askLine, isDue, relDay, thankLine, weekRhythm } from '../../domain/playbook';
-import type { Medium, Reminder } from '../../db/types';
+import { askLine, relDay, thankLine, weekRhythm } from '../../domain/playbook';
+import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
 import { Empty, Section, ThanksChips } from '../components';
-import { type Data, names, useData } from '../data';
+import { useData } from '../data';
+import { dueToday } from '../due';
 import { useStore } from '../store';
 
 function greeting(d = new Date()) {
   const h = d.getHours();
   return h >= 5 && h < 12 ? 'Good morning' : h >= 12 && h < 18 ? 'Good afternoon' : 'Good evening';
-}
-
-function reminderText(r: Reminder, d: Data): { title: string; href: string } | null {
-  const subj = r.subject;
-  if (!subj) return null;
-  if (subj.entity === 'event') {
-    const e = d.events.find((x) => x.id === subj.id);
-    if (!e) return null;
-    const who = names(e.contact_ids, d.byId);
-    return { title: `Follow up${who ? ` with ${who}` : ''} after ${e.title}`, href: e.contact_ids?.[0] ? `#/contacts/${e.contact_ids[0]}` : '#/contacts' };
-  }
-  if (subj.entity === 'referral') {
-    const ref = d.referrals.find((x) => x.id === subj.id);
-    if (!ref) return null;
-    const who = d.byId.get(ref.contact_id ?? '')?.name ?? 'them';
-    if (r.kind === 'thank_you') return null; // shown from the referral itself below
-    return { title: `Tell ${who} how the referral${ref.prospect ? ` to ${ref.prospect}` : ''} went`, href: `#/referrals/${ref.id}` };
-  }
-  if (subj.entity === 'contact') {
-    const c = d.byId.get(subj.id);
-    if (!c) return null;
-    return {
-      title: r.kind === 'partner_meeting' ? `Time for your monthly meeting with ${c.name}` : `Follow up with ${c.name}`,
-      href: `#/contacts/${c.id}`,
-    };
-  }
-  if (subj.entity === 'note') {
-    const n = d.notes.find((x) => x.id === subj.id);
-    if (!n) return null;
-    return { title: `Follow up with ${names(n.contact_ids, d.byId) || 'the people you met'}`, href: `#/notes/${n.id}` };
-  }
-  return null;
-}
-
-function isOpenReminder(r: Reminder, now: number) {
-  if (r.status === 'done' || r.status === 'cancelled') return false;
-  if (r.status === 'snoozed') return !!r.snoozed_until && Date.parse(r.snoozed_until) <= now;
-  return !!r.due_at && Date.parse(r.due_at) <= now + 12 * 3600_000;
 }
 
 function tomorrowMorning() {
@@ -61,12 +24,7 @@ export function Today() {
   const now = Date.now();
   if (!d) return <div class="skeleton" aria-busy="true" />;
 
-  const dueAsks = d.asks.filter((a) => isDue(a, now)).sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? ''));
-  const owed = d.referrals.filter((r) => r.direction === 'received' && !r.thanks?.sent_at);
-  const followUps = d.reminders
-    .filter((r) => r.kind !== 'ask' && r.kind !== 'thank_you' && isOpenReminder(r, now))
-    .map((r) => ({ r, t: reminderText(r, d) }))
-    .filter((x) => x.t);
+  const { dueAsks, owed, followUps } = dueToday(d, now);
   const rhythm = weekRhythm(d.events, d.notes);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
   const nothing = !dueAsks.length && !owed.length && !followUps.length;
@@ -160,8 +118,8 @@ export function Today() {
           <ul class="list">
             {followUps.map(({ r, t }) => (
               <li key={r.id} class="card stack-sm">
-                <a href={t!.href} style={{ color: 'inherit', textDecoration: 'none' }}>
-                  <h3>{t!.title}</h3>
+                <a href={t.href} style={{ color: 'inherit', textDecoration: 'none' }}>
+                  <h3>{t.title}</h3>
                 </a>
                 <div class="row">
                   <button type="button" class="btn" onClick={() => doneReminder(r.id)}>
