@@ -54,6 +54,9 @@ func classify(err error) *apiError {
 			with(map[string]any{"expected_id": gap.Expected})
 	case errors.As(err, &inv):
 		d := map[string]any{"index": inv.Index, "reason": inv.Reason}
+		if inv.MutationID > 0 {
+			d["mutation_id"] = inv.MutationID
+		}
 		if inv.Field != "" {
 			d["field"] = inv.Field
 		}

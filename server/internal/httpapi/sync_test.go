@@ -445,3 +445,26 @@ func TestCrossUserIsolation(t *testing.T) {
 		}
 	})
 }
+
+// TestInvalidMutationIsNamed: the error names the refused mutation by id and by its position in
+// the batch as sent (replayed entries included), so a client can set exactly that one aside.
+func TestInvalidMutationIsNamed(t *testing.T) {
+	srv := tu.NewServer(t, tu.DB{Name: "sqlite"})
+	u := srv.Register("dana@example.com")
+	srv.Push(u, "phone-0001", put(1, "contact", 1, 0, map[string]any{"name": "Bob"}))
+	r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "phone-0001", "mutations": []tu.Mutation{
+		put(1, "contact", 1, 0, map[string]any{"name": "Bob"}), // already applied
+		put(2, "contact", 2, 0, map[string]any{"name": "Ann"}),
+		put(3, "contact", 3, 0, map[string]any{"company": "no name"}),
+	}})
+	var e struct {
+		Error struct {
+			Code    string         `json:"code"`
+			Details map[string]any `json:"details"`
+		} `json:"error"`
+	}
+	r.JSON(t, &e)
+	if r.Status != 422 || e.Error.Details["mutation_id"] != float64(3) || e.Error.Details["index"] != float64(2) || e.Error.Details["field"] != "name" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}

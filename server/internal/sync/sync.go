@@ -56,9 +56,12 @@ func (e *GapError) Error() string {
 
 // InvalidError: one mutation cannot be applied; nothing of the batch was.
 type InvalidError struct {
-	Index  int
-	Field  string
-	Reason string
+	// Index is the mutation's position in the batch sent, MutationID its id (0 when the error
+	// is about the batch as a whole).
+	Index      int
+	MutationID int64
+	Field      string
+	Reason     string
 }
 
 func (e *InvalidError) Error() string {
@@ -121,6 +124,10 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 		}
 		b := newBatch(s.schema, w, now, clientID)
 		if err := b.apply(ctx, todo); err != nil {
+			var ie *InvalidError
+			if errors.As(err, &ie) {
+				ie.Index += len(muts) - len(todo) // a position in the batch as sent
+			}
 			return err
 		}
 		if err := b.derive(ctx); err != nil {
@@ -151,40 +158,40 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 func (s *Service) validate(muts []Mutation) error {
 	for i, m := range muts {
 		if i > 0 && m.ID != muts[i-1].ID+1 {
-			return &InvalidError{Index: i, Reason: "mutation ids in a batch must be consecutive"}
+			return &InvalidError{Index: i, MutationID: m.ID, Reason: "mutation ids in a batch must be consecutive"}
 		}
 		if m.ID < 1 {
-			return &InvalidError{Index: i, Reason: "mutation ids start at 1"}
+			return &InvalidError{Index: i, MutationID: m.ID, Reason: "mutation ids start at 1"}
 		}
 		kind, ok := s.schema.Kind(m.Entity)
 		if !ok {
-			return &InvalidError{Index: i, Field: "entity", Reason: "unknown entity"}
+			return &InvalidError{Index: i, MutationID: m.ID, Field: "entity", Reason: "unknown entity"}
 		}
 		if !records.ValidID(m.RecordID) {
-			return &InvalidError{Index: i, Field: "record_id", Reason: "want a UUID such as 0192f3a0-7c1e-7000-8000-00000000002a"}
+			return &InvalidError{Index: i, MutationID: m.ID, Field: "record_id", Reason: "want a UUID such as 0192f3a0-7c1e-7000-8000-00000000002a"}
 		}
 		if m.BaseVersion < 0 {
-			return &InvalidError{Index: i, Field: "base_version", Reason: "must not be negative"}
+			return &InvalidError{Index: i, MutationID: m.ID, Field: "base_version", Reason: "must not be negative"}
 		}
 		switch m.Op {
 		case OpPut:
 			if err := s.schema.ValidatePatch(kind, m.Fields, false); err != nil {
 				var fe *records.FieldError
 				if errors.As(err, &fe) {
-					return &InvalidError{Index: i, Field: fe.Field, Reason: fe.Reason}
+					return &InvalidError{Index: i, MutationID: m.ID, Field: fe.Field, Reason: fe.Reason}
 				}
 				return err
 			}
 			if err := checkDomain(kind.Name, m.Fields); err != nil {
-				err.Index = i
+				err.Index, err.MutationID = i, m.ID
 				return err
 			}
 		case OpDelete:
 			if kind.ServerOnly {
-				return &InvalidError{Index: i, Reason: kind.Name + "s are removed by the server"}
+				return &InvalidError{Index: i, MutationID: m.ID, Reason: kind.Name + "s are removed by the server"}
 			}
 		default:
-			return &InvalidError{Index: i, Field: "op", Reason: "want put or delete"}
+			return &InvalidError{Index: i, MutationID: m.ID, Field: "op", Reason: "want put or delete"}
 		}
 	}
 	return nil
@@ -340,10 +347,10 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 		}
 		if rec == nil {
 			if kind.ServerOnly {
-				return &InvalidError{Index: i, Reason: kind.Name + "s are created by the server"}
+				return &InvalidError{Index: i, MutationID: m.ID, Reason: kind.Name + "s are created by the server"}
 			}
 			if f := kind.MissingRequired(m.Fields); f != "" { // the fields themselves were validated up front
-				return &InvalidError{Index: i, Field: f, Reason: "required when creating a " + kind.Name}
+				return &InvalidError{Index: i, MutationID: m.ID, Field: f, Reason: "required when creating a " + kind.Name}
 			}
 			rec = &record{kind: kind, id: m.RecordID, data: map[string]any{}, stamps: map[string]stamp{}, createdAt: b.now}
 			for f, val := range createDefaults(kind.Name) {
