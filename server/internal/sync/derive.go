@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	stdsync "sync"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/records"
@@ -124,11 +125,21 @@ func (b *batch) prefetchReminders(ctx context.Context) error {
 	return b.load(ctx, records.Reminder, ids)
 }
 
-func (b *batch) location() *time.Location {
-	if loc, err := time.LoadLocation(b.w.User().Timezone); err == nil {
-		return loc
+func (b *batch) location() *time.Location { return b.zones.get(b.w.User().Timezone) }
+
+// zones caches time zones: loading one parses tzdata, which every write would otherwise repeat.
+type zones struct{ m stdsync.Map }
+
+func (z *zones) get(name string) *time.Location {
+	if l, ok := z.m.Load(name); ok {
+		return l.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	z.m.Store(name, loc)
+	return loc
 }
 
 // planAsk sets an ask's due time from its trigger, or leaves it waiting for its event.

@@ -28,7 +28,7 @@ func (s *Service) MarkSent(ctx context.Context, userID string, sent []Claimed) (
 	now := s.now().UTC()
 	marked := 0
 	_, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
-		b := newBatch(s.schema, w, now, serverClient)
+		b := newBatch(s, w, now, serverClient)
 		ids := make([]string, len(sent))
 		want := make(map[string]int64, len(sent))
 		for i, c := range sent {
@@ -92,7 +92,7 @@ func (s *Service) ServerPut(ctx context.Context, userID, entity, id string, fiel
 	now := s.now().UTC()
 	var data string
 	_, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
-		b := newBatch(s.schema, w, now, serverClient)
+		b := newBatch(s, w, now, serverClient)
 		if err := b.load(ctx, entity, []string{id}); err != nil {
 			return err
 		}

@@ -84,6 +84,7 @@ type Observer interface {
 
 // Service runs the protocol over a store.
 type Service struct {
+	zones    *zones
 	store    *store.Store
 	schema   *records.Schema
 	now      func() time.Time
@@ -93,7 +94,7 @@ type Service struct {
 
 // New makes a Service; now is the clock (injected so tests control time).
 func New(st *store.Store, schema *records.Schema, now func() time.Time, poker Poker, obs Observer) *Service {
-	return &Service{store: st, schema: schema, now: now, poker: poker, observer: obs}
+	return &Service{zones: &zones{}, store: st, schema: schema, now: now, poker: poker, observer: obs}
 }
 
 // Push applies a batch in one transaction; see the package comment for the rules.
@@ -122,7 +123,7 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 		if todo[0].ID != last+1 {
 			return &GapError{Expected: last + 1}
 		}
-		b := newBatch(s.schema, w, now, clientID)
+		b := newBatch(s, w, now, clientID)
 		if err := b.apply(ctx, todo); err != nil {
 			var ie *InvalidError
 			if errors.As(err, &ie) {
@@ -249,6 +250,7 @@ func (r *record) fieldChanged(field string, v int64) bool { return r.stamps[fiel
 // batch holds the records one push touches, loaded once and written once.
 type batch struct {
 	schema   *records.Schema
+	zones    *zones
 	w        *store.Writer
 	now      time.Time
 	clientID string
@@ -257,8 +259,8 @@ type batch struct {
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 }
 
-func newBatch(schema *records.Schema, w *store.Writer, now time.Time, clientID string) *batch {
-	return &batch{schema: schema, w: w, now: now, clientID: clientID,
+func newBatch(s *Service, w *store.Writer, now time.Time, clientID string) *batch {
+	return &batch{schema: s.schema, zones: s.zones, w: w, now: now, clientID: clientID,
 		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}}
 }
 
