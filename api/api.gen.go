@@ -1293,11 +1293,12 @@ var swaggerSpec = []string{
 	"UHrfiUGOehBOVV16QTauEyLMwtkQXibNPuhNP9ETQ9eN3Miy/ZMn3iVbcOpn6Rk2Q58aXZ047pyz3Nvy",
 	"M8oAkGC8GH2zdcdWSNSG9PIQP+YYW0zGPJmQiKScb8w0ddzsujCkuiLEJz826eAbGdLyZaq4asvBj9zY",
 	"IYROpQz1HOl8g6XmFvVgyaWhuytpCYeekMj2guVGEpZoiz6WMAF6Rfkx0l8WYwETbn2fpO8mKi8eRmmv",
-	"qpz2MlUGb2QzXUwRSUIFFVWGxL5AQqpGUtb1nPcuue9s8K/o6/5pQsrcH7wuu4L/3UTTtWcsWe+QNtBr",
-	"ctVJn8wiIn2egFpKX7prVIZKIqAwCL0JT0qx5e/43oi8Y+RdP7o4e3pQRNz/fRIKoZ8/BqQ2IDJAFQ/h",
-	"T8NMC0tCgAmhlhTlL/+kRvnG5OTKjUidZFzWm8yb0t1R2QpY6I53GjHcf1v1z/PWJSBdIr3pZTdrnD7c",
-	"OkekwydmOT+9OyM3Jcz3qTuD4+VPmSes/vYPBUnX/c4/zlCYlOwfX/BU1RdRJZOtOuSd1VWfkY7TnvE3",
-	"nFIkoBF2MaHOqXQ/CDb1yUi9tSfzd71VRVJcOvsv12ra2InKTbS+Xf93AAAA//8=",
+	"qpz2MlUGb2QzXUwRSUIFFVWGxL5AS1cOqFrxZdUXy2x1LSm3fdBIGr2eGN+lHJyh/hUd4j9Nkpn7I9xl",
+	"6/C/m/y69twn623UBnpN1jvpk+1E/METUEvp63uNylBJBBQGoTfhSSnb/EXgG7l4jFDsRxdnTw8Km/s/",
+	"YkJx9vPHgNQGRAaoLCL8/ZhpYUlSMCHUklIB5d/dKN+YnFy5EakTn8t6J3pTBTgqWwELLfRObYZLcqsm",
+	"e966KaRL7jdd8WYh1Idb5610OM4s56d3Z+TLhPk+dad5vJAqk4nVHwiiSOq63/kXHAqTkpHkq6KqIiQq",
+	"d7JVG70zzeoz0nHaM/6GUwoXNGIzJhRDlT4KwaY+GenA9mT+QriqkopLZyTmWk0bO1G5ida36/8OAAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -110,7 +110,7 @@ export interface paths {
          *     `details.expected_id`. A `put` carries only the changed fields (a patch) and creates the
          *     record when it does not exist. Fields merge last-writer-wins per field in server commit
          *     order. A `delete` wins over concurrent edits and keeps the content; a `put` whose
-         *     `base_version` is at or above the deletion restores the record.
+         *     `base_version` is at or above the deletion, or from the client that deleted it, restores the record.
          */
         post: operations["syncPush"];
         delete?: never;

@@ -468,3 +468,21 @@ func TestInvalidMutationIsNamed(t *testing.T) {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 }
+
+// TestOwnDeletionUndone: a device that deleted a record and then writes it again offline (an
+// undo) restores it even though its base version predates its own deletion; another device's
+// stale edit still does not.
+func TestOwnDeletionUndone(t *testing.T) {
+	srv := tu.NewServer(t, tu.DB{Name: "sqlite"})
+	u := srv.Register("dana@example.com")
+	srv.Push(u, "phone-0001", put(1, "contact", 1, 0, map[string]any{"name": "Bob"}))
+	srv.Push(u, "phone-0001", del(2, "contact", 1, 1), put(3, "contact", 1, 1, map[string]any{"name": "Bob again"}))
+	if c := tu.Latest(mustPull(srv, u))[tu.ID(1)]; c.Deleted || c.Record["name"] != "Bob again" {
+		t.Fatalf("undo of own delete: %+v", c)
+	}
+	srv.Push(u, "phone-0001", del(4, "contact", 1, 2))
+	srv.Push(u, "laptop-0001", put(1, "contact", 1, 1, map[string]any{"role": "CEO"}))
+	if c := tu.Latest(mustPull(srv, u))[tu.ID(1)]; !c.Deleted || c.Record["role"] != "CEO" {
+		t.Fatalf("another device's stale edit restored it: %+v", c)
+	}
+}

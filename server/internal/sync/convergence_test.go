@@ -912,7 +912,7 @@ func (m *convModel) commit(clientID string, v int64, muts []testutil.Mutation) e
 			}
 			m.recs[k] = r
 		}
-		if r.deleted && mu.BaseVersion >= r.del.v {
+		if r.deleted && (mu.BaseVersion >= r.del.v || r.del.c == clientID) {
 			r.deleted, r.del = false, convStamp{v, clientID}
 		}
 		names := make([]string, 0, len(mu.Fields))

@@ -383,8 +383,9 @@ func createDefaults(entity string) map[string]any {
 // put merges one patch: later commits win per field; a deletion the client had not seen stays;
 // long text replaced on the strength of an older version is kept as a conflict.
 func (b *batch) put(rec *record, m Mutation, v int64) {
-	if rec.deletedAt != nil && m.BaseVersion >= rec.stamps[deletedKey].V {
-		rec.deletedAt = nil // the client saw the deletion and wrote anyway: restore
+	if del := rec.stamps[deletedKey]; rec.deletedAt != nil && (m.BaseVersion >= del.V || del.C == b.clientID) {
+		// The client saw the deletion (or made it) and wrote anyway: restore.
+		rec.deletedAt = nil
 		rec.stamps[deletedKey] = stamp{V: v, C: b.clientID}
 	}
 	keys := make([]string, 0, len(m.Fields))
