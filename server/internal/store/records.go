@@ -249,7 +249,7 @@ type PullPage struct {
 func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time) (*PullPage, error) {
 	// Read the client's position first: everything it covers has committed, so the records
 	// read next include it, and the client may drop those outbox entries.
-	last, err := s.clientPosition(ctx, userID, clientID, now)
+	last, err := bindClient(ctx, s.db, userID, clientID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -300,26 +300,6 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 		page.Cursor = max(page.Cursor, user.Version)
 	}
 	return page, nil
-}
-
-func (s *Store) clientPosition(ctx context.Context, userID, clientID string, now time.Time) (int64, error) {
-	var c struct {
-		UserID         string `bun:"user_id"`
-		LastMutationID int64  `bun:"last_mutation_id"`
-	}
-	err := s.db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
-		Where("client_id = ?", clientID).Scan(ctx, &c)
-	switch {
-	case err == nil:
-		if c.UserID != userID {
-			return 0, ErrClientTaken
-		}
-		return c.LastMutationID, nil
-	case errors.Is(notFound(err), ErrNotFound):
-		return bindClient(ctx, s.db, userID, clientID, now)
-	default:
-		return 0, fmt.Errorf("store: client: %w", err)
-	}
 }
 
 // changes reads rows of every entity matching one version condition, in pull order.

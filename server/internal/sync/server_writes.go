@@ -107,11 +107,7 @@ func (s *Service) ServerPut(ctx context.Context, userID, entity, id string, fiel
 		if err := b.save(ctx); err != nil {
 			return err
 		}
-		row, err := b.toRow(rec, w.Version())
-		if err != nil {
-			return err
-		}
-		data = row.Data
+		data = rec.saved.Data
 		return nil
 	})
 	if err != nil {

@@ -237,6 +237,8 @@ type record struct {
 	createdAt time.Time
 	deletedAt *time.Time
 	changed   bool
+	// saved is the row as written by save, for callers that return the record.
+	saved *store.Row
 }
 
 func (r *record) str(field string) string {
@@ -489,6 +491,7 @@ func (b *batch) save(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			rec.saved = row
 			rows = append(rows, row)
 		}
 		if err := b.w.Save(ctx, entity, rows); err != nil {
