@@ -243,6 +243,57 @@ func (e MutationOp) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessMissing.
+const (
+	HasOpportunity   ReadinessMissing = "has_opportunity"
+	KnowsWhatToSay   ReadinessMissing = "knows_what_to_say"
+	TrustsMe         ReadinessMissing = "trusts_me"
+	UnderstandsOffer ReadinessMissing = "understands_offer"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessMissing enum.
+func (e ReadinessMissing) Valid() bool {
+	switch e {
+	case HasOpportunity:
+		return true
+	case KnowsWhatToSay:
+		return true
+	case TrustsMe:
+		return true
+	case UnderstandsOffer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessState.
+const (
+	Hold      ReadinessState = "hold"
+	Mixed     ReadinessState = "mixed"
+	NeedsWork ReadinessState = "needs_work"
+	NotYet    ReadinessState = "not_yet"
+	Ready     ReadinessState = "ready"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessState enum.
+func (e ReadinessState) Valid() bool {
+	switch e {
+	case Hold:
+		return true
+	case Mixed:
+		return true
+	case NeedsWork:
+		return true
+	case NotYet:
+		return true
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralDirection.
 const (
 	Given    ReferralDirection = "given"
@@ -412,11 +463,12 @@ type Ask struct {
 	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
 
 	// DueAt Set by the server when the trigger fires.
-	DueAt   *time.Time          `json:"due_at,omitempty"`
-	Id      *openapi_types.UUID `json:"id,omitempty"`
-	Outcome *string             `json:"outcome,omitempty"`
-	Script  *string             `json:"script,omitempty"`
-	Status  *AskStatus          `json:"status,omitempty"`
+	DueAt     *time.Time          `json:"due_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Outcome   *string             `json:"outcome,omitempty"`
+	Readiness *Readiness          `json:"readiness,omitempty"`
+	Script    *string             `json:"script,omitempty"`
+	Status    *AskStatus          `json:"status,omitempty"`
 
 	// Target The person or company you want to be introduced to.
 	Target          *string             `json:"target,omitempty"`
@@ -731,6 +783,44 @@ type QuietHours struct {
 	Start string `json:"start"`
 }
 
+// Readiness Whether now is the moment to make an open ask, and why (docs/coach.md). Derived by the
+// server in the transaction of any change to its inputs (the ask, its contact, notes and
+// their signals) and again when a hold or window ends; absent once the ask is closed.
+type Readiness struct {
+	// HoldUntil On hold until then; its reminder waits.
+	HoldUntil *time.Time `json:"hold_until,omitempty"`
+
+	// Missing Champion checks still unmet.
+	Missing *[]ReadinessMissing `json:"missing,omitempty"`
+	Reasons []ReadinessReason   `json:"reasons"`
+	State   ReadinessState      `json:"state"`
+
+	// WindowUntil The good moment lasts until then.
+	WindowUntil *time.Time `json:"window_until,omitempty"`
+}
+
+// ReadinessMissing defines model for Readiness.Missing.
+type ReadinessMissing string
+
+// ReadinessState defines model for Readiness.State.
+type ReadinessState string
+
+// ReadinessReason defines model for ReadinessReason.
+type ReadinessReason struct {
+	At *time.Time `json:"at,omitempty"`
+
+	// Code Stable code, e.g. praised, bad_news, busy, mixed, polite_offer, brought_forward, due_date, due_stage, due_milestone, build_trust, champion_checks, no_target, vague_target, waiting_date, waiting_stage, waiting_milestone.
+	Code      string              `json:"code"`
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	NoteId    *openapi_types.UUID `json:"note_id,omitempty"`
+
+	// Script A line to ask with, offered when the target is vague or missing.
+	Script *string `json:"script,omitempty"`
+
+	// Text What the coach says, without the time (clients add "yesterday" from `at`).
+	Text string `json:"text"`
+}
+
 // RecordID A UUID (UUIDv7 recommended) in lower-case canonical form, made by the client.
 type RecordID = string
 
@@ -827,9 +917,15 @@ type ReminderSubject struct {
 
 // Signal defines model for Signal.
 type Signal struct {
-	At        *time.Time         `json:"at,omitempty"`
+	// At When it happened (not before 2000, not ahead of now); default the note's meeting_at, else when the note was written.
+	At *time.Time `json:"at,omitempty"`
+
+	// ContactId Whom it is about; must be one of the note's contact_ids.
 	ContactId openapi_types.UUID `json:"contact_id"`
-	Kind      SignalKind         `json:"kind"`
+
+	// HoldUntil For `busy` only, the convenient time the user picked to ask; after the signal and now, at most 90 days after the signal.
+	HoldUntil *time.Time `json:"hold_until,omitempty"`
+	Kind      SignalKind `json:"kind"`
 }
 
 // SignalKind defines model for SignalKind.
@@ -1194,111 +1290,121 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H1tc9s2uuhfeYZ3ZyLPlWTZcbJb+5PbpttsmzQ3SbczN/aVIPKRiBUIsABoRc3VzPk154edX3IGD0CK",
-	"FClLShx3zvZDI4kgXp73V/hTFKssVxKlNdHlpyhnmmVoUdO3t5hxmaB++b37xmV0GeXMplE/kizD6DLi",
-	"SdSPNP5ecI1JdGl1gf3IxClmzL3xF42z6DL6X6ebRU79U3P6FmOlk5ffR+v12s1hciUN0rLfsuQt/l6g",
-	"se5brKRFSR9ZngseM8uVPP2XUdL9dthqL7RW2i+VoIk1z90k0WX0PkXQfjHgBjImZkpnmIDSMGNcGLhj",
-	"gie0JvQm1fOxW3/ShwmXNGAcJqn/NOMokkkf/us//vNkGK370Wtlf1CFTL7+sV4rMEWcgiYow0xpsCk3",
-	"wOJYFdJCbyKVHc/cZiZ+b++V+pnpOT4OyKcqWTl4qzvUcAav+LfQm7gfx1apsXAb2ezrFZOrQBDmEban",
-	"FGRMroBZi1luDcy0ygL4kkSjMdCbaGZxLHjGLZYQ/FWywqZK8z/wETD8ihvD5bwP+DF33OcINhAexBoT",
-	"lJYz4bZa1PZVJ8/aKPezVQuUY42FCSdal6xMQL82CzqJEL/MossPhzD3K7QsWvc/RblWOWrLPXszs8Bk",
-	"zAgwjpncpyhhFgeWZ+iESyEEmwosBYpd5U7YGKu5nDtIO8iy2I45wbkJl99SBStVwJILAcwshlF/s0pR",
-	"kMRqTZgUGDbUnOwdWpiuwKYIBrWj1WWKkr5bzedz1DDjGk1jkfuOopElv0ix2nk0VdhYZcSFGfv4M8q5",
-	"TaPLZ6PRaB9c+tHHATOLJQoxEErOBxY/Wj+UMOlOtTXt+ejL57XMFoRWlEUWXX6IcsGkRAfmpHAgIHRH",
-	"/YhLq1VSxP4RxoL7UYJZ1NFtByysEwMdWHECJEdtlHRE78jPsSshnUkLVsEUYbMcWOXwUzv30/2nrpYf",
-	"N4ltm5T2z+LpZB+fX5vF+zBy3Y+W6eqBKWBdDVbTf2Fso/VtfXis0VHtRpV/qDPZ5hS3676TBG8Ek56X",
-	"k4Q7rDDxpsbjMyYMdon9BGesENbxJTg6cWiEsBAsuEz64GSFMph4TmPVUzUDmzI/CrwoxsThtSlcYsGD",
-	"zD0c2rGSEmOrjkTSTHP0uvzwd3KmrTyWGnKtTO5wdsRbbXwT4t5vqPEI1P1WCj2Htyk6AWUgKXAIEyfs",
-	"JpfOSCqQ0AIJW0HvfHT+fHB2PhidnTgedb8GoTiECZtZ1OOErczk8kbWXl2mSiDIIpuidgh3Q4BGV6sv",
-	"mYEgYYYwMZbNt5ann9zwG1mSTlYYCxpZnEIPh/MhWF0YezKEScYFGqvk9hx8LpnwpMZAKot+DqHmzpS6",
-	"kW435ex+ylyrqcBsbJS4w+RkeCNbpOmmqwtKBxInHytoRCRO5+7HamOdgpG2uiUgLkbuLVl+PWu9tq5b",
-	"6h/8bsqpbruopbDp22CWk2vQVOJxjMaMyWhw31t79GaJGXPZpVZjJRMDhbRceNTSdEDTBYuGlGqYlkuL",
-	"gRk0zjSadLNyc+o3Gg1KC0qKVRAhTv84tA27NL+3evzPG9R8i0zvUEqF2c++v5rAgnWANyDWWLgBrLBC",
-	"F0a+S1mWcyW/SzFe7Be/TYSlzIxVnittC8ntqoazqVICmXQrLKRamvEyZXZs1diwHcOIf8zYmyntx4Xz",
-	"GY1lMjFjNZt5eG0PW3cfUM47iC1BgdYb1e3VnAnrz3OvHe1HEU6cbbobel6ztnWXF07BoeopiU5CfeeF",
-	"QB9e3KG0fXitLPbh2iz68BZnqDUT7pN3o0/6wIRR5I2FI4GSDUIPsHCqea4G4UfnMQzfsuUrNMaJh+oQ",
-	"O2yStrxAbbj3OqqxXNrnFx0ctkW1Abr1FTfz9SvMVGDtpFvSyT6I0ITrNWgmE5UBT0gMeO0NGVugASVj",
-	"svOAS2OZEFcwdf6qs+/c2BnXxlYOLdkGhUED3G5Ze88vGpLxb04LW4vabeD/fbge/F82+GM0+GY8uP3f",
-	"f+mC3ndKzgT36ndLCO72YVqzUDCgU1JW0rxNc86A80dzek9jLljsrZ77cNyeJzwEN1HK4xR4e8ZjKcMf",
-	"qNx+nSiY7SYDzysP5UXqOOV3u4RCHETlPrGwJVLJGCR3ou0pHWDrY8a42H7z2cUBb6ZqOc7QPrjbt21z",
-	"BPO4ZlNubNK6IVxZt7cHbN4HA9vwutcc6Ud56uyb7RMfsJ5WAj8LP966qoHDgdxrPeeI8gVxrlNuUY2E",
-	"ul3TOVEht5iZjjPsOXrGPr70b7rB4THTmq32+L1cQ6KRZRAXxqoM9Zase3YQHLyCT3E1TtSf7mcS9Ti/",
-	"8kWlyCtqDRKjH+GdJ1tni/uYAqkcr2Hpo1exncjyMbSW9Mbun2OVYJemMtZBBDIWp1y6I7CEfnDj+0BO",
-	"wCQrLAX5xnOWTzrFdIKWcWH2mR8t4ZkF3d9WIFtimba/Gd8WxNsKnqDQJa/JpHkgab0JJjTZZq/psuEU",
-	"YvFtVkFnY35JKHFbQM61KvKoHymJzgR2EsrJxdkM3QdRyDh1PzAhvLycoUYZu2fKpjvoj3TsFp89PVRg",
-	"aXvvAduSiVvRudg+5/BItvXr1LfoePjvioljPRPi7VKI8szhIYhQ/2XU5QZu8HPcm11ux4/IhANLi2j3",
-	"+Fkdtlxr7nZ8VDnRVUh2x7hH/u0+Vz3M0cWjP6s5l7Vk2TFg32WstOmXGbMMPlNj8PMu5Yy20HLcctM7",
-	"/L+GGKLd1NbqOu0rJXF15DFZ5vyDBo2cjWr/dZKLD0GROVhox+ArnxxtuA23n56uOxyGbbffr1+bqfNk",
-	"QXEcebgpMzi+1/L3btkTU7kANTdLMGPBsCX0RuSTMpC4DG+cdLoE9/PksZ44eRDmOE/8B6Vhkhd20vch",
-	"HjoOhQ0S8PP5SDGC3w30GOTMxunJFUycvJ1ALJBpA8yPbzvf637UlVh6n3ITIPfEQKnpwTjmc55qCFv2",
-	"zvpw3oenZdr3PiiedUq2vJFNKWzlZncql0Yk4MCEe5NCSfF2+vkq7yTW184Iexi7YKqSbVfrLLDlMW7O",
-	"VzMvnGr63MxPhmi5nH+ReeIj0c1D3QfsdzR+78mOV/eEKKfh3xRCfJ7C8bxzAKVW8SIvf4230tuybeIf",
-	"TkqOzzXecVUYyNkc+1AKtVkhBCRqKYViyWeINcry+x1Q9srnTVv5eEVJBkfrBrgEJZH2cQWM/gWJd6jB",
-	"5IJbQ0+DRO6DUcAtxEzCFIFqH0Ke2Y2ymknDYpI1paDLlC4luwkOYE2z3S9gtt2FCikVrLtY3mN9VzLA",
-	"7+twKg1x3nWb4Tbo3huO6lNI24GiOwTktNu4csi6JTpCyucpGruR5zzx5FQJ+3r2P2UGqJYDkytQhZ2q",
-	"j07PaI4GmAWlYYpCLWvoTLTK8wMDbFQGtSvh7SFDUTslEsqIsVCJoLIp5YogL/QcgUo9lLyitUGomImK",
-	"MHsLxJze8rs/ASYTyB2HUJXLqKYOd5lqJbYrbNUw0QH28lTdZGXSFzLJFZdHm6+11xqBoIu/7TPJqld3",
-	"bekR5VsJqcOZpzIVG0L+bNQp5Xex+mbZ3TDYmfrzDNAm0x/V0ldOVbNXrDR1JhgsUWPJP9Cj4PPKANMI",
-	"UlmgQD56y7NDCn9ddj6QQe+1tQuD+okJUjocR1f5a24gL0z6OaH2Dp6qRdsDOnYh8l0xrW20XS7FLGwP",
-	"G1r1j3e/vO6dwJzfoelDLgoDTILKPS9Agnc8dspqiqJdhFHnzS0tWRjrxGJqbW5I9jjMa6S0OVjllKXm",
-	"d8yiE6ZCqXzK4kVZd7cV7Ozk9ZBMJVC95z4wvbG9VDEV9xheG79vgSvTQfqFjxPUYyvnzdBKl0+cnz97",
-	"nqRtO7eZlxrtk1thmr7fRhe+HQWO2RxbYvHpaHSwVAyH75r//xQc7Y+q0McW/7xWRPzADVB6fop2iSiB",
-	"okdEBygTZzbZDR85Gxn+UBKvAH8vmKAfDGTIJEgFv7u9QOo200mB9M9HluUOy9Hor5dPR1Ej9df7MDq7",
-	"/TAafHP7/88/jAZPb08uP4wGz/xPnZlA2m1z3vOzy9EXztuO9mgKectunq78uI4Y9a+/vvweeu7/d38l",
-	"nZ9lKBNMThxohVqiHsTMoDNOlOTOMHCs0YeMJVgWOnoxOWyeye2dDWa3n/62HlSfLw74fHa+7gRlzSts",
-	"neMH78c7e3kFZiVjTMq8e8rMFZjtqsyOMrCQszXt2X9Wcu4Tq2X2003GPH1OmaGkPAk7MrOCoB3CdalA",
-	"grQyleU3XUFeWOfrectKUhYanKlloDf5cDshT0QqiSdX1Vvckv5x8s8gyj5xAe2LW0gU+kcpu8O+V5Hk",
-	"PwR7koqqygq4w2zuMou9bTZ0GOHk/t1boru3jjUUBhzj/O6ds9sP3/takSdffJz7Kih2vLxLmW+p7xqw",
-	"G1vtZv2Q8HqgFPpXKsF2thBlQyBn2q6gt0wV+GQdJrBSRd+R7zJVGRXtlk9ODivV5hrj0papsjb8joqq",
-	"NMZIRQFdkbKZEkItx0X+RREZqSyaB8/T10s8j84SlS9/aalyR64iJ7CGeanOx6fMl0S7QhnbnR5PmVzs",
-	"FUnv/ah6CcxhVO3zAOtWbcJnxLU25NSg6VvPbRo/1xncU6b4g9JBnRhYcpuqwvk/asHRXMFUq6VBTaaS",
-	"r4v60drciZgwhiqi0AeztosgviQh0yFw5txY1F+YYaoosczy7E057SopOSo31Sz6OhgwW0aVME54uaGE",
-	"ijA8lKoGi5XamXqz3Ug96Yqr9CMndP4IVTBby0p4ef36emME+34uZuBF4YB8+i1qwWVHqdseK/+QPFtZ",
-	"sPhAembTXfN5ync7R++rP0jGjFeqiGqifVPONA7hd3fAvSs4n+RBTRUjlfoDkzFVOH9B+L/dXYMy8erE",
-	"+IqYxJcohAWpNkHGKMQOJWgKj+UjMOtp4V2xkajN43dL3SY5f+etnK1mqtBYV8WygU2VM3cd8wCDBC3q",
-	"jEtuLI+BJ0P4LnBXxlYhzHIjKQ048ZCaQM8qSKg4V0OAiY9xThoomQxvZJ3S323Asu1IHpfTPKgid1eN",
-	"Le9mx5DUOTLvfUTNyP12w05+3J+I+smNbFco1RqLaK7dh/5pi/VzzbghMp8rlYwlLk3Uj6as+kj15piM",
-	"UxROGCyRPtEbzRYNn1XldzTa8IwLpt1UhVl1Ms47Ip/PU4QZl4UtS9lDDul5K4PkV9j06jorEXpVy5Sk",
-	"WMdJI99z8fS8ke951hWzrGRQc7lfdNV/wX2wZWcX495ioX70vrL4joDLHsVwQIY14e7YtYpBpimbHbRc",
-	"qNOa85k9qJL1WD1wAGB+Df0irR7YcV420e3p6fLNdof55btLkltP5mWp1n3L+3quQ+Xaxm5rPaBo3Tgt",
-	"Q4f3rVkLMm6ZSPeLUV7HPG2k9nZzB+Xp+zVENOB7uwOTb5iN071UnnFZ//Ws/xDYPw5fBxvQD4KYvSZo",
-	"C5j/ZDlPfvLVXE3g5MVU8Hi8wNV+lNfGdha6GowLze3qnTtBqDih1q7rEMj3334oyfofv72PQtc7Weq+",
-	"DayaObU29734XM5Ud+Djx/fv31BvoK66VhGuvQNKwcwyZgkvOuKbU3RS34BVlPwvDGqyXri5kUvNraWq",
-	"AKp70qqYpzB588u793DqZjnNC5NOaLgz0HYMEWICPYPo7bCVjG9krpVVsRKlN5Og4XNJfY/mZAhUPm2A",
-	"iSVbGQpI+ndTliNMPt34EuKb6BI+3VD58U3Uh5uyAtl/CWXPN9F67UyvG+ktJgikBTHTegV2qQA/WpSG",
-	"koc1S9EdiFLsFB0fFPnljZzsdOwnILixJrQJUTCZ+aox38fpV6MSC27Bv2xqhijFYhsLVBGbS3CSfwIZ",
-	"0wtT68/hpizw4AKlFSu62iKg7LJsZqYYcwg7G+DWWa/+mFYT/ziCqULPk3p536Tvg8uiDBIbWGBuS5xV",
-	"dX6TKvQ98U2ogscY8rjh1hYnmzRHy7QzOgstAmmby9PTcOBhuCTitHx7U1kclcR8/eZlLZJ5GZ0NR8OR",
-	"r2BDyXIeXUZPh6PhU59JSIn7Tllh01Oh5r4tNFfelnL8Txm7lwlF6Odchotl0NhvQ43Yg9yn0SiYXTfl",
-	"SYjFNe6iOR+NHmztRkdtx5UezuTFBLi86oo0GMp7MMrDbsWD6PqRC7/Trg1UJzqtXa1Dr5ztf6VxrYl7",
-	"6fyb/S9t39pSF8bR5Ydb54hmmSNAf2xHxuT1kf72RSkhQkGRE2q3+RASn26yipBUYe+lJEUFlF+DlLbi",
-	"g+v2RUbno4uO5mePZVVY6FE76OZKEUL0khko5EKqpTz5PMTeA+u3eKcW2CavJwZmLONiRaCnClmfDAz0",
-	"tRsFYZo6DprnfVtfx1d7GC7ngrTbEELDNpdzX+5WNjsy4WT+yg1y+sxt20lM4/twb6Tf7mXIEoZ6BFNy",
-	"UKX8aD6SN170m0BsbM649AKySTJhu38izTyewHmNy4CW/9kS5L1mCQLbkpi9ECxXmuKzJ7Ua98Z1A4xu",
-	"edDKUoSqMcf9hO9j47ulTxk9/2q01AzOH6TNzh6NuK5DZ3bwqh5Pp33zOFeYBU0VbgTjG4lVEgYm0JvQ",
-	"qLFlC5ThmrAHp34fW3UgLJvhHUUHQbeDglNqefqDQEEWtqFAsLcFT6P1rRvkPcjQitok7b+jfeVj919J",
-	"dIUrNDohn2s146KkkKMF0LohOtJSawy4LCuPwgIejkiVHaYDkGTX+nBAEzq/Uho/AOjhGX8TiHhkA/Y+",
-	"pITShS3kPIZCaeDTl5Z3YvBq0zEUnEIqGwiJhB2M4jy2U1OrjaxdSNJG/Pf0e6vq8uuQQaN4+iBKuOiy",
-	"zjJ1hwlVZIRLIXxFZiXDtu+O/LMw+86qnBxoNP4KEG7KTDn0lCQuHjirWoXuCaksnwXQBrtzyW2cOuN7",
-	"NjupI9xN6xm6U5G/Y3ePidTGModr9W3EbrSQ0qXipSqbxzT1Hk0bB0ZwirhGvFYBk74WaXP1aZ2da6p5",
-	"3XSU/BwNOnviS7ihPgH0qKCV/AlQMvgjLM99qKqLzCq5csdyngx8EHMQAp671C0FTN/Q0J9w9TVVbxWa",
-	"3QHqBa6gN2UGn18UWvShkG4SZwVhAm8G58+eA6GihOkuo72K7j0x8M/rNy+/Bw8Jt0CfxI5jhldMsjnq",
-	"YYD5FHcAlGyvPQZNeUuEOf3Ek/VpEqLXu6x3P/h7nz6o34y8I2W+GXJauznZJ8y/Eq6qSo2dVxv7587G",
-	"NlZpTIZfwMsX+1+qrjhustMrphfkoIXtJFTW7dywPMRpGy6Z0sFb8MOfOOVDzOYfV3UDxI05W5WdfZ10",
-	"0cC5rwLYj3WfjP1yvD+8hmgmor9yBOGz6eux1Mvnk2RIt2+I8rPpcQflUcJlc7lF55U+b32ixicAWOZj",
-	"oJMZ2jhkcpiE63Bk39CUIktQD+EaJpeQczmfgC/zt1VzBamgG3n+DEy4aNEqqkZ3ZvFHjuFG61goU9as",
-	"h5ufuOqMib1byfiFP8heWrP40fpTD/yZmsS2nc9rhw1IhUobIPIgTt470giDEjjSmit/JSkbCIfkSa4W",
-	"OAmdWnRPqAMptxvblxJxGTJp4CaidkmpljdRHfMO3XXMu1G75YwD6ZtCiK9mRm66tB/ZSWy0Cnch2LdD",
-	"q1lwvMy/p0EamkU4XVZcXVzYNkZDV+YOM/S32qWTpur/3lyJ6ztw+8BldcGH0gnqPgE5uZ8+74vav9o0",
-	"UHrfiUGOehBOVV16QTauEyLMwtkQXibNPuhNP9ETQ9eN3Miy/ZMn3iVbcOpn6Rk2Q58aXZ047pyz3Nvy",
-	"M8oAkGC8GH2zdcdWSNSG9PIQP+YYW0zGPJmQiKScb8w0ddzsujCkuiLEJz826eAbGdLyZaq4asvBj9zY",
-	"IYROpQz1HOl8g6XmFvVgyaWhuytpCYeekMj2guVGEpZoiz6WMAF6Rfkx0l8WYwETbn2fpO8mKi8eRmmv",
-	"qpz2MlUGb2QzXUwRSUIFFVWGxL5AS1cOqFrxZdUXy2x1LSm3fdBIGr2eGN+lHJyh/hUd4j9Nkpn7I9xl",
-	"6/C/m/y69twn623UBnpN1jvpk+1E/METUEvp63uNylBJBBQGoTfhSSnb/EXgG7l4jFDsRxdnTw8Km/s/",
-	"YkJx9vPHgNQGRAaoLCL8/ZhpYUlSMCHUklIB5d/dKN+YnFy5EakTn8t6J3pTBTgqWwELLfRObYZLcqsm",
-	"e966KaRL7jdd8WYh1Idb5610OM4s56d3Z+TLhPk+dad5vJAqk4nVHwiiSOq63/kXHAqTkpHkq6KqIiQq",
-	"d7JVG70zzeoz0nHaM/6GUwoXNGIzJhRDlT4KwaY+GenA9mT+QriqkopLZyTmWk0bO1G5ida36/8OAAD/",
-	"/w==",
+	"3H3tcttGtuCrnMJOlalakKJk2TORfimJM/EkdryWM6laU0s2gUOih0A30t0QzXhZdZ/mPth9klt9ugEC",
+	"BCiSsqzUnfyIRbDRH+f7s/k5iGSWS4HC6ODyc5AzxTI0qOjTe8y4iFG9/t5+4iK4DHJmkiAMBMswuAx4",
+	"HISBwt8LrjAOLo0qMAx0lGDG7Bt/UTgLLoP/dbpZ5NR9q0/fYyRV/Pr7YL1e2zl0LoVGWvZbFr/H3wvU",
+	"xn6KpDAo6E+W5ymPmOFSnP5LS2GfHbbaK6WkckvFqCPFcztJcBl8SBCUWwy4hoylM6kyjEEqmDGearhj",
+	"KY9pTehNqu/Hdv1JCBMuaMDYT1J/NOOYxpMQ/us//vNkEKzD4K00P8hCxF//WG8l6CJKQBGUYSYVmIRr",
+	"YFEkC2GgNxHSjGd2MxO3tw9S/szUHJ8G5FMZryy85R0qOIM3/FvoTezDsZFynNqNbPb1homVJwj9BNuT",
+	"EjImVsCMwSw3GmZKZh58caxQa+hNFDM4TnnGDZYQ/FWwwiRS8T/wCTD8hmvNxTwE/JRb7rME6wkPIoUx",
+	"CsNZarda1PZVJ8/aKPvYyAWKscJC+xOtS1YmoF/rBZ0kTX+ZBZcfD2HuN2hYsA4/B7mSOSrDHXszvcB4",
+	"zAgwlpnsX0HMDPYNz9AKlyJN2TTFUqCYVW6FjTaKi7mFtIUsi8yYE5ybcPktkbCSBSx5mgLTi0EQblYp",
+	"CpJYrQnjAv2GmpPdoIHpCkyCoFFZWl0mKOizUXw+RwUzrlA3FrnvKApZ/ItIVzuPJgsTyYy4MGOffkYx",
+	"N0lw+WI4HO6DSxh86jO9WGKa9lMp5n2Dn4wbunYLc4FaH4PE8pX17fbOiTYsnLY2ej784p1qw0xB20RR",
+	"ZMHlxyBPmRBoERcXFqhEQEEYcGGUjIvIfYVRyt2olBlUwW0HdI0VLB14tiIpR6WlsGxkYWEFAJEREwaM",
+	"hCnCZjkw0mK8du7n+09dLT9uku82ce6fxVHePslxrRcf/Mh1GCyT1SPT1LoaLKf/wsgQlWyGRwotH2yM",
+	"g491tt2c4nYdWtnyLmXC0WYcc4sVlr6rSY0ZSzV2KZIYZ6xIjeV0sHRi0Qh+IVhwEYdgpY/UGDveZdW3",
+	"cgYmYW4UOOGOscVrU1xFKfdS/HBoR1IIjIw8EkkzxdFZB4e/kzNlxLHUkCupc4uzI95q45sQ92FDjUeg",
+	"7rdSjFq8TdGKPA1xgQOYWPE5ubRmV4GEFojZCnrnw/OX/bPz/vDsxPKoferF7AAmbGZQjWO20pPLkai9",
+	"ukxkiiCKbIrKItwOARpdrb5kGryEGcBEGzbfWp4e2eEjUZJOVmgDClmUQA8H8wEYVWhzMoBJxlPURort",
+	"OfhcsNSRGgMhDbo5Ujm3xtlI2N2Us7spcyWnKWZjLdM7jE8GI9EiTTtdXVBakFj5WEEjIHE6tw+rjXUK",
+	"RtrqloC4GNq3RPnxrPXaum77f3S7Kae67aKWwiTvvaFPzkbTLIgi1HpMZoj93NqjM3T0mIsuRR1JEWso",
+	"hOGpQy1NBzSdt5FITftpuTDomUHhTKFONis3p36nUKMwIEW68iLE6h+LtkGXLeHsKPd4g5pvkakdSqnQ",
+	"+9n3V+1ZsA7wBsQaCzeA5Vfowsh3CctyLsV3CUaL/eK3ibCE6bHMc6lMIbhZ1XA2lTJFJuwKCyGXerxM",
+	"mBkbOdZsxzDiHz12hk/768J6odowEeuxnM0cvLaHrbsPKOYdxBZjisaZ6e3VrFHsznOvZe5GEU6stbsb",
+	"ek6ztnWXE07eRetJgVZCfeeEQAiv7lCYEN5KgyFc60UI73GGSrHU/uUc85MQWKol+Xf+SCBFg9A9LKxq",
+	"nsu+f2h9kMF7tnyDWlvxUB1ih03SlheoNHd+TDWWC/PyooPDtqjWQ7e+4ma+sMJMBdZOuiWd7MISTbhe",
+	"g2IilhnwmMSA096QsQVqkCIiOw+40Ial6RVMrQds7Ts7dsaVNpWLTLZBoVEDN1vW3suLhmT8m9XCxqCy",
+	"G/h/H6/7/5f1/xj2vxn3b//3X7qg950Us5Q79bslBHd7Ra1ZKLzQKSkrad6mOWvAuaNZvacwT1nkrJ77",
+	"cNyex38JdqKERwnw9ozHUoY7ULn9OlEw000Gjlceyy9VUcLvdgmFyIvKfWJhS6SSMUjuRNtTOsDWx4zx",
+	"dPvNFxcHvJnI5ThD8+iO5LbN4c3jmk25sUnrhnBl3d4esHkXXmzD615zJAzyxNo32yc+YD0lU3wQfpx1",
+	"VQOHBbnTetYR5QviXKvcghoJdbumc6JCbjDTHWfYc/SMfXrt3rSD/ddMKbba4/dyBbFClkFUaCMzVFuy",
+	"7sVBcHAKPsHVOJZ/up9J1GP9yleVIq+o1UuMMMA7R7bWFncxBVI5TsPSn07FdiLLReVa0hu7H0cyxi5N",
+	"pY2FCGQsSriwR2AxPbDjQyAnYJIVhsKG4znLJ51iOkbDeKr3mR8t4Zl53d9WIFtimba/Gd8WxNsKnqDQ",
+	"Ja/JpHkkab0JJjTZZq/psuEUYvFtVkFrY35JcHJbQM6VLPIgDKRAawJbCWXl4myG9o+0EFFiH7A0dfJy",
+	"hgpFZL+TJtlBf6Rjt/js+aECS5l7D9iWTNyknYvtcw6PZFu3Tn2Llof/Lll6rGdCvF0KUZ5ZPHgR6j4M",
+	"u9zADX6Oe7PL7fgRWWrB0iLaPX5Why3XmrsdH5VWdBWC3THukH+7z1X3c3Tx6M9yzkUt/XYM2HcZK236",
+	"ZVovvc/UGPyySzmjKZQYt9z0Dv+vIYZoN7W1uk77RgpcHXlMlln/oEEjZ8Paf53k4kJQZA4WyjL4yqVb",
+	"G27D7efn6w6HYdvtd+vXZuo8mVccRx5uyjSO77X8nVv2TFcuQM3NSpk2oNkSekPySRkIXPo3Tjpdgvt5",
+	"8lhPnDwIfZwn/oNUMMkLMwldiIeOQ2GDGNx8LlKM4HYDPQY5M1FycgUTK28nEKXIlAbmxred73UYdKWq",
+	"PiRce8g901BqetCW+ayn6sOWvbMQzkN4XiaS74PiWadkyxvZlMJUbnancmlEAg5M4TcplBRvp58v805i",
+	"fWuNsMexC6Yy3na1zjxbHuPmfDXzwqqmh2Z+MkTDxfyLzBMXiW4e6j5g39D4vSc7Xt0ToqyGf1ek6cMU",
+	"juOdAyi1ihc5+audld6WbRP35aTk+FzhHZeFhpzNMYRSqM2KNIVYLkUqWfwAsUZ1A24HlL1yedNWhl9S",
+	"ksHSugYuQAqkfVwBo39B4B0q0HnKjaZvvUQOQUvgBiImYIpA1RQ+c21HGcWEZhHJmlLQZVKVkl17B7Cm",
+	"2e4XMNvuQoWUCtZdLO+wvisZ4PZ1OJX6OO+6zXAbdO8NR4UU0rag6A4BWe02rhyybomOkPB5gtps5DmP",
+	"HTlVwr5eT5AwDVQdgvEVyMJM5SerZxRHDcyAVDDFVC5r6IyVzPMDA2xUWLUr4e0gQ1E7mcaUEWO+tkFm",
+	"U8oVQV6oOQIVj0hxRWtDKiOWVoTZWyDm9Jbb/QkwEUNuOYTqZoY1dbjLVCuxXWGrhokOsJen6iYrnbwS",
+	"cS65ONp8rb3WCARd/G2fSVa9umtLTyjfSkgdzjyVqdgQ8mfDTim/i9U3y+6Gwc7Un2OANpn+KJeuFqua",
+	"vWKlqTXBYIkKS/6BHgWfVxqYQhDSAAXy0VmeHVL467LzgQx6r61daFTPtJfS/jiqyl9zDXmhk4eE2jt4",
+	"qhZt9+jYhcibYlrbaLsAixnYHjYw8h83v7ztncCc36EOIU8LDUyAzB0vQIx3PLLKaoppuwijzptbWrLQ",
+	"xorFxJhck+yxmFdIaXMw0ipLxe+YQStMUynzKYsWZSXfVrCzk9d9MpVA9YG7wPTG9pLFNL3H8Nr4fQtc",
+	"6Q7SL1ycoB5bOW+GVrp84vz8xcs4adu5zbzUcJ/c8tOEbhtd+LYUOGZzbInF58PhwVLRH75r/v9TcDQ/",
+	"ykIdW/zzVhLxA9dA6fkpmiWiAIoeER2giK3ZZDZ8ZG1k+EMKvAL8vWApPdCQIRMgJPxu9wKJ3UwnBdI/",
+	"n1iWWywHw79ePh8GjdRf7+Pw7PbjsP/N7f8//zjsP789ufw47L9wjzozgbTb5rznZ5fDL5y3He1RFPIW",
+	"3Tz9vl4b2KrTMQkqENYE0QTLTGboauIytkDHw64oIiSwL5MV9GIZ6dNIsigZZPHJAL5Hxe8w9sWUI+HF",
+	"JS9rKTcWqZyBFfhe5BlryFrrNy+Mhp6v2QnpYVRmyoU0SKxPZTRc+Wob7UwRNmdclLVfiUypUnbJRSyX",
+	"lkT0FbCpL/CIsKoKIukuNcZddTd2ljGVmrQh9otwi1SVKOKKdlvmE2DJuNldMNr2+Vydb3uhMtEILqgI",
+	"2vA0hUJkSOnqSvOXfv+mxKKrniJslXN01W50Jq62DG6FTB9jfVTU955e7JpSG2YaWTaFLLY7tJB2OZzx",
+	"ihJvAjHW46VUC3LCPjW0WC1dRejfhUKreedSxiWpW2VZKy0ShyKvI+iKwQZA97KiB8YXFQh0551uzHaS",
+	"KVeMa4xDmLJ4LHCpQ5gWehUCATCEXKbcoCOUEKZKFvPEjGdSLZmKQ4gLHNt9uL8oI+r+rErO7Hw8jcdE",
+	"giGUedCxo1zLwGOXoQzhjs0LrD5ZXuFi7qcvP/klyo/VMoNgb6343vCNlSWHjt1UQG9n9lIunO2hF7Dk",
+	"JgmBgFfWoJLMoyNaOUNHtkLJs3p3VRkFpzptLVc6yKIENFvpkBaUhXtOGq/n7FSqcIVRsEJtUMVsNQqc",
+	"izZhZnIy2Eu/Pg9IO+mmXR8O7ADIr7++/h569v93fyXXMctQxBifWBWQyiWqfsQ0Wh9XCm79Swv9EDIW",
+	"Y1mB704xaKpGqwJZf3b7+W/rfvX3xQF/n52vOzVyLbjYOscPLhyMd6hWoFciwrgs30qYvgK93S7QUU3s",
+	"S386dO3PUsxdfU5ZRGMnY87MmTJNtV2kb8lb9/b6AK5LP8QbvboKIExXkBfGMolz0AUVM4H12DX0Jh9v",
+	"JxTQElLgyVX1FjfkxlgzWiMKp9VpX9xALNF9lbA7DJ2nRWEoH5ag2tyykPqw0E1ZDLXtfXbEciiKeG/v",
+	"yN4GC19fdkwMde+c3fJi72tFHn/xce4rxNvx8i6fcMsLrAG7sdVu1vd1E49UifWVeoOsYqekOuRMmRX0",
+	"lokEV/OBMaxkEZJtmMiMej/Kb04O6yHiCqPSJa6S//yOanMVRki1ZV3WyEymqbVG8i8K7JMV/OjlXvVO",
+	"gaOLDcqXv7TjpSPlnRNY/bxULuoqr5ZEu6nUpttYTZhY7BVJH9yoeiXlYVTt0snrVonbA9IjG3Jq0PSt",
+	"4zaFD40p7ql2/0EqKM2F0pCIpFxw1FfW9FtqVORxu/LaH43JrYjxY6iwFl1OZLuW7kvy+h0CZ86tFfOF",
+	"hQoVJZbFAnsrF3ZVJh5V4tCsHT4YMFtGVaqt8LJDCRV+uO948J419dn2ZruRetIVng8DK3T+8MWUW8sK",
+	"eH399noTS3GNxkzDq8IC+fRbVCkXHRXTe4JFh5RrlHXvj6RnNm2fD1O+26VeroiQZMx4JYugJto3VbFj",
+	"n8UNbg9YQaMwj2qqaCHlH1iLXjwwi9xu0kQRO3WiXWFl7Crd/IJU4iYiTNMdSlAXDstHYNbRwk2xkahb",
+	"TaqdUncriuKsnK0uX9/xXaVEgU2lNXct8wCDGA2qjAuuDY+AxwP4znNXxsrQ1UhQNcnEQWoCPSMhph4P",
+	"BR4mLj41aaBkMhiJOqXfbMCyHY88rjTmIJ92V6sG72ZHXxtwZPlUpx9rRZZ1KvIcBcbQsy7GFGdSIVBu",
+	"nHwOliCj7IuQy5OrqvfTIspaP880bCokQsBU48bfpp67JdOwVNyYw4M4e7vNM7txTiRSmCvX1jclZ6us",
+	"IvB7q5WUHGRQ3hdlpKKlaaFXEypaCn0QQNyhcCkpK53LyDfkPFpQ1zIwvbiq9T/6tkSXNVmGwAxkUhv4",
+	"ZrjdKelGHg60UjTuLy35yY5sxxpqrcI01276+2lLCvtwVhAGcyldQCsIgzK2FYSBj8WME0ytXF4i/UVv",
+	"NJsuXZ0Uv6PRmmc8ZcpOVejuUOgNcfLDbJKMi8KUzWm+KuRlqybErbC5z8Ma7NCrmqAFZS9OGhUcF8/P",
+	"GxUcL7qykLuC2aoKe3KXPjki9tlC14fK+D4CLnt09AE1UzG3x671ADBF9Wne4PCV13M+Mwf1phyrkg8A",
+	"zK++A7R1T8Y4L9vi93Rpu/b5w0Iku5uMWt/My+Lr+5Z3FdqHqpiNCd36gvJv46RMBt63Zi1tuGWt3q/R",
+	"eB3ztJHa280dlKcPa4howPd2BybfMRMle6k846L+9Cx8DOwfh6+DfZlHQcxeb6AFzH+ynMc/ufrsJnDy",
+	"YpryaLzA1X6U18Z2tq5ojArFzerGnsDXkFKz9rVPzbtPP5Rk/Y/fPgT+ZhxymlxjdzVzYkzu7uvhYia7",
+	"Y1A/fvjwjswBVd1DgXDtYgEUVy7Dx/CqI9Q8RSv1tVXn1sggDc/oCouR8MZNWclMqRqYvPvl5gOc2llO",
+	"80InExpubeUdQ9J0Aj2NzoKwz0YiV9LISKalYxmjtQhc6vVkANQQpYGlS2s2JOzOv5uwHGHyeeSagkbB",
+	"JXweUSJhFIQwKnuK3AffyDQK1mtrBY+EM17BkxZETKkVmKUE/GRQaCoHqhnt9kBUNEf57n6RX47EZGeM",
+	"ZQIp10b7xl+K6zNXB+5MOLfa0hum7mVd8wlCl3CedATPLsFK/glkTC10reOW67Jkk6coTLqi6688yi7L",
+	"FDWF+30GQAM31pFwxzSK+MelyH0WYFIv2J84O1CmZbxewwJzU+KsqtyfVFmIiUtvpzxCX5nlb3azsklx",
+	"NExZ+79QqSdtfXl66g888BdJnZZvb3qFgpKYr9+9rgWVL4OzwXAwdDXpKFjOg8vg+WA4eO6SOglx3ykr",
+	"THKayrm76CGXzpay/E81OK9jSpbMufCXz6E23/qq70e5c6vRArNuypPqOqXafXXnw+Gjrd24I6Pj2i9r",
+	"8mIMXFx1BX00paAYVVZtheboirILt9OuDVQnOq1dv0evnO1/pXH1mX3p/Jv9L23f7FYXxsHlx9sw0EWW",
+	"WQJ0x7ZkTA446W9XZuqDRRTEogbaj76UyU5WEZIszL2UJKkl4muQ0laodt2+7PB8eNGRo3dYloWBHl3w",
+	"sEkbE6KtH1uIhZBLcfIwxN4D6/d4JxfYJq9nGmYs4+mKQE89L97tdPS1GwV+mjoOmud9X1/H1W9qLuYp",
+	"abcB+CtYuJi7Avby+gKWUiGIHWT1md22pmIbulljJNx2L33C1lcY6pKDKuVH85G8caJfe2KjyiEnIJsk",
+	"47f7J9LM0wmct7j0aPmfLUE+KBYjsC2J2fN5C6koVH5S61prXCBEhWSgpKFgYWOO+wnfpSl2S58ykfHV",
+	"aKmZJzlIm509GXFd+7tWvFf1dDrtm6e55tRrKn9rKN9IrJIwMIbehEaNDVug8FeJPjr1uzC3BWF5vY2l",
+	"aC/odlBwQk3MfxAoyMLWFJN3tuBpsL61g5wH6S+XaJL239G8cWmUryS6/KVYnZDPlZzxtKSQowXQuiE6",
+	"klJr9Lkoa4n9Ag6OSEU2ugOQZNe6cEATOr9SRYUH0OMz/iYQ8cQG7H1I8VUkW8h5CoXSwKdrFuvE4NWm",
+	"B9g7hVTB4XM6OxjFemynutbtULtirI347+l5q4/i65BBox3qIEq46LLOMnmHMRXH+GueXI9FJcO275f+",
+	"szB7Y2RODjRqd6kX12XRAvSkIC7uW6ta+n5IIQ2fedB6u3PJTZRY43s2O6kj3E7rGLpTkd+wu6dEamOZ",
+	"w7X6NmI3WkiqUvFSwdNTmnpPpo09I1hFXCNeI4EJVxa2uR69zs411bxuOkpujgadPXNNWVCfAHrUYOA6",
+	"EaTw/gjLcxeq6iKzSq7csZzHfRfE7PuA5y51SwHTdzT0J1x9TdVbhWZ3gHqBK+hNmcaXF4VKQyiEncRa",
+	"QRjDu/75i5dAqChhustor6J7zzT88/rd6+/BQcIuEJLYsczwhgk2RzXwMJ/iDoCS7bXHoCn7NPTpZx6v",
+	"T2Mfvd5lvbvB37v0Qf3XE3ZUL2yGnNZ+XcHVLnwlXFVFMzt//sB3pjAN2kiF8eALePli/0vVzyA02ekN",
+	"Uwty0Px2YmrUsm5Y7uO0DZdMKu8tuOHPrPIhZnNfVyUcxI05W5W9+p100cC5K8jYj3WXjP1yvD++hmgm",
+	"or9yBOHB9PVU6uXhJOnT7RuifDA97qA8SrhsrqvqvKTvvUvUuAQAy1wMdDJDE/lMDhNw7Y/sWpQTZDGq",
+	"AVzD5BJyLuYTcB0XpmqXJBU0EucvQPurk42kxgBrFn/i6H/1IkqlLtsH/F2OXHbGxG5WInrlDrKX1gx+",
+	"Mu7UfXemJrFt5/PaYQNSocJ4iDyKk3dDGqFfAkcYfeUuGWf91CJ5kssFTnxFDN38bUHKzcb2pURchkxo",
+	"GAV0AYKQy1FQx7xFdx3zdtRuOWNB+q5I069mRm7uXXliJ7Fx+UcXgt0FJ3LmHS/972mQ+r4dTj8/UF1F",
+	"3DZG/T0LO8zQ32rXSOvqRpdN6Za7UyMELqoru6SKUYUE5Ph++rwvav9mcyWC850Y5Kj6/lTVNVZk41oh",
+	"wgycDeB13LzZZNPa9UxTq+VIlBc68Ni5ZAtOrUU9zWboUqOrE8udc5Y7W35GGQASjBfDb7ZuzfSJWp9e",
+	"HuCnHCOD8ZjHExKRlPONmKLmp11XgFWXfrnkxyYdPBI+LV+miqsOKfzEtRmAbxrLUM2RztdfKm5Q9Zdc",
+	"aLqNmpaw6PGJbCdYRoKwRFt0sYQJ0CvSjRHu+jcDGHPjbj5wjV3lTwmgMFdVTnuZSI0j0UwXU0SSUEH1",
+	"rT6xn6KhS4RkrQ62uumCmeqicW5CUEgavZ4Y36UcrKH+FR3iP02S6fsj3OVlIP9u8uvacZ+oX4yioddk",
+	"vZOQbCfiDx6DXApXaq1lhlKgK9HtTXhcyjb30x4buXiMUAyDi7PnB4XN3Q+dUZz9/CkgtQGRBiqL8L8x",
+	"Ny2Mq2tOU7mkVED521zlG5OTKzsiseJzWb9bpqkCLJWtgPlLcaza9NfeV9fm8NbdX11yv+mKNwuhPt5a",
+	"b6XDcWY5P707I1/Gz/e5O83jhFSZTKx+RJAiqeuw8zeZCp2QkeSqoqoiJCp3MtXFONY0q89Ix2nP+BtO",
+	"KVzQiM1oXwxV+igEm/pkpAPbk7krXqtKKmrap99saexE5jpY367/OwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

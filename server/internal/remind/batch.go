@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/askwell/askwell/server/internal/push"
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -152,7 +152,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 			writes = append(writes, b.stopper(it, it.due.Attempts, "unreadable reminder", err))
 			continue
 		}
-		if st := it.rec.Status; st != "" && st != referral.ReminderPending && st != referral.ReminderSnoozed {
+		if st := it.rec.Status; st != "" && st != playbook.ReminderPending && st != playbook.ReminderSnoozed {
 			writes = append(writes, b.stopper(it, it.due.Attempts, "reminder is "+st, nil))
 			continue
 		}
@@ -210,7 +210,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 			continue
 		}
 		urgency := push.UrgencyNormal
-		if it.rec.Kind == referral.ReminderAsk {
+		if it.rec.Kind == playbook.ReminderAsk {
 			urgency = push.UrgencyHigh // an ask has a moment; the rest can wait for the phone to wake
 		}
 		it.payload = p
@@ -225,7 +225,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 // reminder goes stale.
 func ttlFor(r reminderRec, now time.Time) time.Duration {
 	at := r.DueAt
-	if r.Status == referral.ReminderSnoozed && r.SnoozedUntil != nil {
+	if r.Status == playbook.ReminderSnoozed && r.SnoozedUntil != nil {
 		at = r.SnoozedUntil
 	}
 	ttl := push.DefaultTTL

@@ -11,7 +11,7 @@ import (
 
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/remind"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
@@ -47,7 +47,7 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 			t.Fatalf("%d messages received, want 1", len(got))
 		}
 		msg := got[0]
-		rid := referral.ReminderID(referral.ReminderAsk, ask)
+		rid := playbook.ReminderID(playbook.ReminderAsk, ask)
 		if msg.Endpoint != sub.Endpoint || msg.TTL != 86400 || msg.Urgency != "high" || msg.Topic != push.TopicFor(rid) ||
 			msg.Sub != "mailto:ops@example.com" || msg.VAPIDKey != w.keys.Public || msg.Status != http.StatusCreated {
 			t.Fatalf("headers: ttl %d urgency %q topic %q sub %q status %d", msg.TTL, msg.Urgency, msg.Topic, msg.Sub, msg.Status)
@@ -64,7 +64,7 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 		if uid, err := srv.App.Tokens.VerifyAction(p.Token, rid); err != nil || uid != u.ID {
 			t.Fatalf("action token: %q, %v", uid, err)
 		}
-		if _, err := srv.App.Tokens.VerifyAction(p.Token, referral.ReminderID(referral.ReminderThankYou, ask)); err == nil {
+		if _, err := srv.App.Tokens.VerifyAction(p.Token, playbook.ReminderID(playbook.ReminderThankYou, ask)); err == nil {
 			t.Fatal("action token accepted for another reminder")
 		}
 
@@ -342,7 +342,7 @@ func TestQuietHoursHoldUntilTheyEnd(t *testing.T) {
 		if n, _ := d.RunOnce(ctx); n != 1 || len(w.svc.Received()) != 1 {
 			t.Fatalf("07:30: delivered %d, %d received", n, len(w.svc.Received()))
 		}
-		if p := w.payloads()[0]; p.Title != "Ask Dana for an introduction" || p.ReminderID != referral.ReminderID("ask", ask) {
+		if p := w.payloads()[0]; p.Title != "Ask Dana for an introduction" || p.ReminderID != playbook.ReminderID("ask", ask) {
 			t.Fatalf("payload %+v", p)
 		}
 		setClock(srv, at(25, 7, 31))

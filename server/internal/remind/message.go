@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 )
 
 // What a notification may hold. Notification areas show two lines or so; the rest would be
@@ -106,7 +106,7 @@ func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.
 	}
 	var m message
 	switch {
-	case r.Kind == referral.ReminderAsk && r.Subject.Entity == "ask":
+	case r.Kind == playbook.ReminderAsk && r.Subject.Entity == "ask":
 		m = askMessage(rel.asks[r.Subject.ID], name, sig, now, loc)
 		m.URL = "/#/asks/" + r.Subject.ID
 	case r.Subject.Entity == "referral":
@@ -119,7 +119,7 @@ func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.
 		who := name(r.Subject.ID)
 		switch {
 		case who == "":
-		case r.Kind == referral.ReminderPartnerMeeting:
+		case r.Kind == playbook.ReminderPartnerMeeting:
 			m = message{Title: "Time for your monthly meeting with " + who,
 				Body: "Partners who meet every month keep referrals flowing both ways. Suggest a date."}
 		default:
@@ -210,7 +210,7 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 		prospect = clip(oneLine(*r.Prospect), maxName)
 	}
 	switch kind {
-	case referral.ReminderThankYou:
+	case playbook.ReminderThankYou:
 		how := "A handwritten card is remembered."
 		if r.Thanks != nil && r.Thanks.Medium != nil {
 			switch *r.Thanks.Medium {
@@ -227,7 +227,7 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 			m.Body = who + " referred you to " + prospect + ". " + how
 		}
 		return m
-	case referral.ReminderFollowUp:
+	case playbook.ReminderFollowUp:
 		if r.Direction == "given" {
 			m := message{Title: "Check in with " + who + " about your referral",
 				Body: "Ask how it is going. Referrals you follow up are the ones people remember."}
@@ -269,13 +269,13 @@ func eventMessage(e *eventRec, name func(string) string) message {
 func fallback(kind string) (title, body string) {
 	const body0 = "Open Askwell to see what is due."
 	switch kind {
-	case referral.ReminderAsk:
+	case playbook.ReminderAsk:
 		return "Time to make your ask", body0
-	case referral.ReminderThankYou:
+	case playbook.ReminderThankYou:
 		return "Time to say thank you", "A referral deserves a prompt thank-you. " + body0
-	case referral.ReminderFollowUp:
+	case playbook.ReminderFollowUp:
 		return "Time to follow up", body0
-	case referral.ReminderPartnerMeeting:
+	case playbook.ReminderPartnerMeeting:
 		return "Time for your partner meeting", body0
 	}
 	return "Something is due today", body0
