@@ -75,7 +75,6 @@ func (t Trigger) Validate() error {
 	return nil
 }
 
-
 // parseDay accepts a day or a date-time; dayOnly tells which.
 func parseDay(v string) (t time.Time, dayOnly bool, err error) {
 	if d, err := time.Parse(time.DateOnly, v); err == nil {
@@ -145,7 +144,9 @@ const (
 )
 
 // AskOpen reports whether an ask is still to be made ("later" is: the user put it off, not away).
-func AskOpen(status string) bool { return status == "" || Default().has(Default().OpenAskStatuses, status) }
+func AskOpen(status string) bool {
+	return status == "" || Default().has(Default().OpenAskStatuses, status)
+}
 
 // Reminder kinds and states.
 const (

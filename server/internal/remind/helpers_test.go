@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
-	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/remind"
 	"github.com/askwell/askwell/server/internal/store"
 	tu "github.com/askwell/askwell/server/internal/testutil"

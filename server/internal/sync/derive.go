@@ -6,8 +6,8 @@ import (
 	stdsync "sync"
 	"time"
 
-	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/playbook"
+	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
 )
 

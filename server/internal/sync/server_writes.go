@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/playbook"
+	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
 )
 

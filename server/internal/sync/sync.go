@@ -12,8 +12,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/playbook"
+	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
 )
 
