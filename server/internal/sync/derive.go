@@ -207,18 +207,20 @@ func (b *batch) setDue(a *record, t time.Time, firedNow bool) {
 // in this batch; it looks at asks both in the batch and in the database.
 func (b *batch) fireWaitingAsks(ctx context.Context) error {
 	v := b.w.Version()
-	events := map[string]map[string]bool{} // contact id → waiting keys that happened
-	add := func(contactID, key string) {
+	events := map[string]map[string]time.Time{} // contact id → waiting keys that happened, and when
+	add := func(contactID, key string, at time.Time) {
 		if events[contactID] == nil {
-			events[contactID] = map[string]bool{}
+			events[contactID] = map[string]time.Time{}
 		}
-		events[contactID][key] = true
+		if at.After(events[contactID][key]) {
+			events[contactID][key] = at
+		}
 	}
 	for _, id := range b.order[records.Contact] {
 		c := b.get(records.Contact, id)
 		if c.changed && c.deletedAt == nil && c.fieldChanged("stage", v) {
 			for _, st := range playbook.StagesUpTo(c.str("stage")) {
-				add(c.id, playbook.WaitingKey(playbook.TriggerStage, st))
+				add(c.id, playbook.WaitingKey(playbook.TriggerStage, st), b.now)
 			}
 		}
 	}
@@ -227,13 +229,9 @@ func (b *batch) fireWaitingAsks(ctx context.Context) error {
 		if !n.changed || n.deletedAt != nil || !n.fieldChanged("signals", v) {
 			continue
 		}
-		signals, _ := n.data["signals"].([]any)
-		for _, s := range signals {
-			m, _ := s.(map[string]any)
-			cid, _ := m["contact_id"].(string)
-			kind, _ := m["kind"].(string)
-			if cid != "" && kind != "" {
-				add(cid, playbook.WaitingKey(playbook.TriggerMilestone, kind))
+		for _, s := range playbook.Signals(noteInput(n)) {
+			if s.ContactID != "" && !s.At.After(b.now) {
+				add(s.ContactID, playbook.WaitingKey(playbook.TriggerMilestone, s.Kind), s.At)
 			}
 		}
 	}
@@ -264,7 +262,9 @@ func (b *batch) fireWaitingAsks(ctx context.Context) error {
 		if a.deletedAt != nil || !playbook.AskOpen(a.str("status")) || a.data["due_at"] != nil {
 			continue
 		}
-		if key := waitingKey(a); key != "" && events[a.str("contact_id")][key] {
+		// A milestone counts when it happened after the ask was planned (docs/coach.md): an old
+		// praise logged late is history, not the moment the plan waited for.
+		if at, ok := events[a.str("contact_id")][waitingKey(a)]; ok && !at.Before(a.createdAt) {
 			b.setDue(a, b.now, true)
 		}
 	}
