@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import {
   askDueAt,
-  askLine,
+  askTitle,
   fmtDate,
   isDue,
+  isOpenAsk,
+  reasonLine,
   SIGNAL_LABEL,
   SIGNALS,
   STAGE_LABEL,
@@ -12,19 +14,25 @@ import {
 } from '../../domain/playbook';
 import type { Ask, AskStatus, AskTrigger, SignalKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
-import { save, toast } from '../../session';
+import { app, save, toast } from '../../session';
+import { readinessOf } from '../due';
+import { useStore } from '../store';
 import { Chips, Empty, Section, Segmented, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
 import { back, type Route } from '../router';
 
 const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
+const READINESS_LABEL = { ready: 'Ready', hold: 'On hold', not_yet: 'Planned', needs_work: 'Needs work', mixed: 'Your call' } as const;
 const STATUS_LABEL: Record<AskStatus, string> = { planned: 'Planned', due: 'Due', asked: 'Asked', introduced: 'Introduced', declined: 'Declined', later: 'Later' };
 
 function AskCard({ a, d }: { a: Ask; d: Data }) {
-  const line = askLine(a, d.byId, d.notes);
+  const { user, sync } = useStore(app);
+  const now = Date.now();
+  const r = readinessOf(a, d, now, { tz: user?.timezone, pending: sync.pending });
   const status = a.status ?? 'planned';
-  const due = isDue(a);
+  const due = isDue(a, now, user?.timezone);
+  const first = r?.reasons[0];
   const setStatus = (s: AskStatus) =>
     save((w) => w.put('ask', a.id, s === 'asked' ? { status: s, asked_at: new Date().toISOString() } : { status: s })).then(() =>
       toast(s === 'asked' ? 'Marked as asked' : s === 'introduced' ? 'An introduction! Remember to thank them.' : 'Noted'),
@@ -33,10 +41,12 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
     <li class="card stack-sm">
       <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
         <div class="spread">
-          <h3 style={{ flex: 1 }}>{line.title}</h3>
-          <span class={`tag${due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>{due ? 'Due' : STATUS_LABEL[status]}</span>
+          <h3 class="grow">{askTitle(a, d.byId)}</h3>
+          <span class={`tag${r?.state === 'ready' ? ' ok' : r?.state === 'needs_work' || due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>
+            {r ? READINESS_LABEL[r.state] : STATUS_LABEL[status]}
+          </span>
         </div>
-        {line.reason && <p class="muted small">{line.reason}</p>}
+        {first && <p class="muted small">{reasonLine(first, now)}</p>}
         {(status === 'planned' || status === 'due') && !due && <p class="muted small">Ask {triggerText(a.trigger, a.created_at)}</p>}
         {status === 'asked' && a.asked_at && <p class="muted small">Asked {fmtDate(a.asked_at)}</p>}
       </a>
@@ -63,7 +73,7 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
 export function AskList() {
   const d = useData();
   if (!d) return <div class="skeleton" aria-busy="true" />;
-  const open = d.asks.filter((a) => !a.status || a.status === 'planned' || a.status === 'due');
+  const open = d.asks.filter((a) => isOpenAsk(a) && a.status !== 'later');
   const due = open.filter((a) => isDue(a)).sort((a, b) => (askDueAt(a) ?? 0) - (askDueAt(b) ?? 0));
   const planned = open.filter((a) => !isDue(a)).sort((a, b) => (askDueAt(a) ?? Infinity) - (askDueAt(b) ?? Infinity));
   const waiting = d.asks.filter((a) => a.status === 'asked' || a.status === 'later');

@@ -92,7 +92,7 @@ export function Capture({ route }: { route: Route }) {
           meeting_at: now,
           event_id: eventId,
           contact_ids: contactIds,
-          signals: contactIds.flatMap((cid) => signals.map((kind) => ({ contact_id: cid, kind, at: now }))),
+          signals: contactIds.flatMap((cid) => signals.map((kind) => ({ contact_id: cid, kind }))), // at the meeting's time
         }, { fresh: true });
         if (planAsk && contactIds[0]) {
           await w.put('ask', uuidv7(), {

@@ -1,9 +1,10 @@
-import { askLine, relDay, thankLine, weekRhythm } from '../../domain/playbook';
+import { askTitle, fmtDate, reasonLine, relDay, thankLine, weekRhythm } from '../../domain/playbook';
+import type { Readiness } from '../../domain/readiness';
 import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
 import { Empty, Section, ThanksChips } from '../components';
 import { useData } from '../data';
-import { dueToday } from '../due';
+import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
 
 function greeting(d = new Date()) {
@@ -20,14 +21,14 @@ function tomorrowMorning() {
 
 export function Today() {
   const d = useData();
-  const { user } = useStore(app);
+  const { user, sync } = useStore(app);
   const now = Date.now();
   if (!d) return <div class="skeleton" aria-busy="true" />;
 
-  const { dueAsks, owed, followUps } = dueToday(d, now);
-  const rhythm = weekRhythm(d.events, d.notes);
+  const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
+  const rhythm = weekRhythm(d.events);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
-  const nothing = !dueAsks.length && !owed.length && !followUps.length;
+  const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length;
   const first = (user?.name || '').split(' ')[0];
 
   const markAsked = (id: string) =>
@@ -70,29 +71,72 @@ export function Today() {
         )
       )}
 
-      {dueAsks.length > 0 && (
-        <Section title="Asks due" count={dueAsks.length}>
+      {ready.length > 0 && (
+        <Section title="Ready now" count={ready.length}>
           <ul class="list">
-            {dueAsks.map((a) => {
-              const line = askLine(a, d.byId, d.notes, now);
-              return (
-                <li key={a.id} class="card stack-sm">
-                  <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
-                    <h3>{line.title}</h3>
-                    {line.reason && <p class="muted small">{line.reason}</p>}
+            {ready.map((x) => (
+              <AskItem key={x.a.id} x={x} d={d} now={now}>
+                {x.a.script && <p class="small pre">“{x.a.script}”</p>}
+                <div class="row">
+                  <button type="button" class="btn primary" onClick={() => markAsked(x.a.id)}>
+                    I asked
+                  </button>
+                  <a class="btn quiet" href={`#/asks/${x.a.id}`}>
+                    Open
                   </a>
-                  {a.script && <p class="small pre">“{a.script}”</p>}
-                  <div class="row">
-                    <button type="button" class="btn primary" onClick={() => markAsked(a.id)}>
-                      I asked
-                    </button>
-                    <a class="btn quiet" href={`#/asks/${a.id}`}>
-                      Open
+                </div>
+              </AskItem>
+            ))}
+          </ul>
+        </Section>
+      )}
+
+      {mixed.length > 0 && (
+        <Section title="Your call" count={mixed.length}>
+          <ul class="list">
+            {mixed.map((x) => (
+              <AskItem key={x.a.id} x={x} d={d} now={now}>
+                <div class="row">
+                  <button type="button" class="btn" onClick={() => markAsked(x.a.id)}>
+                    I asked
+                  </button>
+                  <a class="btn quiet" href={`#/asks/${x.a.id}`}>
+                    Open
+                  </a>
+                </div>
+              </AskItem>
+            ))}
+          </ul>
+        </Section>
+      )}
+
+      {needsWork.length > 0 && (
+        <Section title="Needs work" count={needsWork.length}>
+          <ul class="list">
+            {needsWork.map((x) => (
+              <AskItem key={x.a.id} x={x} d={d} now={now}>
+                <div class="row">
+                  <a class="btn" href={`#/asks/${x.a.id}`}>
+                    Fix the ask
+                  </a>
+                  {x.r.missing?.length ? (
+                    <a class="btn quiet" href={`#/contacts/${x.a.contact_id}`}>
+                      Champion checks
                     </a>
-                  </div>
-                </li>
-              );
-            })}
+                  ) : null}
+                </div>
+              </AskItem>
+            ))}
+          </ul>
+        </Section>
+      )}
+
+      {held.length > 0 && (
+        <Section title="On hold" count={held.length}>
+          <ul class="list">
+            {held.map((x) => (
+              <AskItem key={x.a.id} x={x} d={d} now={now} />
+            ))}
           </ul>
         </Section>
       )}
@@ -147,6 +191,38 @@ export function Today() {
         </div>
       </Section>
     </div>
+  );
+}
+
+const STATE_TAG: Record<Readiness['state'], [string, string]> = {
+  ready: ['Ready', 'tag ok'],
+  mixed: ['Mixed', 'tag'],
+  needs_work: ['Needs work', 'tag accent'],
+  hold: ['On hold', 'tag'],
+  not_yet: ['Not yet', 'tag'],
+};
+
+/** An ask with what the coach says about it: why now, why not yet, or what to fix. */
+function AskItem({ x, d, now, children }: { x: AskNow; d: NonNullable<ReturnType<typeof useData>>; now: number; children?: preact.ComponentChildren }) {
+  const [label, cls] = STATE_TAG[x.r.state];
+  return (
+    <li class="card stack-sm" data-readiness={x.r.state}>
+      <a href={`#/asks/${x.a.id}`} class="plain stack-sm">
+        <div class="spread">
+          <h3 class="grow">{askTitle(x.a, d.byId)}</h3>
+          <span class={cls}>{label}</span>
+        </div>
+        <ul class="reasons">
+          {x.r.reasons.map((r) => (
+            <li key={r.code} class="small">
+              {reasonLine(r, now)}
+            </li>
+          ))}
+        </ul>
+        {x.r.hold_until && <p class="muted small">Ask again from {fmtDate(x.r.hold_until)}.</p>}
+      </a>
+      {children}
+    </li>
   );
 }
 
