@@ -401,6 +401,75 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await ctx.close();
   });
 
+  it('the coach: bad news puts a due ask on hold, a praise makes another ready, both with the reason', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const who = email('coach');
+    await registerUI(page, server.url, { email: who });
+    await swReady(page);
+    // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
+    const token = await apiLogin(server.url, who);
+    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
+    const res = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: `coach-seed-${Date.now()}`,
+        mutations: [
+          { id: 1, entity: 'contact', record_id: id(1), op: 'put', fields: { name: 'Sam Ortiz', stage: 'trust' }, base_version: 0 },
+          { id: 2, entity: 'contact', record_id: id(2), op: 'put', fields: { name: 'Dana Whitfield', stage: 'trust' }, base_version: 0 },
+          { id: 3, entity: 'ask', record_id: id(3), op: 'put', fields: { contact_id: id(1), target: 'Kim at Globex', trigger: { kind: 'date', value: day(-1) } }, base_version: 0 },
+          { id: 4, entity: 'ask', record_id: id(4), op: 'put', fields: { contact_id: id(2), target: 'Lee Park', trigger: { kind: 'date', value: day(30) } }, base_version: 0 },
+        ],
+      }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page.goto(`${server.url}/#/today`);
+    const card = (title) => page.locator('li.card', { has: page.getByRole('heading', { name: title }) });
+    const sam = card('Ask Sam Ortiz for an intro to Kim at Globex');
+    await sam.waitFor({ timeout: 15_000 });
+    assert.equal(await sam.getAttribute('data-readiness'), 'ready');
+
+    // Bad news for Sam, logged on the capture screen.
+    await page.goto(`${server.url}/#/capture?contact=${id(1)}`);
+    await page.getByRole('button', { name: 'Sam Ortiz, picked. Tap to remove' }).waitFor();
+    await page.getByLabel('What happened?').fill('His father is in hospital.');
+    await page.getByRole('button', { name: 'Bad news' }).click();
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByRole('heading', { name: 'On hold' }).waitFor();
+    await sam.getByText('Sam Ortiz just had bad news today: listen and help now, ask later').waitFor();
+    assert.equal(await sam.getAttribute('data-readiness'), 'hold');
+    await sam.getByText(/Ask again from/).waitFor();
+    assert.equal(await card('Ask Dana Whitfield for an intro to Lee Park').count(), 0, 'a planned ask is not on Today yet');
+
+    // Dana praised our work: her ask planned for next month is ready now.
+    await page.goto(`${server.url}/#/capture?contact=${id(2)}`);
+    await page.getByRole('button', { name: 'Dana Whitfield, picked. Tap to remove' }).waitFor();
+    await page.getByLabel('What happened?').fill('Loved the audit.');
+    await page.getByRole('button', { name: 'Praised my work' }).click();
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    const dana = card('Ask Dana Whitfield for an intro to Lee Park');
+    await dana.waitFor();
+    assert.equal(await dana.getAttribute('data-readiness'), 'ready');
+    await dana.getByText('Dana Whitfield praised your work today').waitFor();
+    await synced(page);
+    await page.screenshot({ path: join(OUT, 'today-coach.png'), fullPage: true });
+
+    // The server derived the same readiness, and moved Sam's reminder to the end of the hold.
+    const changes = await apiPullAll(server.url, token);
+    const rec = (rid) => changes.filter((c) => c.record_id === rid).at(-1)?.record;
+    assert.equal(rec(id(3)).readiness.state, 'hold');
+    assert.equal(rec(id(4)).readiness.state, 'ready');
+    assert.deepEqual(rec(id(4)).readiness.reasons.map((r) => r.code), ['praised', 'brought_forward']);
+    const samReminder = changes.filter((c) => c.entity === 'reminder' && c.record.subject?.id === id(3)).at(-1)?.record;
+    assert.equal(samReminder.due_at, rec(id(3)).readiness.hold_until, 'the held ask is reminded when the hold ends');
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
   it('is installable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
     const ctx = await launchPersistent(dir, { viewport: VIEWPORT });
