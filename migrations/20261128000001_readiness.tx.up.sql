@@ -20,4 +20,4 @@ CREATE TABLE note_signals (
 --bun:split
 CREATE INDEX note_signals_contact ON note_signals (user_id, contact_id, at);
 --bun:split
-CREATE INDEX note_signals_note ON note_signals (note_id);
+CREATE INDEX note_signals_note ON note_signals (note_id, user_id);

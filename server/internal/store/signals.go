@@ -29,7 +29,8 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 	if len(noteIDs) == 0 {
 		return nil, nil
 	}
-	if err := w.tx.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").Distinct().
+	// No DISTINCT: SQLite would walk the contact index of every signal of the user for it.
+	if err := w.tx.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").
 		Where("user_id = ?", w.user.ID).Where("note_id IN (?)", bun.List(noteIDs)).Scan(ctx, &before); err != nil {
 		return nil, fmt.Errorf("store: signals before: %w", err)
 	}
