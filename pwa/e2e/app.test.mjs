@@ -20,6 +20,7 @@ import {
   swReady,
   synced,
 } from './lib.mjs';
+import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
 const require = createRequire(import.meta.url);
@@ -401,16 +402,25 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await ctx.close();
   });
 
-  it('the coach: bad news puts a due ask on hold, a praise makes another ready, both with the reason', async () => {
+  it('the coach: bad news puts a due ask on hold, a praise makes another ready and pushes why', async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
+    await ctx.grantPermissions(['notifications'], { origin: server.url });
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    const cdp = await ctx.newCDPSession(page);
+    const regs = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    const pushes = await startPushService();
     const who = email('coach');
     await registerUI(page, server.url, { email: who });
     await swReady(page);
     // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
     const token = await apiLogin(server.url, who);
+    const api = (method, path, body) =>
+      fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200); // whatever the hour CI runs at
     const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
@@ -445,6 +455,9 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await sam.getByText(/Ask again from/).waitFor();
     assert.equal(await card('Ask Dana Whitfield for an intro to Lee Park').count(), 0, 'a planned ask is not on Today yet');
 
+    // This phone takes pushes from now on (through the loopback push service).
+    assert.equal((await api('POST', '/push/subscriptions', pushes.subscription())).status, 201);
+
     // Dana praised our work: her ask planned for next month is ready now.
     await page.goto(`${server.url}/#/capture?contact=${id(2)}`);
     await page.getByRole('button', { name: 'Dana Whitfield, picked. Tap to remove' }).waitFor();
@@ -466,6 +479,33 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     assert.deepEqual(rec(id(4)).readiness.reasons.map((r) => r.code), ['praised', 'brought_forward']);
     const samReminder = changes.filter((c) => c.entity === 'reminder' && c.record.subject?.id === id(3)).at(-1)?.record;
     assert.equal(samReminder.due_at, rec(id(3)).readiness.hold_until, 'the held ask is reminded when the hold ends');
+
+    // The server pushes Dana's ask, saying why; nothing goes out for Sam's held ask.
+    for (let i = 0; i < 150 && !pushes.messages.length; i++) await page.waitForTimeout(100);
+    assert.equal(pushes.messages.length, 1, JSON.stringify(pushes.messages));
+    const { payload } = pushes.messages[0];
+    assert.equal(payload.title, 'Ask Dana Whitfield for an intro to Lee Park');
+    assert.equal(payload.body, 'Dana Whitfield praised your work today — now is a good moment.');
+    // The phone shows it: the real payload handed to the service worker.
+    let reg;
+    for (let i = 0; i < 50 && !reg; i++) {
+      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
+      if (!reg) await page.waitForTimeout(100);
+    }
+    assert.ok(reg, 'the service worker registration is known');
+    const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+    await deliver();
+    await page.waitForTimeout(1000);
+    if (!(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length))) await deliver(); // a worker still starting can miss it
+    const shown = await pollPage(
+      page,
+      async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body }))[0] ?? null,
+      null,
+      { interval: 200, message: 'the notification' },
+    );
+    assert.deepEqual(shown, { title: payload.title, body: payload.body });
+    assert.equal(pushes.messages.length, 1, 'still nothing for the held ask');
+    await pushes.close();
     assert.deepEqual(errors, []);
     await ctx.close();
   });

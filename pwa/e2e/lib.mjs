@@ -79,6 +79,7 @@ export async function startServer() {
       ASKWELL_DATA_DIR: dataDir,
       ASKWELL_BASE_URL: url,
       ASKWELL_AUTH_RATE_PER_MIN: '1000',
+      ASKWELL_PUSH_ALLOW_INSECURE: '127.0.0.1', // the loopback push service of e2e/pushservice.mjs
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
