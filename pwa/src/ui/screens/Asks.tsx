@@ -17,13 +17,12 @@ import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
 import { readinessOf } from '../due';
 import { useStore } from '../store';
-import { Chips, Empty, Section, Segmented, Title } from '../components';
+import { Chips, Empty, READINESS_TAG, Reasons, Section, Segmented, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
 import { back, type Route } from '../router';
 
 const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
-const READINESS_LABEL = { ready: 'Ready', hold: 'On hold', not_yet: 'Planned', needs_work: 'Needs work', mixed: 'Your call' } as const;
 const STATUS_LABEL: Record<AskStatus, string> = { planned: 'Planned', due: 'Due', asked: 'Asked', introduced: 'Introduced', declined: 'Declined', later: 'Later' };
 
 function AskCard({ a, d }: { a: Ask; d: Data }) {
@@ -43,7 +42,7 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
         <div class="spread">
           <h3 class="grow">{askTitle(a, d.byId)}</h3>
           <span class={`tag${r?.state === 'ready' ? ' ok' : r?.state === 'needs_work' || due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>
-            {r ? READINESS_LABEL[r.state] : STATUS_LABEL[status]}
+            {r ? READINESS_TAG[r.state][0] : STATUS_LABEL[status]}
           </span>
         </div>
         {first && <p class="muted small">{reasonLine(first, now)}</p>}
@@ -140,6 +139,7 @@ const STARTER = 'Who else do you know who… could use the same help? Would you 
 
 export function AskForm({ id, route }: { id?: string; route: Route }) {
   const d = useData();
+  const { user } = useStore(app);
   const [f, setF] = useState<Partial<Ask> | null>(null);
   const [err, setErr] = useState('');
   if (!d) return <div class="skeleton" aria-busy="true" />;
@@ -162,6 +162,9 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
     set({ trigger: { kind, value } });
   };
   const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
+  // The coach's view of the ask as it stands in the form, by the same rules as Today.
+  const coach = v.contact_id ? readinessOf({ ...(existing ?? { created_at: new Date().toISOString() }), ...v, trigger: t } as Ask, d, Date.now(), { tz: user?.timezone }) : null;
+  const script = coach?.reasons.find((x) => x.script)?.script;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -202,6 +205,22 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         {id ? 'Ask' : 'Plan an ask'}
       </Title>
       {existing && <Conflicts entity="ask" rec={existing} />}
+      {coach && (
+        <section class="card tint stack-sm" aria-label="The coach" data-readiness={coach.state}>
+          <div class="spread">
+            <h2>{coach.state === 'ready' ? 'Now is a good moment' : coach.state === 'hold' ? 'Not now' : coach.state === 'needs_work' ? 'Before you ask' : coach.state === 'mixed' ? 'Your call' : 'Not yet'}</h2>
+            <span class={READINESS_TAG[coach.state][1]}>{READINESS_TAG[coach.state][0]}</span>
+          </div>
+          <Reasons r={coach} />
+          {script && !v.script && (
+            <div>
+              <button type="button" class="btn quiet" onClick={() => set({ script })}>
+                Use “{script}”
+              </button>
+            </div>
+          )}
+        </section>
+      )}
       {err && (
         <p role="alert" class="banner">
           {err}

@@ -1,9 +1,9 @@
-import { askTitle, fmtDate, reasonLine, relDay, thankLine, weekRhythm } from '../../domain/playbook';
-import type { Readiness } from '../../domain/readiness';
+import type { ComponentChildren } from 'preact';
+import { askTitle, fmtDate, relDay, thankLine, weekRhythm } from '../../domain/playbook';
 import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
-import { Empty, Section, ThanksChips } from '../components';
-import { useData } from '../data';
+import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../components';
+import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
 
@@ -116,14 +116,19 @@ export function Today() {
             {needsWork.map((x) => (
               <AskItem key={x.a.id} x={x} d={d} now={now}>
                 <div class="row">
-                  <a class="btn" href={`#/asks/${x.a.id}`}>
-                    Fix the ask
-                  </a>
-                  {x.r.missing?.length ? (
-                    <a class="btn quiet" href={`#/contacts/${x.a.contact_id}`}>
-                      Champion checks
+                  {x.r.reasons.some((r) => r.code === 'no_target' || r.code === 'vague_target') && (
+                    <a class="btn" href={`#/asks/${x.a.id}`}>
+                      Name one person
                     </a>
-                  ) : null}
+                  )}
+                  {x.r.reasons.some((r) => r.code === 'build_trust' || r.code === 'champion_checks') && (
+                    <a class="btn" href={`#/contacts/${x.a.contact_id}`}>
+                      {x.r.missing?.length ? 'Champion checks' : `See ${d.byId.get(x.a.contact_id ?? '')?.name ?? 'them'}`}
+                    </a>
+                  )}
+                  <button type="button" class="btn quiet" onClick={() => markAsked(x.a.id)}>
+                    I asked anyway
+                  </button>
                 </div>
               </AskItem>
             ))}
@@ -194,17 +199,9 @@ export function Today() {
   );
 }
 
-const STATE_TAG: Record<Readiness['state'], [string, string]> = {
-  ready: ['Ready', 'tag ok'],
-  mixed: ['Mixed', 'tag'],
-  needs_work: ['Needs work', 'tag accent'],
-  hold: ['On hold', 'tag'],
-  not_yet: ['Not yet', 'tag'],
-};
-
 /** An ask with what the coach says about it: why now, why not yet, or what to fix. */
-function AskItem({ x, d, now, children }: { x: AskNow; d: NonNullable<ReturnType<typeof useData>>; now: number; children?: preact.ComponentChildren }) {
-  const [label, cls] = STATE_TAG[x.r.state];
+function AskItem({ x, d, now, children }: { x: AskNow; d: Data; now: number; children?: ComponentChildren }) {
+  const [label, cls] = READINESS_TAG[x.r.state];
   return (
     <li class="card stack-sm" data-readiness={x.r.state}>
       <a href={`#/asks/${x.a.id}`} class="plain stack-sm">
@@ -212,13 +209,7 @@ function AskItem({ x, d, now, children }: { x: AskNow; d: NonNullable<ReturnType
           <h3 class="grow">{askTitle(x.a, d.byId)}</h3>
           <span class={cls}>{label}</span>
         </div>
-        <ul class="reasons">
-          {x.r.reasons.map((r) => (
-            <li key={r.code} class="small">
-              {reasonLine(r, now)}
-            </li>
-          ))}
-        </ul>
+        <Reasons r={x.r} now={now} />
         {x.r.hold_until && <p class="muted small">Ask again from {fmtDate(x.r.hold_until)}.</p>}
       </a>
       {children}
