@@ -19,6 +19,7 @@ import {
   startServer,
   swReady,
   synced,
+  watchWorker,
 } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
@@ -172,18 +173,11 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const ctx = await browser.newContext({ viewport: VIEWPORT });
     await ctx.grantPermissions(['notifications'], { origin: server.url });
     const page = await ctx.newPage();
-    const cdp = await ctx.newCDPSession(page);
-    const regs = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
-    await cdp.send('ServiceWorker.enable');
+    const worker = await watchWorker(ctx, page, server.url);
+    const { cdp } = worker;
     await registerUI(page, server.url, { email: email('push') });
     await swReady(page);
-    let reg;
-    for (let i = 0; i < 50 && !reg; i++) {
-      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
-      if (!reg) await page.waitForTimeout(100);
-    }
-    assert.ok(reg, `the service worker registration is known: ${JSON.stringify(regs)}`);
+    const reg = await worker.registration();
     const payload = {
       title: 'Ask Ana for an intro to Jordan',
       body: 'She praised your work yesterday.',
@@ -230,10 +224,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    const cdp = await ctx.newCDPSession(page);
-    const regs = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
-    await cdp.send('ServiceWorker.enable');
+    const sw = await watchWorker(ctx, page, server.url);
+    const { cdp } = sw;
     const who = email('reminder');
     await registerUI(page, server.url, { email: who });
     await swReady(page);
@@ -262,12 +254,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     // the badge counts what Today shows: one thank-you owed
     await page.waitForFunction(() => window.__badges.at(-1) === 1, null, { timeout: 10_000 });
 
-    let reg;
-    for (let i = 0; i < 50 && !reg; i++) {
-      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
-      if (!reg) await page.waitForTimeout(100);
-    }
-    assert.ok(reg, 'the service worker registration is known');
+    const reg = await sw.registration();
     const deep = `${server.url}/#/referrals/${ref.id}`;
     const payload = {
       title: 'Thank Bob Meyer for the referral',
@@ -408,10 +395,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    const cdp = await ctx.newCDPSession(page);
-    const regs = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
-    await cdp.send('ServiceWorker.enable');
+    const worker = await watchWorker(ctx, page, server.url);
+    const { cdp } = worker;
     const pushes = await startPushService();
     const who = email('coach');
     await registerUI(page, server.url, { email: who });
@@ -487,12 +472,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     assert.equal(payload.title, 'Ask Dana Whitfield for an intro to Lee Park');
     assert.equal(payload.body, 'Dana Whitfield praised your work today — now is a good moment.');
     // The phone shows it: the real payload handed to the service worker.
-    let reg;
-    for (let i = 0; i < 50 && !reg; i++) {
-      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
-      if (!reg) await page.waitForTimeout(100);
-    }
-    assert.ok(reg, 'the service worker registration is known');
+    const reg = await worker.registration();
     const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
     await deliver();
     await page.waitForTimeout(1000);

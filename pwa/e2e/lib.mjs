@@ -222,3 +222,26 @@ export async function pollPage(page, fn, arg, { timeout = 10_000, interval = 100
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * Watches the page's service worker registrations over CDP (for ServiceWorker.deliverPushMessage);
+ * registration() waits for the app's own and returns its id.
+ */
+export async function watchWorker(ctx, page, url) {
+  const cdp = await ctx.newCDPSession(page);
+  const regs = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  return {
+    cdp,
+    regs,
+    async registration() {
+      for (let i = 0; i < 50; i++) {
+        const reg = regs.find((r) => r.scopeURL === `${url}/` && !r.isDeleted);
+        if (reg) return reg;
+        await page.waitForTimeout(100);
+      }
+      throw new Error(`the service worker registration is not known: ${JSON.stringify(regs)}`);
+    },
+  };
+}

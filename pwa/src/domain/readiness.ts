@@ -5,24 +5,12 @@
  */
 import rulesFile from '../../../server/internal/playbook/rules.json';
 
-export type ReadinessState = 'ready' | 'hold' | 'not_yet' | 'needs_work' | 'mixed';
+import type { components } from '../api/schema';
 
-export interface Reason {
-  code: string;
-  text: string;
-  contact_id?: string;
-  note_id?: string;
-  at?: string;
-  script?: string;
-}
-
-export interface Readiness {
-  state: ReadinessState;
-  reasons: Reason[];
-  hold_until?: string;
-  window_until?: string;
-  missing?: string[];
-}
+/** The readiness the server syncs on every open ask (openapi.yaml), and one of its reasons. */
+export type Readiness = components['schemas']['Readiness'];
+export type Reason = components['schemas']['ReadinessReason'];
+type Check = NonNullable<Readiness['missing']>[number];
 
 export interface AskInput {
   id?: string;
@@ -296,15 +284,15 @@ export function assess(a: AskInput, c: ContactInput, notes: NoteInput[], now: nu
   return { readiness: out, recheck_at: recheck };
 }
 
-function fixesFor(a: AskInput, c: ContactInput, name: string): { fixes: Reason[]; missing: string[] } {
+function fixesFor(a: AskInput, c: ContactInput, name: string): { fixes: Reason[]; missing: Check[] } {
   const fixes: Reason[] = [];
-  const missing: string[] = [];
+  const missing: Check[] = [];
   const vars: Record<string, string> = { name, stage: stageLabel(c.stage) };
   if (stageRank(c.stage) < stageRank(RULES.ask_min_stage)) {
     fixes.push({ code: 'build_trust', text: say('build_trust', vars), contact_id: c.id });
   } else if (c.stage === 'champion' || (a.trigger?.kind === 'stage' && a.trigger.value === 'champion')) {
     const phrases: string[] = [];
-    for (const k of RULES.champion_checks) {
+    for (const k of RULES.champion_checks as Check[]) {
       if (!c.champion?.[k]) {
         missing.push(k);
         phrases.push((RULES.check_phrases as Record<string, string>)[k]);

@@ -13,11 +13,7 @@ import (
 // hold a ready push.
 func TestCoachPushes(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("dana@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		dana, lee, sam, askDana, askSam := recID(1, 1), recID(1, 2), recID(1, 3), recID(1, 4), recID(1, 5)
 		srv.Push(u, "phone-0001",
 			put(1, "contact", dana, map[string]any{"name": "Dana", "stage": "trust"}),
@@ -63,11 +59,7 @@ func TestCoachPushes(t *testing.T) {
 // A praise logged at night is held for quiet hours like any other push, then says why.
 func TestCoachPushWaitsForQuietHours(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("dana@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		setClock(srv, time.Date(2026, 11, 24, 22, 30, 0, 0, time.UTC)) // quiet from 21:00 to 07:30 (UTC)
 		u = srv.Login(u)
 		dana := recID(1, 1)
@@ -88,4 +80,14 @@ func TestCoachPushWaitsForQuietHours(t *testing.T) {
 			t.Fatalf("payload %+v", p)
 		}
 	})
+}
+
+// subscribed is a server with a fake push service and one user with one subscribed device.
+func subscribed(t *testing.T, db tu.DB) (context.Context, *tu.Server, *world, tu.User) {
+	t.Helper()
+	srv := tu.NewServer(t, db)
+	w := newWorld(t, srv)
+	u := srv.Register("dana@example.com")
+	w.subscribe(u)
+	return context.Background(), srv, w, u
 }

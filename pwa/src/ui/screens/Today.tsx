@@ -71,80 +71,42 @@ export function Today() {
         )
       )}
 
-      {ready.length > 0 && (
-        <Section title="Ready now" count={ready.length}>
-          <ul class="list">
-            {ready.map((x) => (
-              <AskItem key={x.a.id} x={x} d={d} now={now}>
-                {x.a.script && <p class="small pre">“{x.a.script}”</p>}
-                <div class="row">
-                  <button type="button" class="btn primary" onClick={() => markAsked(x.a.id)}>
-                    I asked
-                  </button>
-                  <a class="btn quiet" href={`#/asks/${x.a.id}`}>
-                    Open
-                  </a>
-                </div>
-              </AskItem>
-            ))}
-          </ul>
-        </Section>
-      )}
+      <AskSection title="Ready now" list={ready} d={d} now={now}>
+        {(x) => (
+          <>
+            {x.a.script && <p class="small pre">“{x.a.script}”</p>}
+            <AskedRow id={x.a.id} primary onAsked={markAsked} />
+          </>
+        )}
+      </AskSection>
 
-      {mixed.length > 0 && (
-        <Section title="Your call" count={mixed.length}>
-          <ul class="list">
-            {mixed.map((x) => (
-              <AskItem key={x.a.id} x={x} d={d} now={now}>
-                <div class="row">
-                  <button type="button" class="btn" onClick={() => markAsked(x.a.id)}>
-                    I asked
-                  </button>
-                  <a class="btn quiet" href={`#/asks/${x.a.id}`}>
-                    Open
-                  </a>
-                </div>
-              </AskItem>
-            ))}
-          </ul>
-        </Section>
-      )}
+      <AskSection title="Your call" list={mixed} d={d} now={now}>
+        {(x) => <AskedRow id={x.a.id} onAsked={markAsked} />}
+      </AskSection>
 
-      {needsWork.length > 0 && (
-        <Section title="Needs work" count={needsWork.length}>
-          <ul class="list">
-            {needsWork.map((x) => (
-              <AskItem key={x.a.id} x={x} d={d} now={now}>
-                <div class="row">
-                  {x.r.reasons.some((r) => r.code === 'no_target' || r.code === 'vague_target') && (
-                    <a class="btn" href={`#/asks/${x.a.id}`}>
-                      Name one person
-                    </a>
-                  )}
-                  {x.r.reasons.some((r) => r.code === 'build_trust' || r.code === 'champion_checks') && (
-                    <a class="btn" href={`#/contacts/${x.a.contact_id}`}>
-                      {x.r.missing?.length ? 'Champion checks' : `See ${d.byId.get(x.a.contact_id ?? '')?.name ?? 'them'}`}
-                    </a>
-                  )}
-                  <button type="button" class="btn quiet" onClick={() => markAsked(x.a.id)}>
-                    I asked anyway
-                  </button>
-                </div>
-              </AskItem>
-            ))}
-          </ul>
-        </Section>
-      )}
+      <AskSection title="Needs work" list={needsWork} d={d} now={now}>
+        {(x) => (
+          <div class="row">
+            {x.r.reasons.some((r) => r.code === 'no_target' || r.code === 'vague_target') && (
+              <a class="btn" href={`#/asks/${x.a.id}`}>
+                Name one person
+              </a>
+            )}
+            {x.r.reasons.some((r) => r.code === 'build_trust' || r.code === 'champion_checks') && (
+              <a class="btn" href={`#/contacts/${x.a.contact_id}`}>
+                {x.r.missing?.length ? 'Champion checks' : `See ${d.byId.get(x.a.contact_id ?? '')?.name ?? 'them'}`}
+              </a>
+            )}
+            <button type="button" class="btn quiet" onClick={() => markAsked(x.a.id)}>
+              I asked anyway
+            </button>
+          </div>
+        )}
+      </AskSection>
 
-      {held.length > 0 && (
-        <Section title="On hold" count={held.length}>
-          <ul class="list">
-            {held.map((x) => (
-              <AskItem key={x.a.id} x={x} d={d} now={now} />
-            ))}
-          </ul>
-        </Section>
-      )}
+      <AskSection title="On hold" list={held} d={d} now={now}>
+        {() => null}
+      </AskSection>
 
       {owed.length > 0 && (
         <Section title="Thank-yous owed" count={owed.length}>
@@ -195,6 +157,35 @@ export function Today() {
           </p>
         </div>
       </Section>
+    </div>
+  );
+}
+
+/** A section of asks in one readiness state; nothing when there are none. */
+function AskSection({ title, list, d, now, children }: { title: string; list: AskNow[]; d: Data; now: number; children: (x: AskNow) => ComponentChildren }) {
+  if (!list.length) return null;
+  return (
+    <Section title={title} count={list.length}>
+      <ul class="list">
+        {list.map((x) => (
+          <AskItem key={x.a.id} x={x} d={d} now={now}>
+            {children(x)}
+          </AskItem>
+        ))}
+      </ul>
+    </Section>
+  );
+}
+
+function AskedRow({ id, primary, onAsked }: { id: string; primary?: boolean; onAsked: (id: string) => void }) {
+  return (
+    <div class="row">
+      <button type="button" class={`btn${primary ? ' primary' : ''}`} onClick={() => onAsked(id)}>
+        I asked
+      </button>
+      <a class="btn quiet" href={`#/asks/${id}`}>
+        Open
+      </a>
     </div>
   );
 }
