@@ -254,6 +254,9 @@ func (s *Service) Recheck(ctx context.Context, limit int) (int, error) {
 			if err := b.derive(ctx); err != nil {
 				return err
 			}
+			if !b.anyChanged() {
+				return store.ErrNoChange // another instance got there first
+			}
 			return b.save(ctx)
 		})
 		if err != nil {
@@ -268,4 +271,16 @@ func (s *Service) Recheck(ctx context.Context, limit int) (int, error) {
 		}
 	}
 	return done, first
+}
+
+// anyChanged reports whether the batch has something to write.
+func (b *batch) anyChanged() bool {
+	for _, recs := range b.recs {
+		for _, r := range recs {
+			if r.changed {
+				return true
+			}
+		}
+	}
+	return false
 }
