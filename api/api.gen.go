@@ -342,6 +342,7 @@ func (e ReferralStatus) Valid() bool {
 // Defines values for ReminderKind.
 const (
 	ReminderKindAsk            ReminderKind = "ask"
+	ReminderKindCapture        ReminderKind = "capture"
 	ReminderKindFollowUp       ReminderKind = "follow_up"
 	ReminderKindPartnerMeeting ReminderKind = "partner_meeting"
 	ReminderKindThankYou       ReminderKind = "thank_you"
@@ -351,6 +352,8 @@ const (
 func (e ReminderKind) Valid() bool {
 	switch e {
 	case ReminderKindAsk:
+		return true
+	case ReminderKindCapture:
 		return true
 	case ReminderKindFollowUp:
 		return true
@@ -707,10 +710,12 @@ type Note struct {
 	DeletedAt  *time.Time            `json:"deleted_at,omitempty"`
 	EventId    *openapi_types.UUID   `json:"event_id,omitempty"`
 	Id         *openapi_types.UUID   `json:"id,omitempty"`
-	MeetingAt  *time.Time            `json:"meeting_at,omitempty"`
-	Signals    *[]Signal             `json:"signals,omitempty"`
-	UpdatedAt  *time.Time            `json:"updated_at,omitempty"`
-	Version    *int64                `json:"version,omitempty"`
+
+	// MeetingAt When the meeting happened (not before 2000, not ahead of now).
+	MeetingAt *time.Time `json:"meeting_at,omitempty"`
+	Signals   *[]Signal  `json:"signals,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Version   *int64     `json:"version,omitempty"`
 }
 
 // PullRequest defines model for PullRequest.
@@ -837,7 +842,9 @@ type RecordMeta struct {
 
 // Referral defines model for Referral.
 type Referral struct {
-	At *time.Time `json:"at,omitempty"`
+	// AskId The ask this referral came from (an ask marked introduced).
+	AskId *openapi_types.UUID `json:"ask_id,omitempty"`
+	At    *time.Time          `json:"at,omitempty"`
 
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict `json:"conflicts,omitempty"`
@@ -889,21 +896,23 @@ type RegisterRequest struct {
 // only `status` (to done or snoozed) and `snoozed_until`.
 type Reminder struct {
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
-	Conflicts    *[]Conflict         `json:"conflicts,omitempty"`
-	CreatedAt    *time.Time          `json:"created_at,omitempty"`
-	DeletedAt    *time.Time          `json:"deleted_at,omitempty"`
-	DueAt        *time.Time          `json:"due_at,omitempty"`
-	Id           *openapi_types.UUID `json:"id,omitempty"`
-	Kind         *ReminderKind       `json:"kind,omitempty"`
-	SentAt       *time.Time          `json:"sent_at,omitempty"`
-	SnoozedUntil *time.Time          `json:"snoozed_until,omitempty"`
-	Status       *ReminderStatus     `json:"status,omitempty"`
-	Subject      *ReminderSubject    `json:"subject,omitempty"`
-	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
-	Version      *int64              `json:"version,omitempty"`
+	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+	DueAt     *time.Time          `json:"due_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+
+	// Kind capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
+	Kind         *ReminderKind    `json:"kind,omitempty"`
+	SentAt       *time.Time       `json:"sent_at,omitempty"`
+	SnoozedUntil *time.Time       `json:"snoozed_until,omitempty"`
+	Status       *ReminderStatus  `json:"status,omitempty"`
+	Subject      *ReminderSubject `json:"subject,omitempty"`
+	UpdatedAt    *time.Time       `json:"updated_at,omitempty"`
+	Version      *int64           `json:"version,omitempty"`
 }
 
-// ReminderKind defines model for Reminder.Kind.
+// ReminderKind capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
 type ReminderKind string
 
 // ReminderStatus defines model for Reminder.Status.
@@ -1290,121 +1299,123 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H3tcttGtuCrnMJOlalakKJk2TORfimJM/EkdryWM6laU0s2gUOih0A30t0QzXhZdZ/mPth9klt9ugEC",
-	"BCiSsqzUnfyIRbDRH+f7s/k5iGSWS4HC6ODyc5AzxTI0qOjTe8y4iFG9/t5+4iK4DHJmkiAMBMswuAx4",
-	"HISBwt8LrjAOLo0qMAx0lGDG7Bt/UTgLLoP/dbpZ5NR9q0/fYyRV/Pr7YL1e2zl0LoVGWvZbFr/H3wvU",
-	"xn6KpDAo6E+W5ymPmOFSnP5LS2GfHbbaK6WkckvFqCPFcztJcBl8SBCUWwy4hoylM6kyjEEqmDGearhj",
-	"KY9pTehNqu/Hdv1JCBMuaMDYT1J/NOOYxpMQ/us//vNkEKzD4K00P8hCxF//WG8l6CJKQBGUYSYVmIRr",
-	"YFEkC2GgNxHSjGd2MxO3tw9S/szUHJ8G5FMZryy85R0qOIM3/FvoTezDsZFynNqNbPb1homVJwj9BNuT",
-	"EjImVsCMwSw3GmZKZh58caxQa+hNFDM4TnnGDZYQ/FWwwiRS8T/wCTD8hmvNxTwE/JRb7rME6wkPIoUx",
-	"CsNZarda1PZVJ8/aKPvYyAWKscJC+xOtS1YmoF/rBZ0kTX+ZBZcfD2HuN2hYsA4/B7mSOSrDHXszvcB4",
-	"zAgwlpnsX0HMDPYNz9AKlyJN2TTFUqCYVW6FjTaKi7mFtIUsi8yYE5ybcPktkbCSBSx5mgLTi0EQblYp",
-	"CpJYrQnjAv2GmpPdoIHpCkyCoFFZWl0mKOizUXw+RwUzrlA3FrnvKApZ/ItIVzuPJgsTyYy4MGOffkYx",
-	"N0lw+WI4HO6DSxh86jO9WGKa9lMp5n2Dn4wbunYLc4FaH4PE8pX17fbOiTYsnLY2ej784p1qw0xB20RR",
-	"ZMHlxyBPmRBoERcXFqhEQEEYcGGUjIvIfYVRyt2olBlUwW0HdI0VLB14tiIpR6WlsGxkYWEFAJEREwaM",
-	"hCnCZjkw0mK8du7n+09dLT9uku82ce6fxVHePslxrRcf/Mh1GCyT1SPT1LoaLKf/wsgQlWyGRwotH2yM",
-	"g491tt2c4nYdWtnyLmXC0WYcc4sVlr6rSY0ZSzV2KZIYZ6xIjeV0sHRi0Qh+IVhwEYdgpY/UGDveZdW3",
-	"cgYmYW4UOOGOscVrU1xFKfdS/HBoR1IIjIw8EkkzxdFZB4e/kzNlxLHUkCupc4uzI95q45sQ92FDjUeg",
-	"7rdSjFq8TdGKPA1xgQOYWPE5ubRmV4GEFojZCnrnw/OX/bPz/vDsxPKoferF7AAmbGZQjWO20pPLkai9",
-	"ukxkiiCKbIrKItwOARpdrb5kGryEGcBEGzbfWp4e2eEjUZJOVmgDClmUQA8H8wEYVWhzMoBJxlPURort",
-	"OfhcsNSRGgMhDbo5Ujm3xtlI2N2Us7spcyWnKWZjLdM7jE8GI9EiTTtdXVBakFj5WEEjIHE6tw+rjXUK",
-	"RtrqloC4GNq3RPnxrPXaum77f3S7Kae67aKWwiTvvaFPzkbTLIgi1HpMZoj93NqjM3T0mIsuRR1JEWso",
-	"hOGpQy1NBzSdt5FITftpuTDomUHhTKFONis3p36nUKMwIEW68iLE6h+LtkGXLeHsKPd4g5pvkakdSqnQ",
-	"+9n3V+1ZsA7wBsQaCzeA5Vfowsh3CctyLsV3CUaL/eK3ibCE6bHMc6lMIbhZ1XA2lTJFJuwKCyGXerxM",
-	"mBkbOdZsxzDiHz12hk/768J6odowEeuxnM0cvLaHrbsPKOYdxBZjisaZ6e3VrFHsznOvZe5GEU6stbsb",
-	"ek6ztnWXE07eRetJgVZCfeeEQAiv7lCYEN5KgyFc60UI73GGSrHU/uUc85MQWKol+Xf+SCBFg9A9LKxq",
-	"nsu+f2h9kMF7tnyDWlvxUB1ih03SlheoNHd+TDWWC/PyooPDtqjWQ7e+4ma+sMJMBdZOuiWd7MISTbhe",
-	"g2IilhnwmMSA096QsQVqkCIiOw+40Ial6RVMrQds7Ts7dsaVNpWLTLZBoVEDN1vW3suLhmT8m9XCxqCy",
-	"G/h/H6/7/5f1/xj2vxn3b//3X7qg950Us5Q79bslBHd7Ra1ZKLzQKSkrad6mOWvAuaNZvacwT1nkrJ77",
-	"cNyex38JdqKERwnw9ozHUoY7ULn9OlEw000Gjlceyy9VUcLvdgmFyIvKfWJhS6SSMUjuRNtTOsDWx4zx",
-	"dPvNFxcHvJnI5ThD8+iO5LbN4c3jmk25sUnrhnBl3d4esHkXXmzD615zJAzyxNo32yc+YD0lU3wQfpx1",
-	"VQOHBbnTetYR5QviXKvcghoJdbumc6JCbjDTHWfYc/SMfXrt3rSD/ddMKbba4/dyBbFClkFUaCMzVFuy",
-	"7sVBcHAKPsHVOJZ/up9J1GP9yleVIq+o1UuMMMA7R7bWFncxBVI5TsPSn07FdiLLReVa0hu7H0cyxi5N",
-	"pY2FCGQsSriwR2AxPbDjQyAnYJIVhsKG4znLJ51iOkbDeKr3mR8t4Zl53d9WIFtimba/Gd8WxNsKnqDQ",
-	"Ja/JpHkkab0JJjTZZq/psuEUYvFtVkFrY35JcHJbQM6VLPIgDKRAawJbCWXl4myG9o+0EFFiH7A0dfJy",
-	"hgpFZL+TJtlBf6Rjt/js+aECS5l7D9iWTNyknYvtcw6PZFu3Tn2Llof/Lll6rGdCvF0KUZ5ZPHgR6j4M",
-	"u9zADX6Oe7PL7fgRWWrB0iLaPX5Why3XmrsdH5VWdBWC3THukH+7z1X3c3Tx6M9yzkUt/XYM2HcZK236",
-	"ZVovvc/UGPyySzmjKZQYt9z0Dv+vIYZoN7W1uk77RgpcHXlMlln/oEEjZ8Paf53k4kJQZA4WyjL4yqVb",
-	"G27D7efn6w6HYdvtd+vXZuo8mVccRx5uyjSO77X8nVv2TFcuQM3NSpk2oNkSekPySRkIXPo3Tjpdgvt5",
-	"8lhPnDwIfZwn/oNUMMkLMwldiIeOQ2GDGNx8LlKM4HYDPQY5M1FycgUTK28nEKXIlAbmxred73UYdKWq",
-	"PiRce8g901BqetCW+ayn6sOWvbMQzkN4XiaS74PiWadkyxvZlMJUbnancmlEAg5M4TcplBRvp58v805i",
-	"fWuNsMexC6Yy3na1zjxbHuPmfDXzwqqmh2Z+MkTDxfyLzBMXiW4e6j5g39D4vSc7Xt0ToqyGf1ek6cMU",
-	"juOdAyi1ihc5+audld6WbRP35aTk+FzhHZeFhpzNMYRSqM2KNIVYLkUqWfwAsUZ1A24HlL1yedNWhl9S",
-	"ksHSugYuQAqkfVwBo39B4B0q0HnKjaZvvUQOQUvgBiImYIpA1RQ+c21HGcWEZhHJmlLQZVKVkl17B7Cm",
-	"2e4XMNvuQoWUCtZdLO+wvisZ4PZ1OJX6OO+6zXAbdO8NR4UU0rag6A4BWe02rhyybomOkPB5gtps5DmP",
-	"HTlVwr5eT5AwDVQdgvEVyMJM5SerZxRHDcyAVDDFVC5r6IyVzPMDA2xUWLUr4e0gQ1E7mcaUEWO+tkFm",
-	"U8oVQV6oOQIVj0hxRWtDKiOWVoTZWyDm9Jbb/QkwEUNuOYTqZoY1dbjLVCuxXWGrhokOsJen6iYrnbwS",
-	"cS65ONp8rb3WCARd/G2fSVa9umtLTyjfSkgdzjyVqdgQ8mfDTim/i9U3y+6Gwc7Un2OANpn+KJeuFqua",
-	"vWKlqTXBYIkKS/6BHgWfVxqYQhDSAAXy0VmeHVL467LzgQx6r61daFTPtJfS/jiqyl9zDXmhk4eE2jt4",
-	"qhZt9+jYhcibYlrbaLsAixnYHjYw8h83v7ztncCc36EOIU8LDUyAzB0vQIx3PLLKaoppuwijzptbWrLQ",
-	"xorFxJhck+yxmFdIaXMw0ipLxe+YQStMUynzKYsWZSXfVrCzk9d9MpVA9YG7wPTG9pLFNL3H8Nr4fQtc",
-	"6Q7SL1ycoB5bOW+GVrp84vz8xcs4adu5zbzUcJ/c8tOEbhtd+LYUOGZzbInF58PhwVLRH75r/v9TcDQ/",
-	"ykIdW/zzVhLxA9dA6fkpmiWiAIoeER2giK3ZZDZ8ZG1k+EMKvAL8vWApPdCQIRMgJPxu9wKJ3UwnBdI/",
-	"n1iWWywHw79ePh8GjdRf7+Pw7PbjsP/N7f8//zjsP789ufw47L9wjzozgbTb5rznZ5fDL5y3He1RFPIW",
-	"3Tz9vl4b2KrTMQkqENYE0QTLTGboauIytkDHw64oIiSwL5MV9GIZ6dNIsigZZPHJAL5Hxe8w9sWUI+HF",
-	"JS9rKTcWqZyBFfhe5BlryFrrNy+Mhp6v2QnpYVRmyoU0SKxPZTRc+Wob7UwRNmdclLVfiUypUnbJRSyX",
-	"lkT0FbCpL/CIsKoKIukuNcZddTd2ljGVmrQh9otwi1SVKOKKdlvmE2DJuNldMNr2+Vydb3uhMtEILqgI",
-	"2vA0hUJkSOnqSvOXfv+mxKKrniJslXN01W50Jq62DG6FTB9jfVTU955e7JpSG2YaWTaFLLY7tJB2OZzx",
-	"ihJvAjHW46VUC3LCPjW0WC1dRejfhUKreedSxiWpW2VZKy0ShyKvI+iKwQZA97KiB8YXFQh0551uzHaS",
-	"KVeMa4xDmLJ4LHCpQ5gWehUCATCEXKbcoCOUEKZKFvPEjGdSLZmKQ4gLHNt9uL8oI+r+rErO7Hw8jcdE",
-	"giGUedCxo1zLwGOXoQzhjs0LrD5ZXuFi7qcvP/klyo/VMoNgb6343vCNlSWHjt1UQG9n9lIunO2hF7Dk",
-	"JgmBgFfWoJLMoyNaOUNHtkLJs3p3VRkFpzptLVc6yKIENFvpkBaUhXtOGq/n7FSqcIVRsEJtUMVsNQqc",
-	"izZhZnIy2Eu/Pg9IO+mmXR8O7ADIr7++/h569v93fyXXMctQxBifWBWQyiWqfsQ0Wh9XCm79Swv9EDIW",
-	"Y1mB704xaKpGqwJZf3b7+W/rfvX3xQF/n52vOzVyLbjYOscPLhyMd6hWoFciwrgs30qYvgK93S7QUU3s",
-	"S386dO3PUsxdfU5ZRGMnY87MmTJNtV2kb8lb9/b6AK5LP8QbvboKIExXkBfGMolz0AUVM4H12DX0Jh9v",
-	"JxTQElLgyVX1FjfkxlgzWiMKp9VpX9xALNF9lbA7DJ2nRWEoH5ag2tyykPqw0E1ZDLXtfXbEciiKeG/v",
-	"yN4GC19fdkwMde+c3fJi72tFHn/xce4rxNvx8i6fcMsLrAG7sdVu1vd1E49UifWVeoOsYqekOuRMmRX0",
-	"lokEV/OBMaxkEZJtmMiMej/Kb04O6yHiCqPSJa6S//yOanMVRki1ZV3WyEymqbVG8i8K7JMV/OjlXvVO",
-	"gaOLDcqXv7TjpSPlnRNY/bxULuoqr5ZEu6nUpttYTZhY7BVJH9yoeiXlYVTt0snrVonbA9IjG3Jq0PSt",
-	"4zaFD40p7ql2/0EqKM2F0pCIpFxw1FfW9FtqVORxu/LaH43JrYjxY6iwFl1OZLuW7kvy+h0CZ86tFfOF",
-	"hQoVJZbFAnsrF3ZVJh5V4tCsHT4YMFtGVaqt8LJDCRV+uO948J419dn2ZruRetIVng8DK3T+8MWUW8sK",
-	"eH399noTS3GNxkzDq8IC+fRbVCkXHRXTe4JFh5RrlHXvj6RnNm2fD1O+26VeroiQZMx4JYugJto3VbFj",
-	"n8UNbg9YQaMwj2qqaCHlH1iLXjwwi9xu0kQRO3WiXWFl7Crd/IJU4iYiTNMdSlAXDstHYNbRwk2xkahb",
-	"TaqdUncriuKsnK0uX9/xXaVEgU2lNXct8wCDGA2qjAuuDY+AxwP4znNXxsrQ1UhQNcnEQWoCPSMhph4P",
-	"BR4mLj41aaBkMhiJOqXfbMCyHY88rjTmIJ92V6sG72ZHXxtwZPlUpx9rRZZ1KvIcBcbQsy7GFGdSIVBu",
-	"nHwOliCj7IuQy5OrqvfTIspaP880bCokQsBU48bfpp67JdOwVNyYw4M4e7vNM7txTiRSmCvX1jclZ6us",
-	"IvB7q5WUHGRQ3hdlpKKlaaFXEypaCn0QQNyhcCkpK53LyDfkPFpQ1zIwvbiq9T/6tkSXNVmGwAxkUhv4",
-	"ZrjdKelGHg60UjTuLy35yY5sxxpqrcI01276+2lLCvtwVhAGcyldQCsIgzK2FYSBj8WME0ytXF4i/UVv",
-	"NJsuXZ0Uv6PRmmc8ZcpOVejuUOgNcfLDbJKMi8KUzWm+KuRlqybErbC5z8Ma7NCrmqAFZS9OGhUcF8/P",
-	"GxUcL7qykLuC2aoKe3KXPjki9tlC14fK+D4CLnt09AE1UzG3x671ADBF9Wne4PCV13M+Mwf1phyrkg8A",
-	"zK++A7R1T8Y4L9vi93Rpu/b5w0Iku5uMWt/My+Lr+5Z3FdqHqpiNCd36gvJv46RMBt63Zi1tuGWt3q/R",
-	"eB3ztJHa280dlKcPa4howPd2BybfMRMle6k846L+9Cx8DOwfh6+DfZlHQcxeb6AFzH+ynMc/ufrsJnDy",
-	"YpryaLzA1X6U18Z2tq5ojArFzerGnsDXkFKz9rVPzbtPP5Rk/Y/fPgT+ZhxymlxjdzVzYkzu7uvhYia7",
-	"Y1A/fvjwjswBVd1DgXDtYgEUVy7Dx/CqI9Q8RSv1tVXn1sggDc/oCouR8MZNWclMqRqYvPvl5gOc2llO",
-	"80InExpubeUdQ9J0Aj2NzoKwz0YiV9LISKalYxmjtQhc6vVkANQQpYGlS2s2JOzOv5uwHGHyeeSagkbB",
-	"JXweUSJhFIQwKnuK3AffyDQK1mtrBY+EM17BkxZETKkVmKUE/GRQaCoHqhnt9kBUNEf57n6RX47EZGeM",
-	"ZQIp10b7xl+K6zNXB+5MOLfa0hum7mVd8wlCl3CedATPLsFK/glkTC10reOW67Jkk6coTLqi6688yi7L",
-	"FDWF+30GQAM31pFwxzSK+MelyH0WYFIv2J84O1CmZbxewwJzU+KsqtyfVFmIiUtvpzxCX5nlb3azsklx",
-	"NExZ+79QqSdtfXl66g888BdJnZZvb3qFgpKYr9+9rgWVL4OzwXAwdDXpKFjOg8vg+WA4eO6SOglx3ykr",
-	"THKayrm76CGXzpay/E81OK9jSpbMufCXz6E23/qq70e5c6vRArNuypPqOqXafXXnw+Gjrd24I6Pj2i9r",
-	"8mIMXFx1BX00paAYVVZtheboirILt9OuDVQnOq1dv0evnO1/pXH1mX3p/Jv9L23f7FYXxsHlx9sw0EWW",
-	"WQJ0x7ZkTA446W9XZuqDRRTEogbaj76UyU5WEZIszL2UJKkl4muQ0laodt2+7PB8eNGRo3dYloWBHl3w",
-	"sEkbE6KtH1uIhZBLcfIwxN4D6/d4JxfYJq9nGmYs4+mKQE89L97tdPS1GwV+mjoOmud9X1/H1W9qLuYp",
-	"abcB+CtYuJi7Avby+gKWUiGIHWT1md22pmIbulljJNx2L33C1lcY6pKDKuVH85G8caJfe2KjyiEnIJsk",
-	"47f7J9LM0wmct7j0aPmfLUE+KBYjsC2J2fN5C6koVH5S61prXCBEhWSgpKFgYWOO+wnfpSl2S58ykfHV",
-	"aKmZJzlIm509GXFd+7tWvFf1dDrtm6e55tRrKn9rKN9IrJIwMIbehEaNDVug8FeJPjr1uzC3BWF5vY2l",
-	"aC/odlBwQk3MfxAoyMLWFJN3tuBpsL61g5wH6S+XaJL239G8cWmUryS6/KVYnZDPlZzxtKSQowXQuiE6",
-	"klJr9Lkoa4n9Ag6OSEU2ugOQZNe6cEATOr9SRYUH0OMz/iYQ8cQG7H1I8VUkW8h5CoXSwKdrFuvE4NWm",
-	"B9g7hVTB4XM6OxjFemynutbtULtirI347+l5q4/i65BBox3qIEq46LLOMnmHMRXH+GueXI9FJcO275f+",
-	"szB7Y2RODjRqd6kX12XRAvSkIC7uW6ta+n5IIQ2fedB6u3PJTZRY43s2O6kj3E7rGLpTkd+wu6dEamOZ",
-	"w7X6NmI3WkiqUvFSwdNTmnpPpo09I1hFXCNeI4EJVxa2uR69zs411bxuOkpujgadPXNNWVCfAHrUYOA6",
-	"EaTw/gjLcxeq6iKzSq7csZzHfRfE7PuA5y51SwHTdzT0J1x9TdVbhWZ3gHqBK+hNmcaXF4VKQyiEncRa",
-	"QRjDu/75i5dAqChhustor6J7zzT88/rd6+/BQcIuEJLYsczwhgk2RzXwMJ/iDoCS7bXHoCn7NPTpZx6v",
-	"T2Mfvd5lvbvB37v0Qf3XE3ZUL2yGnNZ+XcHVLnwlXFVFMzt//sB3pjAN2kiF8eALePli/0vVzyA02ekN",
-	"Uwty0Px2YmrUsm5Y7uO0DZdMKu8tuOHPrPIhZnNfVyUcxI05W5W9+p100cC5K8jYj3WXjP1yvD++hmgm",
-	"or9yBOHB9PVU6uXhJOnT7RuifDA97qA8SrhsrqvqvKTvvUvUuAQAy1wMdDJDE/lMDhNw7Y/sWpQTZDGq",
-	"AVzD5BJyLuYTcB0XpmqXJBU0EucvQPurk42kxgBrFn/i6H/1IkqlLtsH/F2OXHbGxG5WInrlDrKX1gx+",
-	"Mu7UfXemJrFt5/PaYQNSocJ4iDyKk3dDGqFfAkcYfeUuGWf91CJ5kssFTnxFDN38bUHKzcb2pURchkxo",
-	"GAV0AYKQy1FQx7xFdx3zdtRuOWNB+q5I069mRm7uXXliJ7Fx+UcXgt0FJ3LmHS/972mQ+r4dTj8/UF1F",
-	"3DZG/T0LO8zQ32rXSOvqRpdN6Za7UyMELqoru6SKUYUE5Ph++rwvav9mcyWC850Y5Kj6/lTVNVZk41oh",
-	"wgycDeB13LzZZNPa9UxTq+VIlBc68Ni5ZAtOrUU9zWboUqOrE8udc5Y7W35GGQASjBfDb7ZuzfSJWp9e",
-	"HuCnHCOD8ZjHExKRlPONmKLmp11XgFWXfrnkxyYdPBI+LV+miqsOKfzEtRmAbxrLUM2RztdfKm5Q9Zdc",
-	"aLqNmpaw6PGJbCdYRoKwRFt0sYQJ0CvSjRHu+jcDGHPjbj5wjV3lTwmgMFdVTnuZSI0j0UwXU0SSUEH1",
-	"rT6xn6KhS4RkrQ62uumCmeqicW5CUEgavZ4Y36UcrKH+FR3iP02S6fsj3OVlIP9u8uvacZ+oX4yioddk",
-	"vZOQbCfiDx6DXApXaq1lhlKgK9HtTXhcyjb30x4buXiMUAyDi7PnB4XN3Q+dUZz9/CkgtQGRBiqL8L8x",
-	"Ny2Mq2tOU7mkVED521zlG5OTKzsiseJzWb9bpqkCLJWtgPlLcaza9NfeV9fm8NbdX11yv+mKNwuhPt5a",
-	"b6XDcWY5P707I1/Gz/e5O83jhFSZTKx+RJAiqeuw8zeZCp2QkeSqoqoiJCp3MtXFONY0q89Ix2nP+BtO",
-	"KVzQiM1oXwxV+igEm/pkpAPbk7krXqtKKmrap99saexE5jpY367/OwAA//8=",
+	"3F39cts4kn+VLt5WRa6jZNlxsjv2H1eer53sTDK5OLNTdZFPgsiWiBUJcADQiianqnuae7B7kis0QIoU",
+	"KUtyHE/dzh8TiwLx0d3ozx+gT0Eks1wKFEYHl5+CnCmWoUFFn95hxkWM6tW39hMXwWWQM5MEYSBYhsFl",
+	"wOMgDBT+VnCFcXBpVIFhoKMEM2bf+JPCWXAZ/MvpZpBT960+fYeRVPGrb4P1em370LkUGmnYr1n8Dn8r",
+	"UBv7KZLCoKA/WZ6nPGKGS3H6Dy2FfXbYaN8pJZUbKkYdKZ7bToLL4H2CoNxgwDVkLJ1JlWEMUsGM8VTD",
+	"HUt5TGNCb1J9P7bjT0KYcEENxr6T+qMZxzSehPC///0/J4NgHQZvpPleFiL+8st6I0EXUQKKqAwzqcAk",
+	"XAOLIlkIA72JkGY8s5OZuLm9l/Inpub4NCSfynhl6S3vUMEZvOZfQ29iH46NlOPUTmQzr9dMrLxA6CeY",
+	"npSQMbECZgxmudEwUzLz5ItjhVpDb6KYwXHKM26wpOAvghUmkYr/jk/A4ddcay7mIeDH3O4+K7Be8CBS",
+	"GKMwnKV2qkVtXnXxrLWyj41coBgrLLRf0brcykT0a72glaTpz7Pg8sMhm/s1Ghasw09BrmSOynC3vZle",
+	"YDxmRBi7mexfQcwM9g3P0CqXIk3ZNMVSoZhVbpWNNoqLuaW0pSyLzJgTnZt0+TWRsJIFLHmaAtOLQRBu",
+	"RikK0litDuMC/YSand2ggekKTIKgUVlZXSYo6LNRfD5HBTOuUDcGuW8pCln8s0hXO5cmCxPJjHZhxj7+",
+	"hGJukuDyxXA43EeXMPjYZ3qxxDTtp1LM+wY/Gtd07QbmArU+honlK+vb7ZmTbFg6bU30fPjZM9WGmYKm",
+	"iaLIgssPQZ4yIdAyLi4sUUmAgjDgwigZF5H7CqOUu1YpM6iC2w7qGqtYOvhsVVKOSktht5GlhVUAJEZM",
+	"GDASpgib4cBIy/Haup/vX3U1/LgpvtvCub8XJ3n7NMe1Xrz3LddhsExWjyxT66qxnP4DI0NSsmkeKbT7",
+	"YOMcfKhv280qbteh1S1vUyacbMYxt1xh6dua1pixVGOXIYlxxorU2J0OVk4sG8EPBAsu4hCs9pEaY7d3",
+	"WfWtnIFJmGsFTrljbPnaVFdRyr0WP5zakRQCIyOPZNJMcXTeweHv5EwZcaw05Erq3PLsiLfa/CbGvd9I",
+	"4xGs+7VUo5ZvU7QqT0Nc4AAmVn1OLq3bVSCxBWK2gt758Pxl/+y8Pzw7sXvUPvVqdgATNjOoxjFb6cnl",
+	"SNReXSYyRRBFNkVlGW6bALWuRl8yDV7DDGCiDZtvDU+PbPORKEUnK7QBhSxKoIeD+QCMKrQ5GcAk4ylq",
+	"I8V2H3wuWOpEjYGQBl0fqZxb52wk7GzK3l2XuZLTFLOxlukdxieDkWiJpu2urigtSax+rKgRkDqd24fV",
+	"xDoVI011S0FcDO1bovx41nptXff9P7jZlF3ddklLYZJ33tGnYKPpFkQRaj0mN8R+bs3ROTp6zEWXoY6k",
+	"iDUUwvDUsZa6A+rO+0hkpn23XBj0m0HhTKFONiM3u36rUKMwIEW68irE2h/LtkGXL+H8KPd4w5qvkakd",
+	"RqnQ+7fvL9pvwTrBGxRrDNwglh+hiyPfJCzLuRTfJBgt9qvfJsMSpscyz6UyheBmVePZVMoUmbAjLIRc",
+	"6vEyYWZs5FizHc1o/+ixc3zaXxc2CtWGiViP5Wzm6LXdbN29QDHvELYYUzTOTW+PZp1it557PXPXinhi",
+	"vd3d1HOWtW27nHLyIVpPCrQa6hunBEL47g6FCeGNNBjCtV6E8A5nqBRL7V8uMD8JgaVaUnznlwRSNATd",
+	"08Ka5rns+4c2Bhm8Y8vXqLVVD9UidvgkbX2BSnMXx1RtuTAvLzp22JbUeurWR9z0F1acqcjaKbdkk11a",
+	"oknXa1BMxDIDHpMacNYbMrZADVJE5OcBF9qwNL2CqY2ArX9n28640qYKkck3KDRq4GbL23t50dCMf7FW",
+	"2BhUdgL/+eG6/x+s//uw/9W4f/uvf+qi3jdSzFLuzO+WEtwdFbV6ofRCp6astHlb5qwD55Zm7Z7CPGWR",
+	"83ru43G7H/8l2I4SHiXA2z0eKxluQeX060LBTLcYuL3yWHGpihJ+t0spRF5V7lMLWyqVnEEKJ9qR0gG+",
+	"PmaMp9tvvrg44M1ELscZmkcPJLd9Du8e13zKjU9ad4Qr7/b2gMm79GKbXve6I2GQJ9a/2V7xAeMpmeKD",
+	"+OO8qxo5LMmd1bOBKF/QzrXGLaiJUHdoOicp5AYz3bGGPUvP2MdX7k3b2H/NlGKrPXEvVxArZBlEhTYy",
+	"Q7Wl614cRAdn4BNcjWP5h8eZJD02rvyuMuSVtHqNEQZ458TW+uIup0Amx1lY+tOZ2E5muaxcS3tj9+NI",
+	"xthlqbSxFIGMRQkXdgkspge2fQgUBEyywlDacDxn+aRTTcdoGE/1PvejpTwzb/vbBmRLLdP0N+3binjb",
+	"wBMVuvQ1uTSPpK03yYTmttnrumx2Cm3x7a2C1sf8nOTktoKcK1nkQRhIgdYFthrK6sXZDO0faSGixD5g",
+	"aer05QwVish+J02yQ/7Ixm7ts+eHKixl7l1gWzNxk3YOti84PHLbunHqU7R7+K+SpcdGJrS3SyXKM8sH",
+	"r0Ldh2FXGLjhz3FvdoUdPyBLLVlaQrsnzurw5Vp9t/Oj0qquQrA7xh3zb/eF6r6Prj36k5xzUSu/HUP2",
+	"Xc5KW36Z1ksfMzUav+wyzmgKJcatML0j/muoIZpNbayu1b6WAldHLpNlNj5oyMjZsPZfp7i4FBS5g4Wy",
+	"G3zlyq2NsOH20/N1R8CwHfa78Ws9da7MG44jFzdlGsf3ev4uLHumqxCgFmalTBvQbAm9IcWkDAQu/Rsn",
+	"nSHB/Xvy2EicIgh9XCT+vVQwyQszCV2Kh5ZDaYMYXH8uU4zgZgM9BjkzUXJyBROrbycQpciUBubat4Pv",
+	"dRh0lareJ1x7yj3TUFp60Hbz2UjVpy17ZyGch/C8LCTfR8WzTs2WN6ophanC7E7j0sgEHFjCb0ooGd7O",
+	"OF/mncL6xjphj+MXTGW8HWqd+W15TJjzxdwLa5oeWvnJEA0X885SZZVR940gYXmOAmPoCWlgijOpEM4t",
+	"IcA+YAmy2Eq2kMuTg+uXbX+CEttNGt3Huxtqv5dQx3sPxHfrMLwt0vRh9sttxQMEv0o/OXWundPfVpUT",
+	"9+WkVCC5wjsuCw05m2MIpY6cFWkKsVyKVLL4AVqSYAhuBlQMc2XYFmBAUs3Cbh0NXIAUSPO4Akb/gsA7",
+	"VKDzlBtN33oFH4KWwA1ETMAUgcAZvhBuWxnFhGYRqa5Sb2ZW1vxYPp6sGcr79dV29FExpaJ1lwZxXN9V",
+	"W3DzOlxKfdp43d6/G3bvzW6FlCG3pOjOKFljOa7iu24DgZDweYLabMwDj504VbajDk9ImAYCm2B8BbIw",
+	"U/nRmi3FUQMzIBVMMZXLGjtjJfP8wHwd4bR21c8dZSgJKNOYCmzMQyVkNqXSE+SFmiMQFkWKKxobUhmx",
+	"tBLM3gIxp7fc7E+AiRhyu0MIhjOsWdddnl/J7YpbNU50kL1cVbdY6eQ7EeeSi6O94dprjbzSxV/2eXjV",
+	"q7um9IT6raTU4Zun8jwbSv5s2Knld231zbC7abCzkug2QFtMf5BLB+2qeq+20tR6dLBEheX+gR7lslca",
+	"mEIymVQXQOfIdmjhL7udD9yg97ruhUb1THst7ZejqnI415AXOnlI5r5jT9WS954duxh5U0xrE237NczA",
+	"drOBkX+7+flN7wTm/A51CHlaaGACZO72AsR4xyNrrKaYtjEd9b25ZSULbZ0lSIzJNekey3mFVIUHI62x",
+	"VPyOGbTKNJUyn7JoUQIDt3KnnXvd12aJVO+5y3NvfC9ZTNN7HK9NGLnAle4Q/cKlHeqpmvNmpqYrxM7P",
+	"X7yMk7bb3CxzDffpLd9N6KbRxW8rgWM2x5ZafD4cHqwV/eK7+v/3gqP5QRbqWCzRG0nCD1wDVfunaJaI",
+	"AigZRXKAIrZuk9nsI+sjw+9S4BXgbwVL6YGGDJkAIeE3OxdI7GQ6JZD++ciy3HI5GP758vkwaFQSex+G",
+	"Z7cfhv2vbv/r/MOw//z25PLDsP/CPeosLNJsm/2en10OP7PfdvJIUQZddO/pd3WoYStIMQkqG3NYSlO4",
+	"IjN0ELuMLdDtYYexCInsy2QFvVhG+jSSLEoGWXwygG9R8TuMPTZzJLy65CU0c+ORyhlYhe9VnrGOrPV+",
+	"88Jo6HkIUEgPo7LwLqRB2vqEyuHKg3e0c0XYnHFRQskSmRLwdslFLJdWRPQVsKnHi0RYgYxIu0uNcReM",
+	"x/YyJuRKm2I/CzdIBWwRVzTbsjwBS8bNbvxpO4R0sOH2QGXdElyOErThaQqFyJCq35XlL9MIG8RGFzwj",
+	"bKFDuqAgnXWwLYdbIdPHeB+V9L2jF7u61IaZRtFOIYvtDC2lXUlovKI6nkCM9Xgp1YKCsI8NK1arfhH7",
+	"d7HQWt65lHEp6tZY1pBK4lDmdeRwMdgQ6N6t6InxWXiD7jLWjdmuWeWKcY1xCFMWjwUudQjTQq9CIAKG",
+	"kMuUG3SCEsJUyWKemPFMqiVTcQhxgWM7D/cXFVjdnxWCzfbH03hMIhhCWVYdO8m1G3jsCp4h3LF5gdUn",
+	"u1e4mPvuy09+iPJjNcwg2As935sNsrrk0LYbQPV2oTDlwvkeegFLbpIQiHglpJV0Hi3R6hlaslVKfqt3",
+	"g9Qo19XpazkkIosS0GylQxpQFu45Wbye81MJMAujYIXaoIrZahS4EG3CzORksFd+fVmRZtItuz672EGQ",
+	"X3559S307P/v/kyhY5ahiDE+sSYglUtU/YhptDGuFNzGl5b6IWQsxhLQ71YxaJpGawJZf3b76S/rfvX3",
+	"xQF/n52vOy1yLVfZWsf3LruMd6hWoFciwrhEgyVMX4HePn3QAU72SKIOW/uTFHMH9ykxObYz5tycKdME",
+	"FSN7S9G699cHcF3GId7p1VUCYbqCvDCUXKQAXRA2CmzErqE3+XA7oYSWkAJPrqq3uKEwxrrRGlE4q07z",
+	"4gZiie6rhN1h6CItSkP5tARBfUtc9mGpmxJbtR19duRyKIt471GUvec1PFztmIrx3j679cXe14o8/uzl",
+	"3Ifr2/HyrphwKwqsEbsx1e6t72EYj3bgaGc8blUqhb4l9AMilqFTZD1GfihkTC0wrp3/OOk6VLQ3Vf6l",
+	"TjzZZRBUAHKmzAp6y0T65WAMK1mE5KImMqMTLeU3J4edjOIKozIyryAN/I4QxwojJMRcl1M0k2lqnaL8",
+	"s9AU5Iw/Ooitfv7haAhF+fLnnuPpKOTnRFbfL4FgHZ5sSVsoldp0+8wJE4u9mvG9a1XHhx62uVyRfN0C",
+	"7j2gSrMRp4ZM37pNr/Chqc09GP7vpYLSayn9mUjKBUd9ZT3QpUZFgb8DDf9gTG41nW9DcGF0pZlthODn",
+	"oBU69N6cW2fqM+EXlSSWEIi9eIxdeMujgBtNRPTBhNny7VJtlZdtSqzwzf05Dh/g0+nh3mw3U0+6qgRh",
+	"YJXO7x4iujWsgFfXb643KR13fJpp+K6wRD79GlXKRQcOfE/O6hAQSonmfyRztznM+jAfoASwNSkUsdwU",
+	"Ci9hFCRySWUebv5tFJSpEH+Eqio/W45AjjJPkfIioY94/eknyzxuAD9y7dIXpQ50QEzSaOOVLIKaIdkg",
+	"i8d+FALO0byC2wNWplGYR/XUtJDyd6wlbx5YRG8feUURu/VpB1ONHW7QD0jrFhGm6Q7jqwsnXUdIlJPB",
+	"m2KjybeO/HZq+60kknPyts5M+/PzVUUY2FRab59EhEGMBlXGBdeGR8DjAXzjd3XGyszdSBA2Z+IoNYGe",
+	"kRDTiRkFniYuPTdpsGQyGIn6DrvZkGU7HXsc0OigkH7XwRferQY8NOJIMNouKAiFXYcjQK6qk7SWUXaL",
+	"PtOwwZuEgKnGTbqB9rDVAUvFjTk8h7X37H5mJ85JRApz5Q5JTinWLEEUfm41gM5Bjux9SVaCgE0LvZoQ",
+	"BCz0ORBxh8JV5KxVKBP/kPNoQWfAbXBwVTtN6g95uqLRMgRmIJPawFfD7XOnruXhRCtV8n5kzY+2ZTvV",
+	"Ujt4TX3tlr8ft+DLPpsXhMFcSpfPC8KgTO0FYeBTUeMEU6uhl0h/0RvNI6wOdcbvqLXmGU+Zsl0VujsT",
+	"fEM7+WG+UMZFYcqjfh4U87IFiXEjbG5HsYEC9Koj5YKKNycNAMvF8/MGgOVFVxF2Vy5fVVlf7qpHR6R+",
+	"W+x6Xzn9R9Blj29wAAIt5nbZtRMVTBHazzs6Hsc+5zNz0EmfY03yAYT5xZ+nbScB8vKSgT1n3t1lBIdl",
+	"iHYf2Wp9My+h7PcN7/Duh5qYjeve+oLKj+OkrIXeN2atarrlJd9v0Xid8zSR2tvNGZSrD2uMaND3dgcn",
+	"3zITJXulPOOi/vQsfAzuH8evg2OoR2HM3iikRcy/s5zHPzq0e5M4eTFNeTRe4Go/y2ttOw8CaYwKxc3q",
+	"xq7AI3Lp6Pu1Rya4T9+XYv23X98H/p4hCtbcMfmq58SY3N1+xMVMdue+fnj//i25A6q61QPh2uUgKK1e",
+	"Zs/hu45M+xSt1tfWnFsngyw8owtBRsI7NyUunCpVMHn78817OLW9nOaFTibU3PrKO5qk6QR6Gp0HYZ+N",
+	"RK6kkZFMy4A2RusRuMrzyQDoeJkGli6t25CwO/9uwnKEyaeRO2I1Ci7h04jqKKMghFF5Qst98MfCRsF6",
+	"bb3gkXDOK3jRgogptQKzlIAfDQpNaKia024XRJhBKvf3i/xyJCY7czsTSG0g549RU1mDOVS9c+HcaEvv",
+	"mLqXdS0mCF29fdKRtLsEq/knlIXVtfPLXJeIVZ6iMOmKLhPzLLuswtJCJ2UBxEasNpBwyzSK9o9DCPgi",
+	"yKR+/GHi/ECZluUKDQvMTcmz6hzEpCrCTFx1P+URemCavyfP6ibF0TBl/f9CpV609eXpqV/wwF/LdVq+",
+	"vTl5FZTCfP32VS2nfhmcDYaDoUP4o2A5Dy6D54Ph4LmraSW0+05ZYZLTVM7dtRm5dL6U3f8EQXoVU61o",
+	"zoW/yg+1+dpj6B/lBrPGgaJ1U59Ul1PVbv87Hw4fbezGjSMdl6hZl5cy+1ddySZNFThGwLKtlCBd+Hbh",
+	"Zto1gWpFp7XLDOmVs/2vNC6Ssy+df7X/pe178urKOLj8cBsGusgyK4Bu2VaMKQAn++1Qtj5JRckzOo78",
+	"wSO5bGeVIMnC3CtJkg6YfAlR2koRr9tXR54PLzogCo7LsjDQo+syNlVzYrSNYwuxEHIpTh7G2Hto/Q7v",
+	"5ALb4vVMw4xlPF0R6ekEkQ87nXztZoHvps6D5nrf1cdx8FXNxTwl6zYAf6ENF3OH3y8vg2Ap4WBsI2vP",
+	"7LQ1YY3onpKRcNO99PVqD7DU5Q6qjB/1R/rGqX7thY2AU05BNkXGT/cPlJmnUzhvcOnZ8v9bg7xXLEZg",
+	"Wxqz5+slUlGK/qR2BrBxHRPh6EBJQ8nCRh/3C74rj+zWPmUB5YvJUrM+c5A1O3sy4br2N9f4qOrpbNpX",
+	"T3NprLdU/g5WvtFYpWBgDL0JtRobtkDhL2Z9dOl3aW5LwvKyICvRXtHtkOCEjoT/TqQgD1tTTt75gqfB",
+	"+tY2chGkv6qjKdp/RfPalW++kOryV4x1Uj5XcsbTUkKOVkDrhupISqvR56KEUvsBHB2RMEa6g5Dk17p0",
+	"QJM6vxCgxBPo8Tf+JhHxxA7sfUzxIJot5jyFQWnw052V6+Tg1eZEtQ8KCTniazo7NoqN2E517bBH7cK2",
+	"NuO/peetYyRfRgwap8EOkoSLLu8sk3cYEyjHX5rljphUOmz7tu4/irM3RuYUQKN2V6RxXYIloCcF7eK+",
+	"9aqlPw4qpOEzT1rvdy65iRLrfM9mJ3WG227dhu405Dfs7imZ2hjmcKu+zdiNFZKqNLwEtHpKV+/JrLHf",
+	"CEDguWrpRgITDo62uWy+vp1rpnndDJRcHw05e+bOpEG9A+jR+Qp3EEMKH4+wPHepqi4xq/TKHct53HdJ",
+	"zL5PeO4yt5QwfUtNf8TVlzS9VWp2B6kXuILelGl8eVGoNIRC2E6sF4QxvO2fv3gJxIqSpruc9iq790zD",
+	"36/fvvoWHCXsACGpHbsZXjPB5qgGnuZT3EFQ8r32ODTlMRV9+onH69PYZ693ee+u8beufFD/LYod6IVN",
+	"k9Pab1U47MIX4lUF1tn5YxL+YA7ToI1UGA8+Yy9f7H+p+lGJ5nZ6zdSCAjQ/nZjOqdkwLPd52kZIJpWP",
+	"FlzzZ9b40GZzX1cQDtqNOVuVVxV0ykWD5w6QsZ/rrhj7+Xx/fAvRLER/4QzCg+XrqczLw0XSl9s3Qvlg",
+	"edwheVRw2Vz+1Xnl4TtXqHEFAJa5HOhkhibylRwm4Nov2Z3QTpDFqAZwDZNLyLmYT8AdODHVaVEyQSNx",
+	"/gK0v4jaSDoXYd3ijxz9b4hEqdTl6Ql/MyaXnTmxm5WIvnML2StrBj8at+q+W1NT2Lbree20AZlQYTxF",
+	"HiXIuyGL0C+JI4y+cle2s35qmTzJ5QInHhFD96hbknKz8X2pEJchExpGAd3/IORyFNQ5b9ld57xttVvP",
+	"WJK+LdL0i7mRm2tnnjhIbNx90sVgd7+LnPnAS/9zOqT+2BKnH3OoLnZuO6P+mokdbuivtUu5dXWhzQa6",
+	"5a4UCYGL6gI0qWJUIRE5vl8+78vav97cCOFiJwY5qr5fVXUpGPm4VokwA2cDeBU3L3bZnGx7pumk6UiU",
+	"91nw2IVkC04nq3qazdCVRlcndnfOWe58+RlVAEgxXgy/2rqD1BdqfXl5gB9zjAzGYx5PSEVSzTdiis5+",
+	"7bpQrbpCzRU/NuXgkfBl+bJUXB0QI6TwAPyZuQzVHGl9/aXiBlV/yYWmu71pCMseX8h2imUkiEs0RZdL",
+	"mAC9Il0b4S7TM4AxN+7iB3eurfxhBhTmqqppLxOpcSSa5WLKSBIrCN/qC/spGrpDSdZwsNVFH8xU17Zz",
+	"E4JCsuj1wvgu42Ad9S8YEP9hmkzfn+Eu70L5Z9Nf1273ifq9MBp6za13EpLvRPuDxyCXwkGttcxQCnQQ",
+	"3d6Ex6Vucz+UstGLxyjFMLg4e35Q2tz9bBzl2c+fglIbEmkgWIT/xb5pYRyuOU3lkkoB5S+dlW9MTq5s",
+	"i4TOJ9Sv1mmaACtlK2D+TiBrNv2PCFS3BvHW1Wdder8ZijeBUB9ubbTSETiznJ/enVEs4/v71F3mcUqq",
+	"LCZWP8lImdR12PkLV4VOyElyqKgKhERwJ1PdC2Rds3qPtJx2j7/ilNIFjdyM9mCoMkYh2tQ7IxvY7sxd",
+	"mFshqejOAvoFnMZMZK6D9e36/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
