@@ -6,6 +6,7 @@ import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../componen
 import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
+import { upcoming, UPCOMING_DAYS } from '../upcoming';
 
 function greeting(d = new Date()) {
   const h = d.getHours();
@@ -26,6 +27,7 @@ export function Today() {
   if (!d) return <div class="skeleton" aria-busy="true" />;
 
   const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
+  const next = upcoming(d, now, user?.timezone);
   const rhythm = weekRhythm(d.events);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
   const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length;
@@ -146,6 +148,22 @@ export function Today() {
         </Section>
       )}
 
+      {next.length > 0 && (
+        <Section title="Upcoming" count={next.length}>
+          <p class="muted small">The next {UPCOMING_DAYS} days.</p>
+          <ul class="list upcoming">
+            {next.map((x) => (
+              <li key={x.key}>
+                <a class="card plain upcoming-item" href={x.href} data-what={x.what}>
+                  <span class="when small">{dayAndTime(x.at, now)}</span>
+                  <span>{x.title}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
+
       <Section title="This week">
         <div class="card stack">
           <Meter label="one-to-ones" n={rhythm.oneToOnes} goal={goals.one_to_ones} />
@@ -206,6 +224,13 @@ function AskItem({ x, d, now, children }: { x: AskNow; d: Data; now: number; chi
       {children}
     </li>
   );
+}
+
+/** "Tomorrow, 09:00" or "Mon 30 Nov, 09:00". */
+function dayAndTime(at: number, now: number): string {
+  const rel = relDay(at, now);
+  const day = rel === 'tomorrow' || rel === 'today' ? rel[0].toUpperCase() + rel.slice(1) : fmtDate(new Date(at).toISOString());
+  return `${day}, ${new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
 }
 
 function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
