@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { captureTitle, checkMeetingAt, followUpTitle, meetingEnd, workingMorning } from '../src/domain/meeting';
+import { checkMeetingAt, meetingEnd, workingMorning } from '../src/domain/meeting';
+import { captureTitle, followUpTitle } from '../src/domain/meetingwords';
 
 // The shared vectors the server's go test runs too.
 const file = JSON.parse(readFileSync(new URL('../../server/internal/playbook/testdata/meetings.json', import.meta.url), 'utf8'));

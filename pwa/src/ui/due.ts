@@ -1,4 +1,4 @@
-import { captureTitle, followUpTitle } from '../domain/meeting';
+import { captureTitle, followUpTitle } from '../domain/meetingwords';
 import { isDue, userZone } from '../domain/playbook';
 import { assess, type Readiness } from '../domain/readiness';
 import type { Ask, Referral, Reminder } from '../db/types';

@@ -1,4 +1,5 @@
-import { followUpTitle, meetingEnd, workingMorning } from '../domain/meeting';
+import { meetingEnd, workingMorning } from '../domain/meeting';
+import { followUpTitle } from '../domain/meetingwords';
 import { askDueAt, askTitle, isDue, isOpenAsk, userZone } from '../domain/playbook';
 import type { Reminder } from '../db/types';
 import type { Data } from './data';

@@ -6,7 +6,7 @@ import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../componen
 import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
-import { upcoming, UPCOMING_DAYS } from '../upcoming';
+import { useEffect, useState } from 'preact/hooks';
 
 function greeting(d = new Date()) {
   const h = d.getHours();
@@ -24,10 +24,13 @@ export function Today() {
   const d = useData();
   const { user, sync } = useStore(app);
   const now = Date.now();
+  // the next two weeks load just after what is due now: they are not needed for the first paint
+  const [later, setLater] = useState<typeof import('../upcoming') | null>(null);
+  useEffect(() => void import('../upcoming').then(setLater), []);
   if (!d) return <div class="skeleton" aria-busy="true" />;
+  const next = later ? later.upcoming(d, now, user?.timezone) : [];
 
   const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
-  const next = upcoming(d, now, user?.timezone);
   const rhythm = weekRhythm(d.events);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
   const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length;
@@ -150,7 +153,7 @@ export function Today() {
 
       {next.length > 0 && (
         <Section title="Upcoming" count={next.length}>
-          <p class="muted small">The next {UPCOMING_DAYS} days.</p>
+          <p class="muted small">The next {later?.UPCOMING_DAYS} days.</p>
           <ul class="list upcoming">
             {next.map((x) => (
               <li key={x.key}>
