@@ -72,7 +72,9 @@ export class Search {
     storeFields: ['type', 'recId'],
     searchOptions: { boost: { name: 4, company: 2, role: 2, tags: 2, what: 1.5, people: 1.5, body: 1 } },
   });
-  private seen = new Map<string, string>();
+  /** Per indexed record: its version signature, and the update that last saw it. */
+  private seen = new Map<string, { s: string; gen: number }>();
+  private gen = 0;
   private contacts = new Map<string, Contact>();
   private notes = new Map<string, Note>();
 
@@ -92,16 +94,14 @@ export class Search {
   }
 
   private *steps(d: SearchData): Generator<void> {
+    const gen = ++this.gen;
     let done = 0;
     const STEP = 2000;
-    const names = new Map(d.contacts.map((c) => [c.id, c.name ?? '']));
-    const live = new Set<string>();
+    let names: Map<string, string> | undefined;
     for (const c of d.contacts) {
-      const id = `c:${c.id}`;
-      live.add(id);
       this.contacts.set(c.id, c);
-      if (this.put(id, sig(c), () => ({
-        id,
+      const doc = (): Doc => ({
+        id: `c:${c.id}`,
         type: 'contact',
         recId: c.id,
         name: c.name ?? '',
@@ -109,17 +109,19 @@ export class Search {
         role: c.role ?? '',
         what: c.what_they_do ?? '',
         tags: (c.tags ?? []).join(' '),
-      })) && ++done % STEP === 0) yield;
+      });
+      if (this.put(`c:${c.id}`, sig(c), gen, doc) && ++done % STEP === 0) yield;
     }
     for (const n of d.notes) {
-      const id = `n:${n.id}`;
-      live.add(id);
       this.notes.set(n.id, n);
-      const people = (n.contact_ids ?? []).map((x) => names.get(x) ?? '').join(' ');
-      if (this.put(id, `${sig(n)}|${people}`, () => ({ id, type: 'note', recId: n.id, body: n.body ?? '', people })) && ++done % STEP === 0) yield;
+      const doc = (): Doc => {
+        names ??= new Map(d.contacts.map((c) => [c.id, c.name ?? '']));
+        return { id: `n:${n.id}`, type: 'note', recId: n.id, body: n.body ?? '', people: (n.contact_ids ?? []).map((x) => names!.get(x) ?? '').join(' ') };
+      };
+      if (this.put(`n:${n.id}`, sig(n), gen, doc) && ++done % STEP === 0) yield;
     }
-    for (const id of [...this.seen.keys()]) {
-      if (live.has(id)) continue;
+    for (const [id, v] of this.seen) {
+      if (v.gen === gen) continue;
       this.ms.discard(id);
       this.seen.delete(id);
       if (id.startsWith('c:')) this.contacts.delete(id.slice(2));
@@ -127,13 +129,16 @@ export class Search {
     }
   }
 
-  /** Indexes a record unless it is unchanged; true when it did. */
-  private put(id: string, s: string, doc: () => Doc): boolean {
+  /** Indexes a record unless it is unchanged since the last update; true when it did. */
+  private put(id: string, s: string, gen: number, doc: () => Doc): boolean {
     const before = this.seen.get(id);
-    if (before === s) return false;
+    if (before?.s === s) {
+      before.gen = gen;
+      return false;
+    }
     if (before === undefined) this.ms.add(doc());
     else this.ms.replace(doc());
-    this.seen.set(id, s);
+    this.seen.set(id, { s, gen });
     return true;
   }
 
@@ -149,7 +154,8 @@ export class Search {
       combineWith: 'AND',
       // the word being typed is a prefix from three letters on; fewer would match half the index
       prefix: (t, i, all) => i === all.length - 1 && t.length >= 3,
-      fuzzy: (t) => (t.length >= 5 ? 0.2 : false),
+      // a typo in a finished word (or a long one being typed); fuzzy on a half-typed word is slow and noisy
+      fuzzy: (t, i, all) => (t.length >= (i === all.length - 1 ? 7 : 5) ? 0.2 : false),
       maxFuzzy: 2,
     });
     // hits come best first: past the first few hundred notes, the rest cannot reach the top

@@ -27,10 +27,12 @@ export function ContactList() {
   const [showArchived, setShowArchived] = useState(false);
   const [search, setSearch] = useState<import('../../search/index').Search | null>(null);
   const s = q.trim().toLowerCase();
-  // the ranked search (what they do, tags, notes) loads with the first letter typed
+  // the ranked search (what they do, tags, notes) gets ready while the list is looked at
   useEffect(() => {
-    if (s && d) void import('../../search/shared').then((m) => m.readyIndex(d)).then(setSearch);
-  }, [!!s, d]);
+    if (!d) return;
+    const t = setTimeout(() => void import('../../search/shared').then((m) => m.readyIndex(d)).then(setSearch), search ? 0 : 300);
+    return () => clearTimeout(t);
+  }, [d]);
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const list = !s
     ? d.contacts.filter((c) => showArchived || !c.archived)
