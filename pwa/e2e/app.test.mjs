@@ -1,22 +1,23 @@
 // Browser tests: the built PWA served by the real Go server, driven in the system Chromium.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   apiLogin,
   apiPullAll,
+  deliverPush,
   haveChromium,
-  launch,
   launchPersistent,
   loginUI,
   pollPage,
-  PWA_DIR,
+  OUT,
+  pushPhone,
   readTable,
   registerUI,
-  startServer,
+  serverAndBrowser,
   swReady,
   synced,
   watchWorker,
@@ -26,7 +27,6 @@ import { seed } from './seed.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
-const OUT = join(PWA_DIR, 'test-output');
 const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
 const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
@@ -34,16 +34,7 @@ const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(
 describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(OUT, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  serverAndBrowser((s, b) => ((server = s), (browser = b)));
 
   it('captures a note offline, keeps it across an offline reload, and syncs it when back online', async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
@@ -391,22 +382,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   });
 
   it('the coach: bad news puts a due ask on hold, a praise makes another ready and pushes why', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.grantPermissions(['notifications'], { origin: server.url });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const worker = await watchWorker(ctx, page, server.url);
-    const { cdp } = worker;
-    const pushes = await startPushService();
-    const who = email('coach');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
+    const { ctx, page, errors, worker, pushes, token, api } = await pushPhone(browser, server.url, email('coach'), startPushService);
     // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
-    const token = await apiLogin(server.url, who);
-    const api = (method, path, body) =>
-      fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal((await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200); // whatever the hour CI runs at
     const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
@@ -473,17 +450,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     assert.equal(payload.title, 'Ask Dana Whitfield for an intro to Lee Park');
     assert.equal(payload.body, 'Dana Whitfield praised your work today — now is a good moment.');
     // The phone shows it: the real payload handed to the service worker.
-    const reg = await worker.registration();
-    const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
-    await deliver();
-    await page.waitForTimeout(1000);
-    if (!(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length))) await deliver(); // a worker still starting can miss it
-    const shown = await pollPage(
-      page,
-      async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body }))[0] ?? null,
-      null,
-      { interval: 200, message: 'the notification' },
-    );
+    const shown = await deliverPush(page, worker, server.url, payload);
     assert.deepEqual(shown, { title: payload.title, body: payload.body });
     assert.equal(pushes.messages.length, 1, 'still nothing for the held ask');
     await pushes.close();
@@ -549,6 +516,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       ['referral-new', '/#/referrals/new', 'Record a referral'],
       ['note', `/#/notes/${note.id}`, 'With Ana Costa'],
       ['settings', '/#/settings', 'Settings'],
+      ['search', '/#/search?q=ana', 'Search'],
     ];
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });

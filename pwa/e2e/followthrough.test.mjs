@@ -1,28 +1,27 @@
 // Browser tests for capture and follow-through on the phone (390×844): drafts, backdating,
 // quick-add, outcomes, search offline, reminders set-up, layout and the "how was it?" push.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   apiLogin,
   apiPullAll,
+  deliverPush,
   haveChromium,
-  launch,
   launchPersistent,
   pollPage,
-  PWA_DIR,
+  OUT,
+  pushPhone,
   readTable,
   registerUI,
-  startServer,
+  serverAndBrowser,
   swReady,
   synced,
-  watchWorker,
 } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 
-const OUT = join(PWA_DIR, 'test-output');
 const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
 const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
@@ -60,15 +59,7 @@ const storedDraft = (page, name) =>
 describe('capture and follow-through on the phone', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
   let server;
   let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(OUT, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  serverAndBrowser((s, b) => ((server = s), (browser = b)));
 
   it('drafts: a half-written note survives a tab switch, a reload and a killed browser; discarded only by the user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-draft-'));
@@ -401,20 +392,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('"How was coffee with Dana?": a push when a planned meeting ends opens the capture screen with the people and the event; none once a note exists', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.grantPermissions(['notifications'], { origin: server.url });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const sw = await watchWorker(ctx, page, server.url);
-    const pushes = await startPushService();
-    const who = email('howwas');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
-    const token = await apiLogin(server.url, who);
-    const api = (method, path, body) =>
-      fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal((await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200);
+    const { ctx, page, errors, worker: sw, pushes, token, api } = await pushPhone(browser, server.url, email('howwas'), startPushService);
     assert.equal((await api('POST', '/push/subscriptions', pushes.subscription())).status, 201);
     const iso = (ms) => new Date(Date.now() + ms).toISOString();
     const id = idsFor();
@@ -434,13 +412,8 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     assert.equal(payload.body, 'Jot it down while it is fresh.');
     assert.ok(payload.url.endsWith(`/#/capture?event=${id(2)}`), payload.url);
     // the phone shows it, and a tap opens the capture screen for that meeting
-    const reg = await sw.registration();
-    const deliver = () => sw.cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
-    await deliver();
-    await page.waitForTimeout(1000);
-    if (!(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length))) await deliver();
-    const shown = await pollPage(page, async () => (await (await navigator.serviceWorker.ready).getNotifications())[0]?.title ?? null, null, { message: 'the notification' });
-    assert.equal(shown, 'How was coffee with Dana?');
+    const shown = await deliverPush(page, sw, server.url, payload);
+    assert.deepEqual(shown, { title: 'How was coffee with Dana?', body: 'Jot it down while it is fresh.' });
     const worker = ctx.serviceWorkers().find((w) => w.url().startsWith(server.url));
     await worker.evaluate(async () => {
       const [n] = await self.registration.getNotifications();

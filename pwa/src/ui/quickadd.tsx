@@ -51,6 +51,8 @@ export function PersonPicker(props: {
   single?: boolean;
   placeholder?: string;
   defaultKind?: ContactKind;
+  /** Offer recent people before anything is typed (the person met or asked, not a lead). */
+  recent?: boolean;
 }) {
   const { d, picked, single } = props;
   const recent = useRecent(d);
@@ -58,7 +60,7 @@ export function PersonPicker(props: {
   const suggestions = recent
     .filter((c) => !picked.some((p) => p.id === c.id))
     .filter((c) => !q || (c.name ?? '').toLowerCase().includes(q) || (c.company ?? '').toLowerCase().includes(q))
-    .slice(0, q ? 8 : single && picked.length ? 0 : 6);
+    .slice(0, q ? 8 : (single && picked.length) || props.recent === false ? 0 : 6);
   const exact = recent.some((c) => (c.name ?? '').toLowerCase() === q) || picked.some((p) => p.name.toLowerCase() === q);
   const pick = (p: Person) => {
     props.onPick(single ? [p] : [...picked, p]);

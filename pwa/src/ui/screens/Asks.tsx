@@ -281,6 +281,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       )}
       <PersonPicker
         id="ask-target"
+        recent={false}
         label="Who do you want to meet?"
         single
         d={d}

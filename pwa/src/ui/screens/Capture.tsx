@@ -119,7 +119,8 @@ const BLANK: CaptureDraft = {
 export function Capture({ route }: { route: Route }) {
   const d = useData();
   const preset = route.query.get('contact');
-  const eventId = route.query.get('event');
+  const eventParam = route.query.get('event') ?? '';
+  const eventId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventParam) ? eventParam : null;
   const draft = useDraft<CaptureDraft>(eventId ? `capture:event:${eventId}` : 'capture', BLANK);
   const f = draft.value;
   const set = draft.set;
@@ -170,8 +171,9 @@ export function Capture({ route }: { route: Route }) {
     try {
       await save(async (w) => {
         await putNewPeople(w, picked, { how_met: f.eventTitle || event?.title });
-        let evId: string | null = event ? event.id : null;
-        if (!event && f.eventKind) {
+        // opened for a meeting not synced to this device yet: the note still belongs to it
+        let evId: string | null = eventId;
+        if (!eventId && f.eventKind) {
           evId = uuidv7();
           const title = f.eventTitle.trim() || `${EVENT_LABEL[f.eventKind]}${picked.length ? ` with ${joinNames(picked.map((p) => p.name))}` : ''}`;
           await w.put('event', evId, { title, kind: f.eventKind, starts_at: m.at, contact_ids: contactIds }, { fresh: true });
@@ -214,7 +216,7 @@ export function Capture({ route }: { route: Route }) {
           </button>
         }
       >
-        {event ? 'How was it?' : 'New note'}
+        {eventId ? 'How was it?' : 'New note'}
       </Title>
 
       {event && (
@@ -245,7 +247,7 @@ export function Capture({ route }: { route: Route }) {
         />
       </label>
 
-      {!event && (
+      {!eventId && (
         <div class="stack-sm">
           <Chips label="When was it?" options={WHEN_MET} labels={WHEN_MET_LABEL} value={f.when} onChange={(w) => set({ when: w, at: w === 'now' ? '' : w === 'pick' && f.at ? f.at : whenAt(w) })} />
           {f.when !== 'now' && (
@@ -285,7 +287,7 @@ export function Capture({ route }: { route: Route }) {
         </div>
       )}
 
-      {!event && (
+      {!eventId && (
         <details open={f.eventKind !== null}>
           <summary>Where was it?</summary>
           <div class="stack-sm">

@@ -201,6 +201,7 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
       />
       <PersonPicker
         id="ref-prospect"
+        recent={false}
         label={v.direction === 'given' ? 'Who you introduced' : 'The lead'}
         single
         d={d}
