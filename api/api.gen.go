@@ -90,27 +90,63 @@ func (e AuthResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for ConnectionVia.
+const (
+	ConnectionViaAlumni    ConnectionVia = "alumni"
+	ConnectionViaBoard     ConnectionVia = "board"
+	ConnectionViaClient    ConnectionVia = "client"
+	ConnectionViaClub      ConnectionVia = "club"
+	ConnectionViaColleague ConnectionVia = "colleague"
+	ConnectionViaFamily    ConnectionVia = "family"
+	ConnectionViaNeighbour ConnectionVia = "neighbour"
+	ConnectionViaOther     ConnectionVia = "other"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionVia enum.
+func (e ConnectionVia) Valid() bool {
+	switch e {
+	case ConnectionViaAlumni:
+		return true
+	case ConnectionViaBoard:
+		return true
+	case ConnectionViaClient:
+		return true
+	case ConnectionViaClub:
+		return true
+	case ConnectionViaColleague:
+		return true
+	case ConnectionViaFamily:
+		return true
+	case ConnectionViaNeighbour:
+		return true
+	case ConnectionViaOther:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContactKind.
 const (
-	Client    ContactKind = "client"
-	Connector ContactKind = "connector"
-	Friend    ContactKind = "friend"
-	Partner   ContactKind = "partner"
-	Prospect  ContactKind = "prospect"
+	ContactKindClient    ContactKind = "client"
+	ContactKindConnector ContactKind = "connector"
+	ContactKindFriend    ContactKind = "friend"
+	ContactKindPartner   ContactKind = "partner"
+	ContactKindProspect  ContactKind = "prospect"
 )
 
 // Valid indicates whether the value is a known member of the ContactKind enum.
 func (e ContactKind) Valid() bool {
 	switch e {
-	case Client:
+	case ContactKindClient:
 		return true
-	case Connector:
+	case ContactKindConnector:
 		return true
-	case Friend:
+	case ContactKindFriend:
 		return true
-	case Partner:
+	case ContactKindPartner:
 		return true
-	case Prospect:
+	case ContactKindProspect:
 		return true
 	default:
 		return false
@@ -146,18 +182,22 @@ func (e ContactStage) Valid() bool {
 
 // Defines values for Entity.
 const (
-	EntityAsk      Entity = "ask"
-	EntityContact  Entity = "contact"
-	EntityEvent    Entity = "event"
-	EntityNote     Entity = "note"
-	EntityReferral Entity = "referral"
-	EntityReminder Entity = "reminder"
+	EntityAsk        Entity = "ask"
+	EntityConnection Entity = "connection"
+	EntityContact    Entity = "contact"
+	EntityEvent      Entity = "event"
+	EntityNote       Entity = "note"
+	EntityReferral   Entity = "referral"
+	EntityReminder   Entity = "reminder"
+	EntitySuggestion Entity = "suggestion"
 )
 
 // Valid indicates whether the value is a known member of the Entity enum.
 func (e Entity) Valid() bool {
 	switch e {
 	case EntityAsk:
+		return true
+	case EntityConnection:
 		return true
 	case EntityContact:
 		return true
@@ -168,6 +208,8 @@ func (e Entity) Valid() bool {
 	case EntityReferral:
 		return true
 	case EntityReminder:
+		return true
+	case EntitySuggestion:
 		return true
 	default:
 		return false
@@ -345,6 +387,7 @@ const (
 	ReminderKindFollowUp       ReminderKind = "follow_up"
 	ReminderKindPartnerMeeting ReminderKind = "partner_meeting"
 	ReminderKindThankYou       ReminderKind = "thank_you"
+	ReminderKindWeekPlan       ReminderKind = "week_plan"
 )
 
 // Valid indicates whether the value is a known member of the ReminderKind enum.
@@ -358,6 +401,8 @@ func (e ReminderKind) Valid() bool {
 		return true
 	case ReminderKindThankYou:
 		return true
+	case ReminderKindWeekPlan:
+		return true
 	default:
 		return false
 	}
@@ -365,25 +410,25 @@ func (e ReminderKind) Valid() bool {
 
 // Defines values for ReminderStatus.
 const (
-	Cancelled ReminderStatus = "cancelled"
-	Done      ReminderStatus = "done"
-	Pending   ReminderStatus = "pending"
-	Sent      ReminderStatus = "sent"
-	Snoozed   ReminderStatus = "snoozed"
+	ReminderStatusCancelled ReminderStatus = "cancelled"
+	ReminderStatusDone      ReminderStatus = "done"
+	ReminderStatusPending   ReminderStatus = "pending"
+	ReminderStatusSent      ReminderStatus = "sent"
+	ReminderStatusSnoozed   ReminderStatus = "snoozed"
 )
 
 // Valid indicates whether the value is a known member of the ReminderStatus enum.
 func (e ReminderStatus) Valid() bool {
 	switch e {
-	case Cancelled:
+	case ReminderStatusCancelled:
 		return true
-	case Done:
+	case ReminderStatusDone:
 		return true
-	case Pending:
+	case ReminderStatusPending:
 		return true
-	case Sent:
+	case ReminderStatusSent:
 		return true
-	case Snoozed:
+	case ReminderStatusSnoozed:
 		return true
 	default:
 		return false
@@ -420,6 +465,69 @@ func (e SignalKind) Valid() bool {
 	case ProblemSolved:
 		return true
 	case WeHelped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SuggestionKind.
+const (
+	SuggestionKindGiveBack   SuggestionKind = "give_back"
+	SuggestionKindIntroPath  SuggestionKind = "intro_path"
+	SuggestionKindInvite     SuggestionKind = "invite"
+	SuggestionKindPlanAsk    SuggestionKind = "plan_ask"
+	SuggestionKindSeeNext    SuggestionKind = "see_next"
+	SuggestionKindShareOffer SuggestionKind = "share_offer"
+	SuggestionKindShareWin   SuggestionKind = "share_win"
+	SuggestionKindTakeOffer  SuggestionKind = "take_offer"
+	SuggestionKindWeekPlan   SuggestionKind = "week_plan"
+)
+
+// Valid indicates whether the value is a known member of the SuggestionKind enum.
+func (e SuggestionKind) Valid() bool {
+	switch e {
+	case SuggestionKindGiveBack:
+		return true
+	case SuggestionKindIntroPath:
+		return true
+	case SuggestionKindInvite:
+		return true
+	case SuggestionKindPlanAsk:
+		return true
+	case SuggestionKindSeeNext:
+		return true
+	case SuggestionKindShareOffer:
+		return true
+	case SuggestionKindShareWin:
+		return true
+	case SuggestionKindTakeOffer:
+		return true
+	case SuggestionKindWeekPlan:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SuggestionStatus.
+const (
+	SuggestionStatusDismissed SuggestionStatus = "dismissed"
+	SuggestionStatusDone      SuggestionStatus = "done"
+	SuggestionStatusOpen      SuggestionStatus = "open"
+	SuggestionStatusSnoozed   SuggestionStatus = "snoozed"
+)
+
+// Valid indicates whether the value is a known member of the SuggestionStatus enum.
+func (e SuggestionStatus) Valid() bool {
+	switch e {
+	case SuggestionStatusDismissed:
+		return true
+	case SuggestionStatusDone:
+		return true
+	case SuggestionStatusOpen:
+		return true
+	case SuggestionStatusSnoozed:
 		return true
 	default:
 		return false
@@ -582,6 +690,33 @@ type Conflict struct {
 	Version int64 `json:"version"`
 }
 
+// Connection Who knows whom ("Dana sits on the Harbor Museum board with Lee"), to find a path to a dream customer.
+type Connection struct {
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+
+	// ContactId Your contact who knows them.
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+
+	// Detail e.g. "the Harbor Museum board".
+	Detail *string             `json:"detail,omitempty"`
+	Id     *openapi_types.UUID `json:"id,omitempty"`
+
+	// OtherContactId Whom they know, when it is a contact of yours (not the same contact).
+	OtherContactId *openapi_types.UUID `json:"other_contact_id,omitempty"`
+
+	// OtherName Whom they know, by name, when not a contact.
+	OtherName *string        `json:"other_name,omitempty"`
+	UpdatedAt *time.Time     `json:"updated_at,omitempty"`
+	Version   *int64         `json:"version,omitempty"`
+	Via       *ConnectionVia `json:"via,omitempty"`
+}
+
+// ConnectionVia defines model for Connection.Via.
+type ConnectionVia string
+
 // Contact defines model for Contact.
 type Contact struct {
 	Archived *bool           `json:"archived,omitempty"`
@@ -589,18 +724,21 @@ type Contact struct {
 	Company  *string         `json:"company,omitempty"`
 
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
-	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
-	CreatedAt *time.Time          `json:"created_at,omitempty"`
-	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
-	Email     *string             `json:"email,omitempty"`
-	HowMet    *string             `json:"how_met,omitempty"`
-	Id        *openapi_types.UUID `json:"id,omitempty"`
-	Kind      *ContactKind        `json:"kind,omitempty"`
-	Name      *string             `json:"name,omitempty"`
-	Phone     *string             `json:"phone,omitempty"`
-	Role      *string             `json:"role,omitempty"`
-	Stage     *ContactStage       `json:"stage,omitempty"`
-	Tags      *[]string           `json:"tags,omitempty"`
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+	CreatedAt *time.Time  `json:"created_at,omitempty"`
+	DeletedAt *time.Time  `json:"deleted_at,omitempty"`
+
+	// Dream A dream customer of yours: someone you want to be introduced to.
+	Dream  *bool               `json:"dream,omitempty"`
+	Email  *string             `json:"email,omitempty"`
+	HowMet *string             `json:"how_met,omitempty"`
+	Id     *openapi_types.UUID `json:"id,omitempty"`
+	Kind   *ContactKind        `json:"kind,omitempty"`
+	Name   *string             `json:"name,omitempty"`
+	Phone  *string             `json:"phone,omitempty"`
+	Role   *string             `json:"role,omitempty"`
+	Stage  *ContactStage       `json:"stage,omitempty"`
+	Tags   *[]string           `json:"tags,omitempty"`
 
 	// Target Their dream customer.
 	Target     *string    `json:"target,omitempty"`
@@ -636,13 +774,16 @@ type Event struct {
 	CreatedAt  *time.Time            `json:"created_at,omitempty"`
 	DeletedAt  *time.Time            `json:"deleted_at,omitempty"`
 	EndsAt     *time.Time            `json:"ends_at,omitempty"`
-	Id         *openapi_types.UUID   `json:"id,omitempty"`
-	Kind       *EventKind            `json:"kind,omitempty"`
-	Place      *string               `json:"place,omitempty"`
-	StartsAt   *time.Time            `json:"starts_at,omitempty"`
-	Title      *string               `json:"title,omitempty"`
-	UpdatedAt  *time.Time            `json:"updated_at,omitempty"`
-	Version    *int64                `json:"version,omitempty"`
+
+	// Hosted You host it: the coach suggests whom to invite.
+	Hosted    *bool               `json:"hosted,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Kind      *EventKind          `json:"kind,omitempty"`
+	Place     *string             `json:"place,omitempty"`
+	StartsAt  *time.Time          `json:"starts_at,omitempty"`
+	Title     *string             `json:"title,omitempty"`
+	UpdatedAt *time.Time          `json:"updated_at,omitempty"`
+	Version   *int64              `json:"version,omitempty"`
 }
 
 // EventKind defines model for Event.Kind.
@@ -940,6 +1081,51 @@ type SnoozeRequest struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
+// SpecialOffer A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone).
+type SpecialOffer struct {
+	Text string `json:"text"`
+
+	// Until The last day of the offer; required with a text, at most a year ahead.
+	Until *openapi_types.Date `json:"until,omitempty"`
+}
+
+// Suggestion A next step the coach suggests (docs/coach.md), derived by the server and synced. Clients
+// may only set `status` (done, dismissed or snoozed) and `snoozed_until`; a dismissal or
+// snooze sticks across devices and re-derivations.
+type Suggestion struct {
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+
+	// ContactId Whom it is about, if one person.
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+	ExpiresAt *time.Time          `json:"expires_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Kind      *SuggestionKind     `json:"kind,omitempty"`
+	Reasons   *[]ReadinessReason  `json:"reasons,omitempty"`
+
+	// Score Higher first.
+	Score        *float32          `json:"score,omitempty"`
+	SnoozedUntil *time.Time        `json:"snoozed_until,omitempty"`
+	Status       *SuggestionStatus `json:"status,omitempty"`
+
+	// SubjectIds The records it is about (contacts, an event, a note), in the order the title names them.
+	SubjectIds *[]openapi_types.UUID `json:"subject_ids,omitempty"`
+
+	// Text Words to share or send (the win, the offer, the invitation).
+	Text      *string    `json:"text,omitempty"`
+	Title     *string    `json:"title,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Version   *int64     `json:"version,omitempty"`
+}
+
+// SuggestionKind defines model for Suggestion.Kind.
+type SuggestionKind string
+
+// SuggestionStatus defines model for Suggestion.Status.
+type SuggestionStatus string
+
 // Thanks defines model for Thanks.
 type Thanks struct {
 	DueAt  *time.Time    `json:"due_at,omitempty"`
@@ -962,7 +1148,10 @@ type User struct {
 
 	// QuietHours No push is sent between start and end in the user's time zone; equal times mean no quiet hours.
 	QuietHours QuietHours `json:"quiet_hours"`
-	Timezone   string     `json:"timezone"`
+
+	// SpecialOffer A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone).
+	SpecialOffer *SpecialOffer `json:"special_offer,omitempty"`
+	Timezone     string        `json:"timezone"`
 }
 
 // UserPatch defines model for UserPatch.
@@ -974,7 +1163,10 @@ type UserPatch struct {
 
 	// QuietHours No push is sent between start and end in the user's time zone; equal times mean no quiet hours.
 	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
-	Timezone   *string     `json:"timezone,omitempty"`
+
+	// SpecialOffer Your current special offer; an empty text ends it.
+	SpecialOffer *SpecialOffer `json:"special_offer,omitempty"`
+	Timezone     *string       `json:"timezone,omitempty"`
 }
 
 // VapidKey defines model for VapidKey.
@@ -1290,121 +1482,134 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H3tcttGtuCrnMJOlalakKJk2TORfimJM/EkdryWM6laU0s2gUOih0A30t0QzXhZdZ/mPth9klt9ugEC",
-	"BCiSsqzUnfyIRbDRH+f7s/k5iGSWS4HC6ODyc5AzxTI0qOjTe8y4iFG9/t5+4iK4DHJmkiAMBMswuAx4",
-	"HISBwt8LrjAOLo0qMAx0lGDG7Bt/UTgLLoP/dbpZ5NR9q0/fYyRV/Pr7YL1e2zl0LoVGWvZbFr/H3wvU",
-	"xn6KpDAo6E+W5ymPmOFSnP5LS2GfHbbaK6WkckvFqCPFcztJcBl8SBCUWwy4hoylM6kyjEEqmDGearhj",
-	"KY9pTehNqu/Hdv1JCBMuaMDYT1J/NOOYxpMQ/us//vNkEKzD4K00P8hCxF//WG8l6CJKQBGUYSYVmIRr",
-	"YFEkC2GgNxHSjGd2MxO3tw9S/szUHJ8G5FMZryy85R0qOIM3/FvoTezDsZFynNqNbPb1homVJwj9BNuT",
-	"EjImVsCMwSw3GmZKZh58caxQa+hNFDM4TnnGDZYQ/FWwwiRS8T/wCTD8hmvNxTwE/JRb7rME6wkPIoUx",
-	"CsNZarda1PZVJ8/aKPvYyAWKscJC+xOtS1YmoF/rBZ0kTX+ZBZcfD2HuN2hYsA4/B7mSOSrDHXszvcB4",
-	"zAgwlpnsX0HMDPYNz9AKlyJN2TTFUqCYVW6FjTaKi7mFtIUsi8yYE5ybcPktkbCSBSx5mgLTi0EQblYp",
-	"CpJYrQnjAv2GmpPdoIHpCkyCoFFZWl0mKOizUXw+RwUzrlA3FrnvKApZ/ItIVzuPJgsTyYy4MGOffkYx",
-	"N0lw+WI4HO6DSxh86jO9WGKa9lMp5n2Dn4wbunYLc4FaH4PE8pX17fbOiTYsnLY2ej784p1qw0xB20RR",
-	"ZMHlxyBPmRBoERcXFqhEQEEYcGGUjIvIfYVRyt2olBlUwW0HdI0VLB14tiIpR6WlsGxkYWEFAJEREwaM",
-	"hCnCZjkw0mK8du7n+09dLT9uku82ce6fxVHePslxrRcf/Mh1GCyT1SPT1LoaLKf/wsgQlWyGRwotH2yM",
-	"g491tt2c4nYdWtnyLmXC0WYcc4sVlr6rSY0ZSzV2KZIYZ6xIjeV0sHRi0Qh+IVhwEYdgpY/UGDveZdW3",
-	"cgYmYW4UOOGOscVrU1xFKfdS/HBoR1IIjIw8EkkzxdFZB4e/kzNlxLHUkCupc4uzI95q45sQ92FDjUeg",
-	"7rdSjFq8TdGKPA1xgQOYWPE5ubRmV4GEFojZCnrnw/OX/bPz/vDsxPKoferF7AAmbGZQjWO20pPLkai9",
-	"ukxkiiCKbIrKItwOARpdrb5kGryEGcBEGzbfWp4e2eEjUZJOVmgDClmUQA8H8wEYVWhzMoBJxlPURort",
-	"OfhcsNSRGgMhDbo5Ujm3xtlI2N2Us7spcyWnKWZjLdM7jE8GI9EiTTtdXVBakFj5WEEjIHE6tw+rjXUK",
-	"RtrqloC4GNq3RPnxrPXaum77f3S7Kae67aKWwiTvvaFPzkbTLIgi1HpMZoj93NqjM3T0mIsuRR1JEWso",
-	"hOGpQy1NBzSdt5FITftpuTDomUHhTKFONis3p36nUKMwIEW68iLE6h+LtkGXLeHsKPd4g5pvkakdSqnQ",
-	"+9n3V+1ZsA7wBsQaCzeA5Vfowsh3CctyLsV3CUaL/eK3ibCE6bHMc6lMIbhZ1XA2lTJFJuwKCyGXerxM",
-	"mBkbOdZsxzDiHz12hk/768J6odowEeuxnM0cvLaHrbsPKOYdxBZjisaZ6e3VrFHsznOvZe5GEU6stbsb",
-	"ek6ztnWXE07eRetJgVZCfeeEQAiv7lCYEN5KgyFc60UI73GGSrHU/uUc85MQWKol+Xf+SCBFg9A9LKxq",
-	"nsu+f2h9kMF7tnyDWlvxUB1ih03SlheoNHd+TDWWC/PyooPDtqjWQ7e+4ma+sMJMBdZOuiWd7MISTbhe",
-	"g2IilhnwmMSA096QsQVqkCIiOw+40Ial6RVMrQds7Ts7dsaVNpWLTLZBoVEDN1vW3suLhmT8m9XCxqCy",
-	"G/h/H6/7/5f1/xj2vxn3b//3X7qg950Us5Q79bslBHd7Ra1ZKLzQKSkrad6mOWvAuaNZvacwT1nkrJ77",
-	"cNyex38JdqKERwnw9ozHUoY7ULn9OlEw000Gjlceyy9VUcLvdgmFyIvKfWJhS6SSMUjuRNtTOsDWx4zx",
-	"dPvNFxcHvJnI5ThD8+iO5LbN4c3jmk25sUnrhnBl3d4esHkXXmzD615zJAzyxNo32yc+YD0lU3wQfpx1",
-	"VQOHBbnTetYR5QviXKvcghoJdbumc6JCbjDTHWfYc/SMfXrt3rSD/ddMKbba4/dyBbFClkFUaCMzVFuy",
-	"7sVBcHAKPsHVOJZ/up9J1GP9yleVIq+o1UuMMMA7R7bWFncxBVI5TsPSn07FdiLLReVa0hu7H0cyxi5N",
-	"pY2FCGQsSriwR2AxPbDjQyAnYJIVhsKG4znLJ51iOkbDeKr3mR8t4Zl53d9WIFtimba/Gd8WxNsKnqDQ",
-	"Ja/JpHkkab0JJjTZZq/psuEUYvFtVkFrY35JcHJbQM6VLPIgDKRAawJbCWXl4myG9o+0EFFiH7A0dfJy",
-	"hgpFZL+TJtlBf6Rjt/js+aECS5l7D9iWTNyknYvtcw6PZFu3Tn2Llof/Lll6rGdCvF0KUZ5ZPHgR6j4M",
-	"u9zADX6Oe7PL7fgRWWrB0iLaPX5Why3XmrsdH5VWdBWC3THukH+7z1X3c3Tx6M9yzkUt/XYM2HcZK236",
-	"ZVovvc/UGPyySzmjKZQYt9z0Dv+vIYZoN7W1uk77RgpcHXlMlln/oEEjZ8Paf53k4kJQZA4WyjL4yqVb",
-	"G27D7efn6w6HYdvtd+vXZuo8mVccRx5uyjSO77X8nVv2TFcuQM3NSpk2oNkSekPySRkIXPo3Tjpdgvt5",
-	"8lhPnDwIfZwn/oNUMMkLMwldiIeOQ2GDGNx8LlKM4HYDPQY5M1FycgUTK28nEKXIlAbmxred73UYdKWq",
-	"PiRce8g901BqetCW+ayn6sOWvbMQzkN4XiaS74PiWadkyxvZlMJUbnancmlEAg5M4TcplBRvp58v805i",
-	"fWuNsMexC6Yy3na1zjxbHuPmfDXzwqqmh2Z+MkTDxfyLzBMXiW4e6j5g39D4vSc7Xt0ToqyGf1ek6cMU",
-	"juOdAyi1ihc5+audld6WbRP35aTk+FzhHZeFhpzNMYRSqM2KNIVYLkUqWfwAsUZ1A24HlL1yedNWhl9S",
-	"ksHSugYuQAqkfVwBo39B4B0q0HnKjaZvvUQOQUvgBiImYIpA1RQ+c21HGcWEZhHJmlLQZVKVkl17B7Cm",
-	"2e4XMNvuQoWUCtZdLO+wvisZ4PZ1OJX6OO+6zXAbdO8NR4UU0rag6A4BWe02rhyybomOkPB5gtps5DmP",
-	"HTlVwr5eT5AwDVQdgvEVyMJM5SerZxRHDcyAVDDFVC5r6IyVzPMDA2xUWLUr4e0gQ1E7mcaUEWO+tkFm",
-	"U8oVQV6oOQIVj0hxRWtDKiOWVoTZWyDm9Jbb/QkwEUNuOYTqZoY1dbjLVCuxXWGrhokOsJen6iYrnbwS",
-	"cS65ONp8rb3WCARd/G2fSVa9umtLTyjfSkgdzjyVqdgQ8mfDTim/i9U3y+6Gwc7Un2OANpn+KJeuFqua",
-	"vWKlqTXBYIkKS/6BHgWfVxqYQhDSAAXy0VmeHVL467LzgQx6r61daFTPtJfS/jiqyl9zDXmhk4eE2jt4",
-	"qhZt9+jYhcibYlrbaLsAixnYHjYw8h83v7ztncCc36EOIU8LDUyAzB0vQIx3PLLKaoppuwijzptbWrLQ",
-	"xorFxJhck+yxmFdIaXMw0ipLxe+YQStMUynzKYsWZSXfVrCzk9d9MpVA9YG7wPTG9pLFNL3H8Nr4fQtc",
-	"6Q7SL1ycoB5bOW+GVrp84vz8xcs4adu5zbzUcJ/c8tOEbhtd+LYUOGZzbInF58PhwVLRH75r/v9TcDQ/",
-	"ykIdW/zzVhLxA9dA6fkpmiWiAIoeER2giK3ZZDZ8ZG1k+EMKvAL8vWApPdCQIRMgJPxu9wKJ3UwnBdI/",
-	"n1iWWywHw79ePh8GjdRf7+Pw7PbjsP/N7f8//zjsP789ufw47L9wjzozgbTb5rznZ5fDL5y3He1RFPIW",
-	"3Tz9vl4b2KrTMQkqENYE0QTLTGboauIytkDHw64oIiSwL5MV9GIZ6dNIsigZZPHJAL5Hxe8w9sWUI+HF",
-	"JS9rKTcWqZyBFfhe5BlryFrrNy+Mhp6v2QnpYVRmyoU0SKxPZTRc+Wob7UwRNmdclLVfiUypUnbJRSyX",
-	"lkT0FbCpL/CIsKoKIukuNcZddTd2ljGVmrQh9otwi1SVKOKKdlvmE2DJuNldMNr2+Vydb3uhMtEILqgI",
-	"2vA0hUJkSOnqSvOXfv+mxKKrniJslXN01W50Jq62DG6FTB9jfVTU955e7JpSG2YaWTaFLLY7tJB2OZzx",
-	"ihJvAjHW46VUC3LCPjW0WC1dRejfhUKreedSxiWpW2VZKy0ShyKvI+iKwQZA97KiB8YXFQh0551uzHaS",
-	"KVeMa4xDmLJ4LHCpQ5gWehUCATCEXKbcoCOUEKZKFvPEjGdSLZmKQ4gLHNt9uL8oI+r+rErO7Hw8jcdE",
-	"giGUedCxo1zLwGOXoQzhjs0LrD5ZXuFi7qcvP/klyo/VMoNgb6343vCNlSWHjt1UQG9n9lIunO2hF7Dk",
-	"JgmBgFfWoJLMoyNaOUNHtkLJs3p3VRkFpzptLVc6yKIENFvpkBaUhXtOGq/n7FSqcIVRsEJtUMVsNQqc",
-	"izZhZnIy2Eu/Pg9IO+mmXR8O7ADIr7++/h569v93fyXXMctQxBifWBWQyiWqfsQ0Wh9XCm79Swv9EDIW",
-	"Y1mB704xaKpGqwJZf3b7+W/rfvX3xQF/n52vOzVyLbjYOscPLhyMd6hWoFciwrgs30qYvgK93S7QUU3s",
-	"S386dO3PUsxdfU5ZRGMnY87MmTJNtV2kb8lb9/b6AK5LP8QbvboKIExXkBfGMolz0AUVM4H12DX0Jh9v",
-	"JxTQElLgyVX1FjfkxlgzWiMKp9VpX9xALNF9lbA7DJ2nRWEoH5ag2tyykPqw0E1ZDLXtfXbEciiKeG/v",
-	"yN4GC19fdkwMde+c3fJi72tFHn/xce4rxNvx8i6fcMsLrAG7sdVu1vd1E49UifWVeoOsYqekOuRMmRX0",
-	"lokEV/OBMaxkEZJtmMiMej/Kb04O6yHiCqPSJa6S//yOanMVRki1ZV3WyEymqbVG8i8K7JMV/OjlXvVO",
-	"gaOLDcqXv7TjpSPlnRNY/bxULuoqr5ZEu6nUpttYTZhY7BVJH9yoeiXlYVTt0snrVonbA9IjG3Jq0PSt",
-	"4zaFD40p7ql2/0EqKM2F0pCIpFxw1FfW9FtqVORxu/LaH43JrYjxY6iwFl1OZLuW7kvy+h0CZ86tFfOF",
-	"hQoVJZbFAnsrF3ZVJh5V4tCsHT4YMFtGVaqt8LJDCRV+uO948J419dn2ZruRetIVng8DK3T+8MWUW8sK",
-	"eH399noTS3GNxkzDq8IC+fRbVCkXHRXTe4JFh5RrlHXvj6RnNm2fD1O+26VeroiQZMx4JYugJto3VbFj",
-	"n8UNbg9YQaMwj2qqaCHlH1iLXjwwi9xu0kQRO3WiXWFl7Crd/IJU4iYiTNMdSlAXDstHYNbRwk2xkahb",
-	"TaqdUncriuKsnK0uX9/xXaVEgU2lNXct8wCDGA2qjAuuDY+AxwP4znNXxsrQ1UhQNcnEQWoCPSMhph4P",
-	"BR4mLj41aaBkMhiJOqXfbMCyHY88rjTmIJ92V6sG72ZHXxtwZPlUpx9rRZZ1KvIcBcbQsy7GFGdSIVBu",
-	"nHwOliCj7IuQy5OrqvfTIspaP880bCokQsBU48bfpp67JdOwVNyYw4M4e7vNM7txTiRSmCvX1jclZ6us",
-	"IvB7q5WUHGRQ3hdlpKKlaaFXEypaCn0QQNyhcCkpK53LyDfkPFpQ1zIwvbiq9T/6tkSXNVmGwAxkUhv4",
-	"ZrjdKelGHg60UjTuLy35yY5sxxpqrcI01276+2lLCvtwVhAGcyldQCsIgzK2FYSBj8WME0ytXF4i/UVv",
-	"NJsuXZ0Uv6PRmmc8ZcpOVejuUOgNcfLDbJKMi8KUzWm+KuRlqybErbC5z8Ma7NCrmqAFZS9OGhUcF8/P",
-	"GxUcL7qykLuC2aoKe3KXPjki9tlC14fK+D4CLnt09AE1UzG3x671ADBF9Wne4PCV13M+Mwf1phyrkg8A",
-	"zK++A7R1T8Y4L9vi93Rpu/b5w0Iku5uMWt/My+Lr+5Z3FdqHqpiNCd36gvJv46RMBt63Zi1tuGWt3q/R",
-	"eB3ztJHa280dlKcPa4howPd2BybfMRMle6k846L+9Cx8DOwfh6+DfZlHQcxeb6AFzH+ynMc/ufrsJnDy",
-	"YpryaLzA1X6U18Z2tq5ojArFzerGnsDXkFKz9rVPzbtPP5Rk/Y/fPgT+ZhxymlxjdzVzYkzu7uvhYia7",
-	"Y1A/fvjwjswBVd1DgXDtYgEUVy7Dx/CqI9Q8RSv1tVXn1sggDc/oCouR8MZNWclMqRqYvPvl5gOc2llO",
-	"80InExpubeUdQ9J0Aj2NzoKwz0YiV9LISKalYxmjtQhc6vVkANQQpYGlS2s2JOzOv5uwHGHyeeSagkbB",
-	"JXweUSJhFIQwKnuK3AffyDQK1mtrBY+EM17BkxZETKkVmKUE/GRQaCoHqhnt9kBUNEf57n6RX47EZGeM",
-	"ZQIp10b7xl+K6zNXB+5MOLfa0hum7mVd8wlCl3CedATPLsFK/glkTC10reOW67Jkk6coTLqi6688yi7L",
-	"FDWF+30GQAM31pFwxzSK+MelyH0WYFIv2J84O1CmZbxewwJzU+KsqtyfVFmIiUtvpzxCX5nlb3azsklx",
-	"NExZ+79QqSdtfXl66g888BdJnZZvb3qFgpKYr9+9rgWVL4OzwXAwdDXpKFjOg8vg+WA4eO6SOglx3ykr",
-	"THKayrm76CGXzpay/E81OK9jSpbMufCXz6E23/qq70e5c6vRArNuypPqOqXafXXnw+Gjrd24I6Pj2i9r",
-	"8mIMXFx1BX00paAYVVZtheboirILt9OuDVQnOq1dv0evnO1/pXH1mX3p/Jv9L23f7FYXxsHlx9sw0EWW",
-	"WQJ0x7ZkTA446W9XZuqDRRTEogbaj76UyU5WEZIszL2UJKkl4muQ0laodt2+7PB8eNGRo3dYloWBHl3w",
-	"sEkbE6KtH1uIhZBLcfIwxN4D6/d4JxfYJq9nGmYs4+mKQE89L97tdPS1GwV+mjoOmud9X1/H1W9qLuYp",
-	"abcB+CtYuJi7Avby+gKWUiGIHWT1md22pmIbulljJNx2L33C1lcY6pKDKuVH85G8caJfe2KjyiEnIJsk",
-	"47f7J9LM0wmct7j0aPmfLUE+KBYjsC2J2fN5C6koVH5S61prXCBEhWSgpKFgYWOO+wnfpSl2S58ykfHV",
-	"aKmZJzlIm509GXFd+7tWvFf1dDrtm6e55tRrKn9rKN9IrJIwMIbehEaNDVug8FeJPjr1uzC3BWF5vY2l",
-	"aC/odlBwQk3MfxAoyMLWFJN3tuBpsL61g5wH6S+XaJL239G8cWmUryS6/KVYnZDPlZzxtKSQowXQuiE6",
-	"klJr9Lkoa4n9Ag6OSEU2ugOQZNe6cEATOr9SRYUH0OMz/iYQ8cQG7H1I8VUkW8h5CoXSwKdrFuvE4NWm",
-	"B9g7hVTB4XM6OxjFemynutbtULtirI347+l5q4/i65BBox3qIEq46LLOMnmHMRXH+GueXI9FJcO275f+",
-	"szB7Y2RODjRqd6kX12XRAvSkIC7uW6ta+n5IIQ2fedB6u3PJTZRY43s2O6kj3E7rGLpTkd+wu6dEamOZ",
-	"w7X6NmI3WkiqUvFSwdNTmnpPpo09I1hFXCNeI4EJVxa2uR69zs411bxuOkpujgadPXNNWVCfAHrUYOA6",
-	"EaTw/gjLcxeq6iKzSq7csZzHfRfE7PuA5y51SwHTdzT0J1x9TdVbhWZ3gHqBK+hNmcaXF4VKQyiEncRa",
-	"QRjDu/75i5dAqChhustor6J7zzT88/rd6+/BQcIuEJLYsczwhgk2RzXwMJ/iDoCS7bXHoCn7NPTpZx6v",
-	"T2Mfvd5lvbvB37v0Qf3XE3ZUL2yGnNZ+XcHVLnwlXFVFMzt//sB3pjAN2kiF8eALePli/0vVzyA02ekN",
-	"Uwty0Px2YmrUsm5Y7uO0DZdMKu8tuOHPrPIhZnNfVyUcxI05W5W9+p100cC5K8jYj3WXjP1yvD++hmgm",
-	"or9yBOHB9PVU6uXhJOnT7RuifDA97qA8SrhsrqvqvKTvvUvUuAQAy1wMdDJDE/lMDhNw7Y/sWpQTZDGq",
-	"AVzD5BJyLuYTcB0XpmqXJBU0EucvQPurk42kxgBrFn/i6H/1IkqlLtsH/F2OXHbGxG5WInrlDrKX1gx+",
-	"Mu7UfXemJrFt5/PaYQNSocJ4iDyKk3dDGqFfAkcYfeUuGWf91CJ5kssFTnxFDN38bUHKzcb2pURchkxo",
-	"GAV0AYKQy1FQx7xFdx3zdtRuOWNB+q5I069mRm7uXXliJ7Fx+UcXgt0FJ3LmHS/972mQ+r4dTj8/UF1F",
-	"3DZG/T0LO8zQ32rXSOvqRpdN6Za7UyMELqoru6SKUYUE5Ph++rwvav9mcyWC850Y5Kj6/lTVNVZk41oh",
-	"wgycDeB13LzZZNPa9UxTq+VIlBc68Ni5ZAtOrUU9zWboUqOrE8udc5Y7W35GGQASjBfDb7ZuzfSJWp9e",
-	"HuCnHCOD8ZjHExKRlPONmKLmp11XgFWXfrnkxyYdPBI+LV+miqsOKfzEtRmAbxrLUM2RztdfKm5Q9Zdc",
-	"aLqNmpaw6PGJbCdYRoKwRFt0sYQJ0CvSjRHu+jcDGHPjbj5wjV3lTwmgMFdVTnuZSI0j0UwXU0SSUEH1",
-	"rT6xn6KhS4RkrQ62uumCmeqicW5CUEgavZ4Y36UcrKH+FR3iP02S6fsj3OVlIP9u8uvacZ+oX4yioddk",
-	"vZOQbCfiDx6DXApXaq1lhlKgK9HtTXhcyjb30x4buXiMUAyDi7PnB4XN3Q+dUZz9/CkgtQGRBiqL8L8x",
-	"Ny2Mq2tOU7mkVED521zlG5OTKzsiseJzWb9bpqkCLJWtgPlLcaza9NfeV9fm8NbdX11yv+mKNwuhPt5a",
-	"b6XDcWY5P707I1/Gz/e5O83jhFSZTKx+RJAiqeuw8zeZCp2QkeSqoqoiJCp3MtXFONY0q89Ix2nP+BtO",
-	"KVzQiM1oXwxV+igEm/pkpAPbk7krXqtKKmrap99saexE5jpY367/OwAA//8=",
+	"3H3rktu4kuarZHAnwqpYlupid8901a/q27TntLu9tns6dl21EkSmRIxIgAcAS1Z7K2KfZh9sn2QDmSBF",
+	"ilRJsss+sdM/2iUJxCWRyOuX4Mco0UWpFSpno6uPUSmMKNChoU9vsJAqRfPyR/9JqugqKoXLojhSosDo",
+	"KpJpFEcG/15Jg2l05UyFcWSTDAvhn/gng/PoKvovZ5tBzvhXe/YGE23Slz9GDw8Pvg9bamWRhv1epG/w",
+	"7xVa5z8lWjlU9Kcoy1wmwkmtzv7DauW/O2y0n4zRhodK0SZGlr6T6Cp6lyEYHgykhULkc20KTEEbmAuZ",
+	"W7gXuUxpTBhNm98nfvxpDFOpqMEkdNL+ai4xT6cx/N///X9OxtFDHP2m3c+6UumXX9ZvGmyVZGCIyjDX",
+	"BlwmLYgk0ZVyMJoq7SZzP5kpz+2d1r8Ks8CvQ/KZTtee3voeDVzAK/k9jKb+y4nTepL7iWzm9UqodWAI",
+	"+xWmpzUUQq1BOIdF6SzMjS4C+dLUoLUwmhrhcJLLQjqsKfiHEpXLtJF/4VfY4VfSWqkWMeCH0p8+z7CB",
+	"8SAxmKJyUuR+qlVrXm32bLXyXzu9RDUxWNmwoof6KBPRb+ySVpLnv8+jq/eHHO5X6ET0EH+MSqNLNE7y",
+	"8RZ2ielEEGH8YfJ/RalweOpkgV64VHkuZjnWAsWtSy9srDNSLTylPWVF4iaS6Nyly5+ZhrWuYCXzHIRd",
+	"jqN4M0pVkcTqdZhWGCbU7ewtOpitwWUIFo3n1VWGij47IxcLNDCXBm1nkMeWYlCkv6t8vXNpunKJLugU",
+	"FuLDr6gWLouuvjk/P99Hlzj6cCrscoV5fpprtTh1+MFx0wceWCq09phNrB95uNueOfGGp9PWRC/PP3um",
+	"1glX0TRRVUV09T4qc6EU+o1LK09UYqAojqRyRqdVwj9hkktulQuHJroboK7zgmVgn71IKtFYrfwx8rTw",
+	"AoDYSCgHTsMMYTMcOO13vLXu5/tX3Qw/6bLvNnPu74U5b5/kuLHLd6HlQxytsvUT89RD01jP/gMTR1yy",
+	"aZ4Y9OdgYxy8bx/bzSruHmIvW17nQjFvpqn0uyLy1y2pMRe5xSFFkuJcVLnzJx08n/hthDAQLKVKY/DS",
+	"R1tM+eyK5lc9B5cJbgUs3DH1+9oVV0kugxQ/nNqJVgoTp4/cpLmRyNbB4c+Uwjh1LDeURtvS79kRT/X3",
+	"mzbu3YYbj9i6P2sx6vdthl7kWUgrHMPUi8/plTe7KqRtgVSsYXR5fvnt6cXl6fnFiT+j/tsgZscwFXOH",
+	"ZpKKtZ1e3arWo6tM5wiqKmZo/Ib7JkCtm9FXwkKQMGOYWicWW8PTV775rapZp6isA4MiyWCE48UYnKms",
+	"OxnDtJA5WqfVdh9yoUTOrCZAaYfcR64X3ji7VX42de/cZWn0LMdiYnV+j+nJ+Fb1WNN31xaUniRePjbU",
+	"iEicLvyXzcQGBSNNdUtAvDj3T6n640XvsYe27f+eZ1N3dTfELZXL3gRDn5yNrlmQJGjthMwQ/7k3RzZ0",
+	"7ESqIUWdaJVaqJSTOW8tdQfUXbCRSE2HbqVyGA6DwblBm21G7nb92qBF5UCrfB1EiNc/ftvGQ7YE21H8",
+	"9WZrvkdhdiilyu4/vn/YcATbBO9QrDNwh1hhhKEd+SETRSm1+iHDZLlf/HY3LBN2ostSG1cp6datPZtp",
+	"naNQfoSl0is7WWXCTZyeWLGjGZ0fO2HDp/9z5b1Q64RK7UTP50yv7WYPwwtUiwFmSzFHx2Z6fzRvFPN6",
+	"HrXMuRXtibd2d1OPNWtfd7FwCi7aSCv0EuoHFgIx/HSPysXwm3YYw41dxvAG52iMyP1f7JifxCByq8m/",
+	"C0sCrTqMHmjhVfNCn4YvvQ8yfiNWr9BaLx6aReywSfryAo2V7Mc0baVy374YOGFbXBuo2x5x01/c7ExD",
+	"1kG+JZ3MYYkuXW/ACJXqAmRKYoC1NxRiiRa0SsjOA6msE3l+DTPvAXv7zredS2Nd4yKTbVBZtCDdlrX3",
+	"7YuOZPwXr4WdQ+Mn8D/f35z+D3H61/npd5PTu//6T0PU+0GreS5Z/W4Jwd1eUa8XCi8MSspGmvd5zhtw",
+	"vDSv9wyWuUjY6nlsj/v9hB/Bd5TJJAPZ7/FYzuAF1dNvM4Vww2zAZlaY5BO4po85lv9dVxvLcpVpINHm",
+	"Gac4zMdEJ2Te75eU/W3kGfAXYWbawKvKYlXATAuT3kZbvPfNQZ6GdhmayR4/ufCTX9M6YtZs0rG50jKR",
+	"17oyFkZKO3aDRdEYKidD6z5wahxA3Dep2Rp8wzA7P4dmbltkuTzvWSt7Z3IvRVtFE709s+VVoWQUR0le",
+	"zfw/Os9RLIgl56KQ+Zp+I68gjhTKRTbTlYnC0gZ0/KCr1A9bMEOtPA1Gt9GPQnm70XmxBTu4A1bSZfAr",
+	"4m10EnsxNmcDsxQu8x8FpAZFAUllnS6QDJbDXTRPnzs+Zv7Lpwr/mCST97t0bxIskn3ad8tyIZ+LvPZ+",
+	"QOIATiAqDSmTLvma83AFVhfoNfa+GMGAdVEEMdCe5TcvDphlpleTAt2Tx4a23YiGtxs3ceNmtn3bxmG9",
+	"O2Dy9YF//Mz2Hisz77Jsr/iA8YzO8ZN4gR2mFjk8ydmQjeIol0tSxt5ejVrsOhxtWhDHS4eFHVjDnqUX",
+	"4sNLftI3Dj8LY8R6TyhLmoFjf7QKYZs9w/Uk1f/w0BFxj5dFPzW2ecOtQTrFEd4HkaxdCBOSFclGM/3J",
+	"VvOGidm6sNVigdbt2kYOwfdMNRz+OtEpDkkS6zytoBBJJpVfnEjpC98+BjICpkXlKEcwWYhyOt5tRNh9",
+	"vkbPUiqCod+3FrdsMJr+pn3f6tq25okKQ8YZ+S9Pbpd1D9Reo2tzhujwbx8i9A7l52QiMm2DG9kzFsH/",
+	"BtJdsR+iRZJB4LSg5J0Gqe6lw2FFsS2WF0ZXpbcyFHpf2stFz8jzOfo/8kolmf9C5Dkz+BwNqgQfsUvi",
+	"iIz1rdP9/FAxadyjxOvLQ+nywcH2RZmOFBY8TnuKXnL8qxb5sSEOkii16JaF34cguPnD+VA8abM/xz05",
+	"FL/4BUXuydI7EHsCNgNOYa/vfqJFe4FZKXEvJG/+3b6YX+hj6Pz/qhdStfL4x5B9l4nU519h7SoEXzqN",
+	"vx0yCdBVRk168b6BQFJHxNFsWmMNrfaVVrg+cpmi0JVyHR65OG/9N8guHMsmg7cy/oCvGbfRiT/cfXz+",
+	"MBB52I4f8vitngZXFpTSkYubCYuTR0MIHN95ZptYQitekwvrwIoVjM4puCVA4So8cTIYW3j8TB4b0qNQ",
+	"hD0upPezNjAtKzeNOVZMy6H4YwrcH6ecEHg2MCJHLclOrmHq5e0UkhyF8Q44te9H8R7iaMiXf5dJGyj3",
+	"zEJtRYD1h08lTf5jdBHDZQzPa0TKY1S8GJRsZSctW7kmXjeoXDohxQOxQF0OJaU+GDDU5SCz/uZNv6ex",
+	"OWY63XYmL8KxPMa5+mKmi1dNn5pCLhCdVIvPMn04pdVd1GPEfkvt967seHVPG+U1/Osqzz9N4fDZOYBT",
+	"m8Azy1/LHkBftk35x2l94kuD91JXFkqxwBhqoTav8hxSvVK5FukniDUCIPEMKA3OAIweVEhTttLzugWp",
+	"QCukeVxTpGiBoPAeDdgy52hTE92NwWqQDhKhYIZAsKwAgfGtnBHKCvKiGkFXaFNLdhvczpZme1zAbLsi",
+	"zaY0tB468rzru7KKPK/DuTQkjB76B26z3Xvj2jHlxjwphoNcXrtNGmdvWKIjZHKRoXUbeS5TZqdG2LeB",
+	"SZmwQDAzTK9BV26mP3g9YyRaEA60gRnmetXaztTosjwwUk8IzV3IGaYMhf91nlJqXQSQlC5mlHSGsjIL",
+	"BEKhaXVNY0OuE5E3jDlaIpb0FM/+BIRKofQnhAB450Ne0jbLhN1udqu1EwNkr1c1zFY2+0mlpZbqaPO1",
+	"9Vgn/PTiX/aZZM2ju6b0FeVbTanDD09jKnaE/MX5oJTfddQ3w+6mwU4MAR+APpv+olcM6mx6b47SzJtg",
+	"sEKD9fmBEWWx1haEQco6UEYQ2fIckMJf9jgfeEAftbUri+aZDVI6LMc0QBhpoaxs9ik5u4Ez1Urbhe3Y",
+	"tZFvq1lrov1kkHCw3Wzs9L+9/f230Qks5D3aGMq8siAU6JLPAqR4LxOvrGaY99Fc7bO5pSUr67xYzJwr",
+	"Lckev/MGCX/DyZTSyHvh0AvTXOtyJpJlDQnupaMGznpAZRCp3kkOh29sL13N8kcMr43ft8S1HWD9iuME",
+	"7djKZTe0MuQTl5fffJtmfTu3m+A+3ye3QjcxT2Novz0HTsQCe2Lx+fn5wVIxLH6o//9WSXS/6MociyL8",
+	"TRPzg7RAOJ8ZuhWiAooeER+gSr3Z5DbnyNvI8JdWeA3490rk9IWFAoUCpeHvfi6Q+ckMciD980EUpd/l",
+	"6Pyfr56fRx0Mwej9+cXd+/PT7+7+1+X789PndydX789Pv+GvBiEFNNtuv5cXV+ef2W8/2mMo0K6Gz/Sb",
+	"Nsi4B/hzGRpQ3gShrDkUukBOnBViiXyGGV0VE9lX2RpGqU7sGQVPx0V6MoYf0ch7TAMq+1YFcSlrUPbG",
+	"ItVz8AI/iDznDVlv/ZaVszAK4L+YvkxqyI3SDunoEx5PmgDbs2yKiIWQqgaRZjonyP1KqlSvPIvYaxCz",
+	"gBRLsIEXknTXFtMhAJ/vZUKYtT7Fflc8SANpU9c02zqLASsh3W7ked/n44KB/kB1KhU4qAjWyTyHShVI",
+	"SfZG89d+/warNQTMinu4sCEQ2GC6bMvgNijsMdZHw31v6MGhLq0TrpPbMyhSP0NPac4cTdbIaX1M7WSl",
+	"zZKcsA8dLdZKktH279pCr3kXWqc1q3tl2cIoqkM3byDoitGGQI8exUCMz0IaDee03rrtBFZphLSYxjAT",
+	"6UThysYwq+w6BiJgDKXOpUNmlBhmRleLzE3m2qyESWNIK5z4efBflIflPxvsqu9P5umEWDCGOvs6Yc71",
+	"B3jCedEY7sWiwuaTPytSLUL39acwRP2xGWYc7S062Ru+8bLk0LabUortrGEuFdsedklYjxiIeDWYnWQe",
+	"LdHLGVqyF0rhqA/DUyk4NWhrtfJUYm1jGlBX/D1pvBHbqQSVh9tojdahScX6NmIXbSrc9GS8l39DjpFm",
+	"Msy7IRw4QJA//nj5I4z8/+//mVzHokCVYnriVUCuV2hOE2HR+7haSe9feurHUIgU61IeXsW4qxq9ChSn",
+	"87uP//Jw2vz94oC/Ly4fBjVyK7jYW8fPHA7GezRrsGuVYFrjQDNhr8Fu1x0NlCUEDOGArv1VqwUD/Wo0",
+	"nu9MsJkzE5ZAoqRvyVsP9voYbmo/JBi9tgkgzNZQVs4fEnbQFaEiwXvsFkbT93dTCmgprfDkunlKOnJj",
+	"vBltERVrdZqXdJBq5J8ycY8xe1oUhgphCQL51xUZh4VualTltvc5EMuhKOKjRWh7K7UCUPWYGOrePofl",
+	"xd7HqjL97OU8hujd8fAun3DLC2wRuzPV4aMf0BpPhDX7QkWGXrFTUh1KYdwaRqtMAyNNMIW1rmKyDTNd",
+	"EECs/uXkMKCoNBtQa5P8l/cE8jeYIKHnhqyRuc5zb42UnxXYJyv4yUFm7ZKjo8EG9cOfWzo3kPIuiayh",
+	"X8KdM95rRbyba+uGjdVMqOVekfSOW7Uh2YdxNaeTH3rAuk9Ij2zYqcPTd3zaDH5qTHFP2czP2kBtLtSG",
+	"RKL1UqK99qbfyqIhj5tx+r84V3oRE9oQQh85J7KN4PucvP6AwFlIb8V8JlCh4cQaLLAXubALD3kUxKFb",
+	"hHAwYbaMqtx64eWb0laE5qF0KnjWVLA/mu/e1JNhEJMXOn8FCOfWsApe3vx2s4ml8I0FwsJPlSfy2fdo",
+	"cqkGSi/2BIsOgWvUBTRPpGc29eOfpny3oV4MXSQZM1nrKmqJ9g0WdxKyuF5YIS4nZS4IwLh3NIvKPanZ",
+	"YpXWf2ErkvGJGeV+5TeqlFdoGdqZMuotDEhwN5Vgnu9QiLbiHT9il5kv3lYb6bpV+X4AmP8Htni2rg4I",
+	"10g06VEQM+1NX8LwC0jRoSmkktbJBGQ6hh/CSStEHca6VYQsmTKlpjByGlIqHDMQaMKxqmlnS6bjW9Xm",
+	"+rcbsmzHJo+DyRzk3+6q/5LDRzPgBI6EUg36tFzRkomyRIUpF7HMcK4NAuXJuaIkQ0GZGKVXJ9dNQbnf",
+	"KG8JPbOwQUvEgLnFje9NhbwrYWFlpHOHB3T2XmFR1KU4M125a64VnpHjVSMKwtxa8JKDjMvHIo4EYJpV",
+	"dj0lAFMcAgLqHhWnp7ykrqPgUMpkSWUOIOzyulVUHWqdOYOyikE4KLR18N35dvk1tzycaLWY3A8z+Ztv",
+	"2Y87tIpbqK/d/Pe3LYkcQltRHC205uBWFEd1nCuKoxCXmWSYlySR6S96olvJzZgpeU+trSxkLozvqrLD",
+	"YdG3dJI/zT4ppKpcXfEaECLf9vAhPMLmkiBvvMOouVlBUSbjpIPmePH8soPm+GYoI7krsG2aEKjkVMoR",
+	"cdD+dpWYSJH/XlcFH5H5uQHLD3NQjcsiuVKUPTapFuS/obDr6yEYt80ENZKOpXjQzJw+rKOTdcRXOkoT",
+	"cPKBAI6pWMfewFrrymzsoJN+sKcO2m0XcfQjAbsD0fWItQChNV9DfUBqNeSH2pxZAWsUhmVkb5f2ivqd",
+	"Eb63m4qLL1+4uS1OY5BzxkDRjS+HFDHutYDqcvuntKq2jUKLOFGeojFFAyYzkXgr0fMgTlZU6O/EEps8",
+	"DNWiTcKFbd44nLBZyTUHzZN18+NsyCdIzuwYY5OsSQKAagvKIRcZ37tkKYa7o5tNvvyLWachdhBs0lTa",
+	"QlrWEbV9+ohNWgNCd+GibZtlYRQY3MZeHiNfDcAXiZzEtY+mTRoUK1VAUOnspkD5cOTpvo3ZkUKgSTtN",
+	"QpEtUu/ck7RbSRVvhA7/SWxIWAgSeEcfj6aaZE/LA+z1G/DnCqwLALQtKb+VhI4h7SSha/vey3yO5Tem",
+	"+63ytjvZ7BZdy25PKZnVsMw++/3a+wfc2Gsrc6v4d/C+wtKCSIy2NkBfWPsYPKVpMtopOADvmqjVEUbE",
+	"Huf2ALBxKquiU7LHhda1px5KlhZy7g4qJT3Wfz3Aivgj3MHSu6mOJKI94J4kvsDqsNxCX33UcaTeL4u6",
+	"aumx4bm06VB/bBN76v1AwJVJVqNoHhuzhbfxW8KG1OZylkdN9LbJthUjetygkG22oVW0nu5OvyZd3NrF",
+	"zubc7WCD18Il2d4jUkjV/vYifgrWOW6zD44gPt2uHmapdfe3J235Ig0qOXJdC/yalFtRujWnCclclm68",
+	"zSR744G9jf13Ucr0b1yh1d2osprlMpkscb2f/VptBwtjLSaVkW791hMiVJHQvU83AZzHn36uz+e//fku",
+	"CpdsUtiU74hqes6cK/nqT6nmethY+OXdu9cUBDDNlXYIN5wNIG1UJ5Dhp4Fk8wy9r0da2xvE5NcLug3v",
+	"VoWQRl3LRGANmL7+/e07OPO9nJWVzaZB14h0R5M8n8LIIscN/He3qjTa6UTntdmSopULxeCrkzFQubUF",
+	"ka/E2lJ2mJ/NRIkw/XjLJce30RV8vCUowW0Uw21dscwfQpn0bfTwMB3fqlvFISsIHAqJMGYNbqUBPzhU",
+	"lry0lir3CyLYPCHeTqvy6lZNd2ZZppBLbyfwHUKU2RdcCcaBGx6tvmCFH7atSGDMkLPpQPrsCrwKm0Ih",
+	"zNK2Lu+Rti7akDkql6/pJt2wZVc1SI0S/gED4A/SrQpVdtYZOj8Mkgs4gGm7ZG8a7LW8zthbWGLp6j1r",
+	"avemDQ5hygC3XCYYsNnhkmgvJ41EJ8w6iqPK5IG17dXZWVjwONxJe1Y/vbHvopqZb16/bKWVr6KL8fn4",
+	"nKvSUIlSRlfR8/H5+DnDOjI6fWeictlZrhd8Z1ypOYLizz/ZRS9TgksspAr3WKN134e6rye5vrdTBPvQ",
+	"lSfNzaytq68vz8+fbOzOdXsDNwi/lQuFKUh1PZT2sWSxCsJWbyXnSB6/4JkOTaBZ0VnrJm965GL/I51b",
+	"lP1Dl9/tf2j7kui2MI6u3t95r6soPAPysj0bU7yDbAkuNAnpIkpj0cUd7wOY2XfWMJKu3KOcpKko8kuw",
+	"0lay9qF/b/rl+YsBlB7vMjmRdFfcBjhGG70SFiq1VHqlTj5tYx+h9Ru810vss9czC3yTEgfKchQmOF7M",
+	"X7u3IHTT3oPuet+0x+EKDivVIiftNoZwm6NUCy5hq29CEzlBQX0jr8/8tC3BbemSvlvF070KkK1QY2Dr",
+	"E9QoP+qP5A2LfhuYjbDDLCC7LBOm+w/kma8ncH7DVdiW/78lyDsjUgSxJTFHAbmgDSXLT1p16527SAlK",
+	"DkY7ShF2+nic8RmosFv61FCGL8ZLXaTEQdrs4qsx1024tjF4eF9Pp333dd6YEDRVeAGB3EismjEwhdGU",
+	"Wk2cWKIKbyV4cu7n5LYnYX1TJgW+WNDt4OCMrjH5i0hBFrYlJ5JtwbPo4c43Ym82XGrVZe1/RfeKgRRf",
+	"SHSF+3UHKV8aPZd5zSFHC6CHjujIaq1xKlVdTRQGYDoiwWztACHJruXQRJc6fxCmMhDo6Q/+JijylQ3Y",
+	"xzYl4Ei3NudrKJTOfnK5+OAOXm9uAQlOIWE4A5Jjx0HxHtuZbdU7tm4r7m/8j/R9r5Lyy7BBpyD6IE54",
+	"MWSdFfoeU4LHhhtjucqykWHbr6r5R+3sW6dLcqDR8v3A0tawRRhpRaf41FvV2jS3k8p5IG2wO1fSJZk3",
+	"vufzk/aG+275QA8q8rfi/mtuameYw7X69sZutJA2teIlyPPXNPW+mjYOB8Er4hbzOg1CMTB886al9nFu",
+	"qeaHrqPEfXT47BmXZUO7AxhRiSHXImoV/BFRlhyqGmKzRq7ci1KmpxzEPA0Bz13qlgKmr6np33D9JVVv",
+	"E5rdQeolrmE0Exa/fVGZPIZK+U68FYQpvD69/OZboK2oabrLaG+ie88s/PvN65c/AlPCDxCT2PGH4ZVQ",
+	"YoFmHGg+wx0EJdtrj0FTV2ras48yfThLQ/R6l/XOjX/kVEb7RWw7wu2bJmetF7UxYvEL7VUDm935JrVQ",
+	"myosWKcNpuPPOMsv9j/UvFGte5xeCbMkBy1MJ6VSbe+GlSFO23HJtAneAjd/5pUPHTb+uQFu0mksxbq+",
+	"rWeQLzp7zmna/bvOEKzP3/en1xBd+NkXjiB8Mn99LfXy6SwZQHYbpvxkftzBeZRw2VxYOXg58BtO1HAC",
+	"QBQcA53O0SUhkyMU3IQl8yUlGYoUzRhuYHoFpVSLKXDNpWsuTCAVdKsuvwEb3sLiNJUGerP4g8TwAr0k",
+	"17YuINxcvzsUE3u7VslPvJC9vObwg+NVn/Kausy2nc/rhw0CmiZQ5EmcvLekEU5r4ihnr/l9ReI095s8",
+	"LfUSpwEHSy8R8iSVbmP7UiKuQKEs3EZ0BZLSK34VQL3zfrvbO+9b7ZYznqSvqzz/Ymbk5ua1r+wkdq7/",
+	"GtpgvuJMz4PjZf9zGqShclfSm8yat5r0jdFw09IOM/TP1htpbHOn2wawzbdqEeCsvrSTQGcxETl9nD8f",
+	"i9q/2lyKxL6TgBLNaVhVc5El2bheiAgHF2N4mXbvNtsUdz+zhHe9VfWVTjJll2wpqbh4ZMUcOTW6PvGn",
+	"cyFKtuXnlAEgwfji/LutO7lDojakl8f4ocTEYTqR6ZREJOV8E2Go/HnXJaDNtZ+c/Nikg29VSMvXqeKm",
+	"Rho/SOvGEMrGCzQLxvOerox0aE5XUll6sQ0N4bcnJLJZsNwq2iWaIscSpkCPaG6jajQGptIxfIxLu+u3",
+	"kqFy101Oe5Vpi7eqmy6miCRtBVW1hMR+jo6uEdSt6pfmrivhmncWSReDQdLo7cT4LuXgDfUv6BD/wySZ",
+	"fTzCXV8H9p9Nft3w6VPtq9EsjLpH7yQm24nOh0xBrxQDMOsXcVBhzmgq01q28VsCN3LxGKEYRy8unh8U",
+	"Nud3JlOc/fJrUGpDIgsEiwivq55VjquZ8lyvKBVQv+a3fmJ6cu1bZF58rtq3y3VVgOeyNYhwLZ5Xm+EN",
+	"Ws3FebJ3++eQ3O+64l0g1Ps7760MOM6ilGf3F+TLhP4+Dqd5WEjVycTmfeQUSX2IB1/vWtmMjCRGRTUg",
+	"JII7ueZqPG+atXuk5fR7/BNnFC7oxGZq4G3toyQMvd10Rjqw3xlf8t4gqQgmT69/7MxElzZ6uHv4fwEA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -369,6 +369,7 @@ export interface components {
             quiet_hours: components["schemas"]["QuietHours"];
             goals: components["schemas"]["Goals"];
             ask_plans: components["schemas"]["AskPlans"];
+            special_offer?: components["schemas"]["SpecialOffer"];
             /** Format: date-time */
             created_at: string;
         };
@@ -378,9 +379,20 @@ export interface components {
             quiet_hours?: components["schemas"]["QuietHours"];
             goals?: components["schemas"]["Goals"];
             ask_plans?: components["schemas"]["AskPlans"];
+            /** @description Your current special offer; an empty text ends it. */
+            special_offer?: components["schemas"]["SpecialOffer"];
+        };
+        /** @description A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone). */
+        SpecialOffer: {
+            text: string;
+            /**
+             * Format: date
+             * @description The last day of the offer; required with a text, at most a year ahead.
+             */
+            until?: string;
         };
         /** @enum {string} */
-        Entity: "contact" | "event" | "note" | "ask" | "referral" | "reminder";
+        Entity: "contact" | "event" | "note" | "ask" | "referral" | "reminder" | "connection" | "suggestion";
         Mutation: {
             /**
              * Format: int64
@@ -511,6 +523,8 @@ export interface components {
             /** @description Their dream customer. */
             target?: string | null;
             archived?: boolean;
+            /** @description A dream customer of yours: someone you want to be introduced to. */
+            dream?: boolean;
         };
         Event: components["schemas"]["RecordMeta"] & {
             title?: string;
@@ -521,6 +535,8 @@ export interface components {
             /** Format: date-time */
             ends_at?: string | null;
             place?: string | null;
+            /** @description You host it: the coach suggests whom to invite. */
+            hosted?: boolean;
             contact_ids?: string[];
         };
         Signal: {
@@ -624,6 +640,53 @@ export interface components {
             /** @description A line to ask with, offered when the target is vague or missing. */
             script?: string;
         };
+        /** @description Who knows whom ("Dana sits on the Harbor Museum board with Lee"), to find a path to a dream customer. */
+        Connection: components["schemas"]["RecordMeta"] & {
+            /**
+             * Format: uuid
+             * @description Your contact who knows them.
+             */
+            contact_id?: string;
+            /**
+             * Format: uuid
+             * @description Whom they know, when it is a contact of yours (not the same contact).
+             */
+            other_contact_id?: string | null;
+            /** @description Whom they know, by name, when not a contact. */
+            other_name?: string | null;
+            /** @enum {string} */
+            via?: "board" | "alumni" | "club" | "colleague" | "family" | "client" | "neighbour" | "other";
+            /** @description e.g. "the Harbor Museum board". */
+            detail?: string | null;
+        };
+        /**
+         * @description A next step the coach suggests (docs/coach.md), derived by the server and synced. Clients
+         *     may only set `status` (done, dismissed or snoozed) and `snoozed_until`; a dismissal or
+         *     snooze sticks across devices and re-derivations.
+         */
+        Suggestion: components["schemas"]["RecordMeta"] & {
+            /** @enum {string} */
+            readonly kind?: "see_next" | "give_back" | "share_win" | "take_offer" | "intro_path" | "plan_ask" | "invite" | "share_offer" | "week_plan";
+            /**
+             * Format: uuid
+             * @description Whom it is about, if one person.
+             */
+            readonly contact_id?: string | null;
+            /** @description The records it is about (contacts, an event, a note), in the order the title names them. */
+            readonly subject_ids?: string[];
+            readonly title?: string;
+            readonly reasons?: components["schemas"]["ReadinessReason"][];
+            /** @description Words to share or send (the win, the offer, the invitation). */
+            readonly text?: string | null;
+            /** @description Higher first. */
+            readonly score?: number;
+            /** @enum {string} */
+            status?: "open" | "done" | "dismissed" | "snoozed";
+            /** Format: date-time */
+            snoozed_until?: string | null;
+            /** Format: date-time */
+            readonly expires_at?: string | null;
+        };
         Money: {
             amount: number;
             currency: string;
@@ -668,7 +731,7 @@ export interface components {
          */
         Reminder: components["schemas"]["RecordMeta"] & {
             /** @enum {string} */
-            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting";
+            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting" | "week_plan";
             readonly subject?: components["schemas"]["ReminderSubject"];
             /** Format: date-time */
             readonly due_at?: string;

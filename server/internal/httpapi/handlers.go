@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
@@ -167,12 +168,17 @@ func toUser(u *store.User) api.User {
 	var plans api.AskPlans
 	_ = json.Unmarshal([]byte(u.AskPlans), &plans) // written by UpdateMe from a validated value
 	one, ev := u.GoalOneToOnes, u.GoalEvents
-	return api.User{
+	out := api.User{
 		Id: uuid.MustParse(u.ID), Email: u.Email, Name: u.Name, Timezone: u.Timezone,
 		QuietHours: api.QuietHours{Start: u.QuietStart, End: u.QuietEnd},
 		Goals:      api.Goals{OneToOnes: &one, Events: &ev},
 		AskPlans:   plans, CreatedAt: u.CreatedAt.UTC(),
 	}
+	if o, ok := playbook.ParseOffer(u.SpecialOffer); ok {
+		until := openapi_types.Date{Time: o.Until}
+		out.SpecialOffer = &api.SpecialOffer{Text: o.Text, Until: &until}
+	}
+	return out
 }
 
 func checkTimezone(tz string) error {
@@ -245,6 +251,21 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 			return err
 		}
 		u.AskPlans = string(b)
+	}
+	if o := req.SpecialOffer; o != nil {
+		offer := playbook.Offer{Text: strings.TrimSpace(o.Text)}
+		if o.Until != nil {
+			offer.Until = o.Until.Time
+		}
+		loc, err := time.LoadLocation(u.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		if err := offer.Check(h.now(), loc); err != nil {
+			return newError(http.StatusUnprocessableEntity, "invalid_field", "special_offer: "+err.Error()).
+				with(map[string]any{"field": "special_offer"})
+		}
+		u.SpecialOffer = offer.Encode()
 	}
 	u.UpdatedAt = h.now().UTC()
 	if err := h.store.UpdateUserSettings(ctx, u); err != nil {

@@ -47,6 +47,9 @@ type Rules struct {
 	Texts             map[string]string   `json:"texts"`
 	AssumptiveScript  string              `json:"assumptive_script"`
 	FallbackName      string              `json:"fallback_name"`
+	Suggest           SuggestRules        `json:"suggest"`
+	ViaPhrases        map[string]string   `json:"via_phrases"`
+	SuggestTexts      map[string]string   `json:"suggest_texts"`
 }
 
 // ParseRules reads a rules file; a file missing a text or a length is refused, so a typo shows
@@ -72,6 +75,15 @@ func ParseRules(b []byte) (*Rules, error) {
 		if r.CheckPhrases[c] == "" {
 			return nil, fmt.Errorf("playbook: rules: no phrase for check %q", c)
 		}
+	}
+	for _, code := range []string{"plan_ask_title", "plan_ask", "ask_plan", "take_offer_title", "take_offer", "share_win_title",
+		"share_win", "share_win_text", "give_back_title", "give_back", "intro_path_title", "path", "path_ready"} {
+		if r.SuggestTexts[code] == "" {
+			return nil, fmt.Errorf("playbook: rules: no suggestion text for %q", code)
+		}
+	}
+	if r.Suggest.Top <= 0 || r.Suggest.SnoozeMaxDays <= 0 || r.Suggest.ShareWinDays <= 0 || r.Suggest.BalanceMonths <= 0 {
+		return nil, fmt.Errorf("playbook: rules: suggest lengths are required")
 	}
 	if len(r.Stages) == 0 || r.Holds["bad_news"] <= 0 || r.Holds["busy"] <= 0 || r.Offer.Days <= 0 || r.Mixed.Days <= 0 {
 		return nil, fmt.Errorf("playbook: rules: stages, holds, offer and mixed lengths are required")

@@ -1,4 +1,4 @@
-// Package records knows the six synced entities: their names, tables, fields and the rules a
+// Package records knows the synced entities: their names, tables, fields and the rules a
 // client's patch must follow. The field rules are read from the entity schemas of openapi.yaml
 // at start-up, so the contract stays the one place where a field's type, length or enum lives.
 package records
@@ -15,16 +15,20 @@ import (
 
 // Entity names as they appear on the wire.
 const (
-	Contact  = "contact"
-	Event    = "event"
-	Note     = "note"
-	Ask      = "ask"
-	Referral = "referral"
-	Reminder = "reminder"
+	Contact    = "contact"
+	Event      = "event"
+	Note       = "note"
+	Ask        = "ask"
+	Referral   = "referral"
+	Reminder   = "reminder"
+	Connection = "connection"
+	Suggestion = "suggestion"
 )
 
 // Names returns every entity name in a fixed order.
-func Names() []string { return []string{Contact, Event, Note, Ask, Referral, Reminder} }
+func Names() []string {
+	return []string{Contact, Event, Note, Ask, Referral, Reminder, Connection, Suggestion}
+}
 
 // Table is the SQL table that holds an entity.
 func Table(entity string) string {
@@ -57,7 +61,8 @@ type Kind struct {
 	Table string
 	// CreateRequired lists the fields a put must carry when it creates the record.
 	CreateRequired []string
-	// ServerOnly is true for entities clients may edit but never create or delete (reminders).
+	// ServerOnly is true for entities clients may edit but never create or delete (reminders,
+	// suggestions).
 	ServerOnly bool
 
 	fields   map[string]*openapi3.Schema
@@ -104,7 +109,7 @@ func NewSchema(doc *openapi3.T) (*Schema, error) {
 		k := &Kind{
 			Name:       name,
 			Table:      Table(name),
-			ServerOnly: name == Reminder,
+			ServerOnly: name == Reminder || name == Suggestion,
 			fields:     map[string]*openapi3.Schema{},
 			longText:   map[string]bool{},
 			readOnly:   map[string]bool{},

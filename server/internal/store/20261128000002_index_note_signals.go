@@ -12,10 +12,10 @@ import (
 	"github.com/askwell/askwell/server/internal/playbook"
 )
 
-// registerGoMigrations adds the migrations that portable SQL cannot express, next to the SQL
+// registerNoteSignals adds the migrations that portable SQL cannot express, next to the SQL
 // ones in migrations/. bun names a Go migration after the file that registers it, hence this
 // file's name.
-func registerGoMigrations(ms *migrate.Migrations) error {
+func registerNoteSignals(ms *migrate.Migrations) error {
 	return ms.Register(indexNoteSignals, func(ctx context.Context, db *bun.DB) error {
 		_, err := db.NewDelete().TableExpr("note_signals").Where("1 = 1").Exec(ctx)
 		return err

@@ -26,9 +26,20 @@ type Row struct {
 	FieldVersions string     `bun:"field_versions"`
 	Data          string     `bun:"data"`
 
-	// Asks only: who is asked, and the stage or milestone trigger still waiting to fire
-	// ("stage:trust", "milestone:praised"), so a contact or note change finds its asks by index.
-	ContactID      string  `bun:"contact_id"`
+	// Asks: who is asked; referrals: the other party; connections: who knows them;
+	// suggestions: whom it is about. A change to a contact finds its records by this index.
+	ContactID string `bun:"contact_id"`
+	// Connections only: whom they know, when a contact.
+	OtherContactID string `bun:"other_contact_id"`
+	// Contacts only: the coach's groups (playbook.Circle).
+	Circle string `bun:"circle"`
+	// Events only: when, how it counts toward the week (playbook.MeetingClass), hosted by you.
+	StartsAt *time.Time `bun:"starts_at"`
+	Meeting  string     `bun:"meeting"`
+	Hosted   bool       `bun:"hosted"`
+
+	// Asks only: the stage or milestone trigger still waiting to fire ("stage:trust",
+	// "milestone:praised"), so a contact or note change finds its asks by index.
 	PendingTrigger *string `bun:"pending_trigger"`
 	// Asks only: when time alone next changes the ask's readiness (a hold or window ending).
 	RecheckAt *time.Time `bun:"recheck_at"`
@@ -42,8 +53,16 @@ type Row struct {
 func columns(entity string) []string {
 	base := []string{"id", "user_id", "version", "created_at", "updated_at", "deleted_at", "field_versions", "data"}
 	switch entity {
+	case records.Contact:
+		return append(base, "circle")
+	case records.Event:
+		return append(base, "starts_at", "meeting", "hosted")
 	case records.Ask:
 		return append(base, "contact_id", "pending_trigger", "recheck_at")
+	case records.Referral, records.Suggestion:
+		return append(base, "contact_id")
+	case records.Connection:
+		return append(base, "contact_id", "other_contact_id")
 	case records.Reminder:
 		return append(base, "status", "fire_at")
 	}

@@ -64,16 +64,17 @@ func (w *Writer) SignalsAbout(ctx context.Context, contactIDs []string, since ti
 	return rows, nil
 }
 
-// AsksOf returns this user's live asks to those contacts.
-func (w *Writer) AsksOf(ctx context.Context, contactIDs []string) ([]*Row, error) {
-	if len(contactIDs) == 0 {
+// LoadBy returns this user's live records of one entity whose index column (contact_id,
+// other_contact_id) holds one of values. column is the caller's constant, never user input.
+func (w *Writer) LoadBy(ctx context.Context, entity, column string, values []string) ([]*Row, error) {
+	if len(values) == 0 {
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
-		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.List(contactIDs)).
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
+		Where("user_id = ?", w.user.ID).Where("? IN (?)", bun.Ident(column), bun.List(values)).
 		Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: asks of contacts: %w", err)
+		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
 	}
 	return rows, nil
 }

@@ -12,16 +12,20 @@ import (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID            string    `bun:"id,pk"`
-	Email         string    `bun:"email"`
-	PasswordHash  string    `bun:"password_hash"`
-	Name          string    `bun:"name"`
-	Timezone      string    `bun:"timezone"`
-	QuietStart    string    `bun:"quiet_start"`
-	QuietEnd      string    `bun:"quiet_end"`
-	GoalOneToOnes int       `bun:"goal_one_to_ones"`
-	GoalEvents    int       `bun:"goal_events"`
-	AskPlans      string    `bun:"ask_plans"`
+	ID            string `bun:"id,pk"`
+	Email         string `bun:"email"`
+	PasswordHash  string `bun:"password_hash"`
+	Name          string `bun:"name"`
+	Timezone      string `bun:"timezone"`
+	QuietStart    string `bun:"quiet_start"`
+	QuietEnd      string `bun:"quiet_end"`
+	GoalOneToOnes int    `bun:"goal_one_to_ones"`
+	GoalEvents    int    `bun:"goal_events"`
+	AskPlans      string `bun:"ask_plans"`
+	// SpecialOffer is the user's current offer as JSON ({text, until}), "" for none.
+	SpecialOffer string `bun:"special_offer"`
+	// PlannedWeek is the last week (2026-W48) the coach planned for this user.
+	PlannedWeek   string    `bun:"planned_week"`
 	Version       int64     `bun:"version"`
 	PurgedVersion int64     `bun:"purged_version"`
 	CreatedAt     time.Time `bun:"created_at"`
@@ -60,7 +64,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 // UpdateUserSettings writes the profile and settings columns of u (never the counters).
 func (s *Store) UpdateUserSettings(ctx context.Context, u *User) error {
 	res, err := s.db.NewUpdate().Model(u).
-		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "updated_at").
+		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "special_offer", "updated_at").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: update user: %w", err)

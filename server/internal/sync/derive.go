@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	stdsync "sync"
 	"time"
 
@@ -32,6 +33,25 @@ func checkDomain(entity string, fields map[string]any, now time.Time) *InvalidEr
 			}
 			if err := t.Validate(); err != nil {
 				return &InvalidError{Field: "trigger", Reason: err.Error()}
+			}
+		}
+	case records.Connection:
+		if c, o := fields["contact_id"], fields["other_contact_id"]; c != nil && c == o {
+			return &InvalidError{Field: "other_contact_id", Reason: "a contact cannot know themselves"}
+		}
+	case records.Suggestion:
+		if st, ok := fields["status"]; ok {
+			switch st {
+			case playbook.SuggestionDone, playbook.SuggestionDismissed, playbook.SuggestionSnoozed:
+			default:
+				return &InvalidError{Field: "status", Reason: "clients may set done, dismissed or snoozed"}
+			}
+			if st == playbook.SuggestionSnoozed {
+				until := parseTime(fields["snoozed_until"])
+				limit := now.Add(time.Duration(playbook.Default().Suggest.SnoozeMaxDays) * 24 * time.Hour)
+				if until == nil || !until.After(now) || until.After(limit) {
+					return &InvalidError{Field: "snoozed_until", Reason: fmt.Sprintf("a snooze needs a time from now to %d days ahead", playbook.Default().Suggest.SnoozeMaxDays)}
+				}
 			}
 		}
 	case records.Reminder:
@@ -87,6 +107,9 @@ func (b *batch) derive(ctx context.Context) error {
 		return err
 	}
 	if err := b.deriveReadiness(ctx); err != nil {
+		return err
+	}
+	if err := b.deriveSuggestions(ctx); err != nil {
 		return err
 	}
 	var askReminders []string
@@ -349,6 +372,17 @@ func (b *batch) remind(ctx context.Context, want playbook.Want) error {
 // indexColumns fills the columns SQL finds records by.
 func indexColumns(rec *record, row *store.Row) {
 	switch rec.kind.Name {
+	case records.Contact:
+		row.Circle = playbook.Circle(rec.str("kind"), rec.str("stage"), rec.data["archived"] == true)
+	case records.Event:
+		row.StartsAt = parseTime(rec.data["starts_at"])
+		people, _ := rec.data["contact_ids"].([]any)
+		row.Meeting = playbook.MeetingClass(rec.str("kind"), len(people))
+		row.Hosted = rec.data["hosted"] == true
+	case records.Referral, records.Suggestion:
+		row.ContactID = rec.str("contact_id")
+	case records.Connection:
+		row.ContactID, row.OtherContactID = rec.str("contact_id"), rec.str("other_contact_id")
 	case records.Ask:
 		row.ContactID = rec.str("contact_id")
 		if key := waitingKey(rec); key != "" {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/playbook"
@@ -267,6 +268,8 @@ type batch struct {
 	order    map[string][]string           // entity → ids in first-touch order
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 	recheck  map[string]bool               // asks the scheduler re-derives because time passed
+	coached  map[string]bool               // contacts whose asks' readiness was derived
+	signals  map[string][]playbook.Signal  // live signals by contact, as read once
 }
 
 func newBatch(s *Service, w *store.Writer, now time.Time, clientID string) *batch {
@@ -372,11 +375,49 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 			b.adopt(rec)
 		}
 		b.put(rec, m, v)
+		if m.Entity == records.Connection {
+			if err := b.checkConnection(ctx, rec); err != nil {
+				var ie *InvalidError
+				if errors.As(err, &ie) {
+					ie.Index, ie.MutationID = i, m.ID
+				}
+				return err
+			}
+		}
 		if m.Entity == records.Note && m.Fields["signals"] != nil {
 			if who := unnamedSignal(rec); who != "" {
 				return &InvalidError{Index: i, MutationID: m.ID, Field: "signals",
 					Reason: "a signal is about contact " + who + ", whom the note does not name in contact_ids"}
 			}
+		}
+	}
+	return nil
+}
+
+// checkConnection refuses a connection that names no one it leads to, or a contact this user
+// does not have: who knows whom is only ever about the user's own contacts.
+func (b *batch) checkConnection(ctx context.Context, rec *record) error {
+	if rec.deletedAt != nil {
+		return nil
+	}
+	other, name := rec.str("other_contact_id"), strings.TrimSpace(rec.str("other_name"))
+	switch {
+	case other == "" && name == "":
+		return &InvalidError{Field: "other_contact_id", Reason: "say whom they know: other_contact_id or other_name"}
+	case other != "" && other == rec.str("contact_id"):
+		return &InvalidError{Field: "other_contact_id", Reason: "a contact cannot know themselves"}
+	}
+	for _, f := range []string{"contact_id", "other_contact_id"} {
+		id := rec.str(f)
+		if id == "" {
+			continue
+		}
+		err := b.load(ctx, records.Contact, []string{id})
+		if err != nil && !errors.Is(err, store.ErrForeignRecord) {
+			return err
+		}
+		if err != nil || b.get(records.Contact, id) == nil {
+			return &InvalidError{Field: f, Reason: "no such contact"}
 		}
 	}
 	return nil
