@@ -14,7 +14,9 @@ DROP INDEX referrals_contact;
 --bun:split
 ALTER TABLE referrals DROP COLUMN contact_id;
 --bun:split
-ALTER TABLE users DROP COLUMN planned_week;
+DROP INDEX users_next_week;
+--bun:split
+ALTER TABLE users DROP COLUMN next_week_at;
 --bun:split
 ALTER TABLE users DROP COLUMN special_offer;
 --bun:split

@@ -33,8 +33,10 @@ CREATE INDEX suggestions_user_version ON suggestions (user_id, version);
 --bun:split
 ALTER TABLE users ADD COLUMN special_offer TEXT NOT NULL DEFAULT '';
 --bun:split
--- The last week the scheduler planned for each user (ISO week, e.g. 2026-W48).
-ALTER TABLE users ADD COLUMN planned_week TEXT NOT NULL DEFAULT '';
+-- When the user's next week starts (Monday 00:00 in their zone): the scheduler plans it then.
+ALTER TABLE users ADD COLUMN next_week_at TIMESTAMPTZ;
+--bun:split
+CREATE INDEX users_next_week ON users (next_week_at);
 --bun:split
 ALTER TABLE suggestions ADD COLUMN contact_id TEXT NOT NULL DEFAULT '';
 --bun:split

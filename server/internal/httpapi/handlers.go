@@ -271,6 +271,12 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 	if err := h.store.UpdateUserSettings(ctx, u); err != nil {
 		return err
 	}
+	if req.SpecialOffer != nil || req.Goals != nil || req.Timezone != nil {
+		// The week's next steps depend on these: the offer to share, the goals, the week's start.
+		if err := h.sync.PlanWeek(ctx, u.ID); err != nil {
+			return err
+		}
+	}
 	return c.JSON(http.StatusOK, toUser(u))
 }
 

@@ -155,6 +155,7 @@ const (
 	ReminderThankYou       = "thank_you"
 	ReminderFollowUp       = "follow_up"
 	ReminderPartnerMeeting = "partner_meeting"
+	ReminderWeekPlan       = "week_plan"
 
 	ReminderPending   = "pending"
 	ReminderSent      = "sent"
@@ -301,9 +302,9 @@ func EventFollowUp(id string, e Event, deleted bool, now time.Time, loc *time.Lo
 }
 
 // Circle names the groups a contact belongs to for the coach, space-separated: "client",
-// "partner", "connector", "champion" (a client can be a champion too). Stored beside the
-// contact so the coach finds whom to see, to invite or to share with without reading them all.
-func Circle(kind, stage string, archived bool) string {
+// "partner", "connector", "champion", "dream" (a client can be a champion too). Stored beside
+// the contact so the coach finds whom to see, invite or share with without reading them all.
+func Circle(kind, stage string, archived, dream bool) string {
 	if archived {
 		return ""
 	}
@@ -314,6 +315,9 @@ func Circle(kind, stage string, archived bool) string {
 	}
 	if stage == "champion" {
 		cs = append(cs, "champion")
+	}
+	if dream {
+		cs = append(cs, "dream")
 	}
 	return strings.Join(cs, " ")
 }

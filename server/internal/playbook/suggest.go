@@ -118,7 +118,7 @@ func (r *Rules) ContactSuggestions(f ContactFacts, plans map[string]Trigger, now
 	}
 	vars := map[string]string{"name": name}
 	var out []Suggestion
-	circle := Circle(f.Kind, c.Stage, f.Archived)
+	circle := Circle(f.Kind, c.Stage, f.Archived, false)
 
 	if len(f.OpenAsks) == 0 && InCircle(circle, "client", "champion") {
 		who := "champion"

@@ -74,15 +74,22 @@ type (
 	noteRec struct {
 		ContactIDs []string `json:"contact_ids"`
 	}
+	suggestionRec struct {
+		Title   string `json:"title"`
+		Reasons []struct {
+			Text string `json:"text"`
+		} `json:"reasons"`
+	}
 )
 
 // related holds one user's records a batch of reminders refers to, by id.
 type related struct {
-	asks      map[string]*askRec
-	referrals map[string]*referralRec
-	events    map[string]*eventRec
-	notes     map[string]*noteRec
-	contacts  map[string]*contactRec
+	asks        map[string]*askRec
+	referrals   map[string]*referralRec
+	events      map[string]*eventRec
+	notes       map[string]*noteRec
+	contacts    map[string]*contactRec
+	suggestions map[string]*suggestionRec
 }
 
 // readinessRec is the coach's verdict on an ask, as the server derived it (playbook.Readiness).
@@ -120,6 +127,9 @@ func compose(r reminderRec, rel *related, now time.Time, loc *time.Location) mes
 		m.URL = "/#/referrals/" + r.Subject.ID
 	case r.Subject.Entity == "event":
 		m = eventMessage(rel.events[r.Subject.ID], name)
+		m.URL = "/#/today"
+	case r.Subject.Entity == "suggestion":
+		m = suggestionMessage(rel.suggestions[r.Subject.ID])
 		m.URL = "/#/today"
 	case r.Subject.Entity == "contact":
 		who := name(r.Subject.ID)
@@ -272,6 +282,24 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 	return message{}
 }
 
+// suggestionMessage is Monday's plan: the week in a line, then its top next steps.
+func suggestionMessage(sg *suggestionRec) message {
+	if sg == nil || strings.TrimSpace(sg.Title) == "" {
+		return message{}
+	}
+	m := message{Title: oneLine(sg.Title), Body: "Open Askwell to see this week's next steps."}
+	var next []string
+	for _, x := range sg.Reasons {
+		if t := strings.TrimRight(oneLine(x.Text), "."); t != "" {
+			next = append(next, t+".")
+		}
+	}
+	if len(next) > 0 {
+		m.Body = strings.Join(next, " ")
+	}
+	return m
+}
+
 func eventMessage(e *eventRec, name func(string) string) message {
 	if e == nil || strings.TrimSpace(e.Title) == "" {
 		return message{}
@@ -296,6 +324,8 @@ func fallback(kind string) (title, body string) {
 		return "Time to follow up", body0
 	case playbook.ReminderPartnerMeeting:
 		return "Time for your partner meeting", body0
+	case playbook.ReminderWeekPlan:
+		return "Your week in referrals", "Open Askwell to see what to ask, whom to see and whom to thank."
 	}
 	return "Something is due today", body0
 }

@@ -32,9 +32,10 @@ func indexColumns(ctx context.Context, db *bun.DB) error {
 						Kind     string `json:"kind"`
 						Stage    string `json:"stage"`
 						Archived bool   `json:"archived"`
+						Dream    bool   `json:"dream"`
 					}
 					_ = json.Unmarshal([]byte(data), &c)
-					q = q.Set("circle = ?", playbook.Circle(c.Kind, c.Stage, c.Archived))
+					q = q.Set("circle = ?", playbook.Circle(c.Kind, c.Stage, c.Archived, c.Dream))
 				case "events":
 					var e struct {
 						Kind       string     `json:"kind"`

@@ -24,12 +24,12 @@ type User struct {
 	AskPlans      string `bun:"ask_plans"`
 	// SpecialOffer is the user's current offer as JSON ({text, until}), "" for none.
 	SpecialOffer string `bun:"special_offer"`
-	// PlannedWeek is the last week (2026-W48) the coach planned for this user.
-	PlannedWeek   string    `bun:"planned_week"`
-	Version       int64     `bun:"version"`
-	PurgedVersion int64     `bun:"purged_version"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	// NextWeekAt is when the user's next week starts, the coach's cue to plan it; nil: now.
+	NextWeekAt    *time.Time `bun:"next_week_at"`
+	Version       int64      `bun:"version"`
+	PurgedVersion int64      `bun:"purged_version"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	UpdatedAt     time.Time  `bun:"updated_at"`
 }
 
 // CreateUser inserts a new account; ErrEmailTaken when the email is registered already.

@@ -112,6 +112,9 @@ func (b *batch) derive(ctx context.Context) error {
 	if err := b.deriveSuggestions(ctx); err != nil {
 		return err
 	}
+	if err := b.deriveWeekChanges(ctx); err != nil {
+		return err
+	}
 	var askReminders []string
 	for _, id := range b.order[records.Ask] {
 		if b.get(records.Ask, id).changed {
@@ -373,11 +376,10 @@ func (b *batch) remind(ctx context.Context, want playbook.Want) error {
 func indexColumns(rec *record, row *store.Row) {
 	switch rec.kind.Name {
 	case records.Contact:
-		row.Circle = playbook.Circle(rec.str("kind"), rec.str("stage"), rec.data["archived"] == true)
+		row.Circle = circleOf(rec)
 	case records.Event:
 		row.StartsAt = parseTime(rec.data["starts_at"])
-		people, _ := rec.data["contact_ids"].([]any)
-		row.Meeting = playbook.MeetingClass(rec.str("kind"), len(people))
+		row.Meeting = meetingOf(rec)
 		row.Hosted = rec.data["hosted"] == true
 	case records.Referral, records.Suggestion:
 		row.ContactID = rec.str("contact_id")
@@ -482,4 +484,18 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 		}
 	}
 	return nil
+}
+
+// circleOf is a contact's coach groups as they stand in the batch.
+func circleOf(c *record) string {
+	if c.deletedAt != nil {
+		return ""
+	}
+	return playbook.Circle(c.str("kind"), c.str("stage"), c.data["archived"] == true, c.data["dream"] == true)
+}
+
+// meetingOf is how an event counts toward the week, as it stands in the batch.
+func meetingOf(e *record) string {
+	people, _ := e.data["contact_ids"].([]any)
+	return playbook.MeetingClass(e.str("kind"), len(people))
 }

@@ -1,7 +1,9 @@
 package sync_test
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,4 +172,121 @@ func TestNextStepsRefuseBadInput(t *testing.T) {
 			t.Fatalf("a snooze of three days: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// planWeeks runs the scheduler's weekly planning as the dispatcher does.
+func (c *coach) planWeeks() {
+	c.t.Helper()
+	if _, err := c.srv.App.Sync.PlanWeeks(context.Background(), 500); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func TestNextStepsWeekRhythmAndWhomToSee(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		c := nextSteps(t, db) // Tuesday 24 Nov 2026, 09:30 UTC
+		c.srv.Do("PATCH", "/api/v1/me", c.u.Token, map[string]any{"goals": map[string]any{"one_to_ones": 2}})
+		c.push(put(0, "contact", 1, 0, map[string]any{"name": "Dana", "kind": "partner"}),
+			put(0, "contact", 2, 0, map[string]any{"name": "Sam", "kind": "connector"}),
+			put(0, "contact", 3, 0, map[string]any{"name": "Ana", "stage": "champion"}),
+			put(0, "contact", 4, 0, map[string]any{"name": "Pat", "kind": "friend"}),
+			// Last week: two coffees (goal met), one with Ana; 40 days ago a lunch with Dana.
+			put(0, "event", 50, 0, map[string]any{"title": "Coffee", "kind": "coffee", "starts_at": "2026-11-17T08:00:00Z", "contact_ids": []any{tu.ID(3)}}),
+			put(0, "event", 51, 0, map[string]any{"title": "Call", "kind": "call", "starts_at": "2026-11-18T08:00:00Z", "contact_ids": []any{tu.ID(4)}}),
+			put(0, "event", 52, 0, map[string]any{"title": "Lunch", "kind": "lunch", "starts_at": "2026-10-15T11:00:00Z", "contact_ids": []any{tu.ID(1)}}))
+		c.planWeeks()
+		see := c.weekSuggestion(playbook.SuggestSeeNext, "2026-W48")
+		if see == nil || see["title"] != "0 of 2 one-to-ones this week — see Sam next" {
+			t.Fatalf("see_next: %v", see)
+		}
+		texts := reasonTexts(see)
+		want := []string{"One-to-ones: 0 of 2 this week", "Events: 0 of 3 this week", "Last week you met your goal",
+			"Sam (connector) — no one-to-one yet", "Dana (partner) — not seen for 39 days"}
+		if strings.Join(texts, "|") != strings.Join(want, "|") {
+			t.Fatalf("reasons %q", texts)
+		}
+		// A coffee with Sam today: the rhythm moves and Sam is off the list, in the same push.
+		c.push(put(0, "event", 53, 0, map[string]any{"title": "Coffee", "kind": "coffee", "starts_at": "2026-11-24T08:00:00Z", "contact_ids": []any{tu.ID(2)}}))
+		see = c.weekSuggestion(playbook.SuggestSeeNext, "2026-W48")
+		if see["title"] != "1 of 2 one-to-ones this week — see Dana next" {
+			t.Fatalf("after a coffee: %v", see["title"])
+		}
+		// The week's plan, with its push due Monday 08:00 only for a week planned in time.
+		if plan := c.weekSuggestion(playbook.SuggestWeekPlan, "2026-W48"); plan == nil {
+			t.Fatal("no week plan")
+		}
+		// The week turns: next Monday the new week is planned by the scheduler, with a push at 08:00.
+		c.srv.Clock.Advance(6*24*time.Hour - 9*time.Hour) // Monday 30 Nov, 00:30 UTC
+		c.planWeeks()
+		c.u = c.srv.Login(c.u)
+		plan := c.weekSuggestion(playbook.SuggestWeekPlan, "2026-W49")
+		if plan == nil || plan["title"] != "Your week: 0 ready to ask, 0 thank-yous owed" {
+			t.Fatalf("week plan: %v", plan)
+		}
+		rem := state(c.srv, c.u)[playbook.ReminderID(playbook.ReminderWeekPlan, playbook.SuggestionID(playbook.SuggestWeekPlan, c.u.ID, "2026-W49"))].Record
+		if rem == nil || rem["due_at"] != "2026-11-30T08:00:00.000Z" || rem["status"] != "pending" {
+			t.Fatalf("week plan push: %v", rem)
+		}
+		if old := c.weekSuggestion(playbook.SuggestSeeNext, "2026-W48"); old != nil {
+			t.Fatalf("last week's rhythm is still there: %v", old)
+		}
+	})
+}
+
+func TestNextStepsInviteAndShareOffer(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		c := nextSteps(t, db)
+		c.push(put(0, "contact", 1, 0, map[string]any{"name": "Dana", "kind": "client"}),
+			put(0, "contact", 2, 0, map[string]any{"name": "Lee", "dream": true}),
+			put(0, "contact", 3, 0, map[string]any{"name": "Ana", "kind": "partner", "stage": "champion"}),
+			put(0, "connection", 40, 0, map[string]any{"contact_id": tu.ID(1), "other_contact_id": tu.ID(2), "via": "club"}),
+			put(0, "event", 60, 0, map[string]any{"title": "Autumn open house", "kind": "group", "hosted": true, "starts_at": "2026-12-10T17:00:00Z"}))
+		inv := c.suggestion(playbook.SuggestInvite, 60)
+		if inv == nil || inv["title"] != "Invite people to Autumn open house" || inv["text"] == nil {
+			t.Fatalf("invite: %v", inv)
+		}
+		if got := reasonTexts(inv); len(got) != 2 || got[0] != "Dana (client) knows Lee: invite them together" {
+			t.Fatalf("invitees %q", got)
+		}
+		// The special offer, set in the settings, is suggested to share with partners and champions.
+		r := c.srv.Do("PATCH", "/api/v1/me", c.u.Token, map[string]any{"special_offer": map[string]any{"text": "A free first audit", "until": "2026-12-31"}})
+		if r.Status != http.StatusOK {
+			t.Fatalf("offer: %d %s", r.Status, r.Body)
+		}
+		offer := c.srv.Do("GET", "/api/v1/me", c.u.Token, nil)
+		if !strings.Contains(string(offer.Body), `"special_offer":{"text":"A free first audit","until":"2026-12-31"}`) {
+			t.Fatalf("me: %s", offer.Body)
+		}
+		sid := playbook.SuggestionID(playbook.SuggestShareOffer, c.u.ID, "2026-12-31", "A free first audit")
+		s := state(c.srv, c.u)[sid].Record
+		if s == nil || s["text"] != "A free first audit" || reasonTexts(s)[0] != "Tell Ana: a special offer makes it easy for them to refer you (until 31 December)" {
+			t.Fatalf("share_offer: %v", s)
+		}
+		if r := c.srv.Do("PATCH", "/api/v1/me", c.u.Token, map[string]any{"special_offer": map[string]any{"text": "x", "until": "2020-01-01"}}); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("an offer that ended: %d %s", r.Status, r.Body)
+		}
+		c.srv.Do("PATCH", "/api/v1/me", c.u.Token, map[string]any{"special_offer": map[string]any{"text": ""}})
+		if ch := state(c.srv, c.u)[sid]; !ch.Deleted {
+			t.Fatalf("an ended offer is still suggested: %v", ch.Record)
+		}
+	})
+}
+
+// weekSuggestion is the user's suggestion of a kind for an ISO week.
+func (c *coach) weekSuggestion(kind, week string) map[string]any {
+	c.t.Helper()
+	ch, ok := state(c.srv, c.u)[playbook.SuggestionID(kind, c.u.ID, week)]
+	if !ok || ch.Deleted {
+		return nil
+	}
+	return ch.Record
+}
+
+func reasonTexts(s map[string]any) []string {
+	var out []string
+	rs, _ := s["reasons"].([]any)
+	for _, x := range rs {
+		out = append(out, x.(map[string]any)["text"].(string))
+	}
+	return out
 }
