@@ -41,7 +41,13 @@ func (b *batch) deriveSuggestions(ctx context.Context) error {
 		return nil
 	}
 	// Whoever knows a contact whose dream flag, name or existence changed has a path to redo.
-	knowers, err := b.w.LoadBy(ctx, records.Connection, "other_contact_id", keys(contacts))
+	var known []string
+	for _, id := range b.order[records.Contact] {
+		if c := b.get(records.Contact, id); c.changed && (c.fieldChanged("dream", v) || c.fieldChanged("name", v) || c.fieldChanged(deletedKey, v)) {
+			known = append(known, id)
+		}
+	}
+	knowers, err := b.w.LoadBy(ctx, records.Connection, "other_contact_id", known)
 	if err != nil {
 		return err
 	}
