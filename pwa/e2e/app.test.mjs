@@ -490,6 +490,78 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await ctx.close();
   });
 
+  it('next steps: the card on Today with one-tap actions, dismissal that sticks, who knows whom and the paths to a dream customer', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const who = email('next');
+    await registerUI(page, server.url, { email: who });
+    await swReady(page);
+    const token = await apiLogin(server.url, who);
+    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    let m = 0;
+    const put = (entity, n, fields) => ({ id: ++m, entity, record_id: id(n), op: 'put', fields, base_version: 0 });
+    const res = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: `next-seed-${Date.now()}`,
+        mutations: [
+          put('contact', 1, { name: 'Dana Whitfield', kind: 'partner', stage: 'trust' }),
+          put('contact', 2, { name: 'Lee Park', company: 'Globex', dream: true }),
+          put('contact', 3, { name: 'Sam Ortiz', kind: 'client', stage: 'like' }),
+          put('referral', 10, { direction: 'received', contact_id: id(1), prospect: 'Initech' }),
+          put('referral', 11, { direction: 'received', contact_id: id(1), prospect: 'Hooli' }),
+        ],
+      }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page.goto(`${server.url}/#/today`);
+    const card = page.getByRole('heading', { name: 'Next steps' });
+    await card.waitFor({ timeout: 15_000 });
+    const item = (title) => page.locator('li.card', { has: page.getByRole('heading', { name: title }) });
+    await item('Give back to Dana Whitfield').waitFor();
+    await item('Plan the ask for Sam Ortiz now').waitFor();
+
+    // Dana knows Lee from the museum board, entered on Dana's page: a path to the dream customer.
+    await page.goto(`${server.url}/#/contacts/${id(1)}`);
+    await page.getByRole('heading', { name: 'Knows…' }).waitFor();
+    await page.getByPlaceholder('A contact or a name').fill('Lee Park');
+    await page.getByLabel('How they know each other').selectOption('board');
+    await page.getByPlaceholder('e.g. the Harbor Museum board (optional)').fill('the Harbor Museum board');
+    await page.getByRole('button', { name: 'Add who they know' }).click();
+    await page.getByText('from the Harbor Museum board').first().waitFor();
+    await page.screenshot({ path: join(OUT, 'contact-knows.png'), fullPage: true });
+    await page.goto(`${server.url}/#/contacts/${id(2)}`);
+    await page.getByRole('heading', { name: 'Paths to Lee Park' }).waitFor();
+    await page.getByText('Dana Whitfield is ready to ask').waitFor();
+    await page.goto(`${server.url}/#/today`);
+    const path = item('Ask Dana Whitfield for an intro to Lee Park');
+    await path.waitFor({ timeout: 15_000 }); // derived by the server, synced back
+    await path.getByText('Dana Whitfield knows Lee Park from the Harbor Museum board').waitFor();
+    await page.screenshot({ path: join(OUT, 'today-next-steps.png'), fullPage: true });
+
+    // Dismissed here: gone from Today, and the server keeps it dismissed.
+    await item('Plan the ask for Sam Ortiz now').getByRole('button', { name: 'Dismiss' }).click();
+    await item('Plan the ask for Sam Ortiz now').waitFor({ state: 'detached' });
+    const planStatus = async () => (await apiPullAll(server.url, token)).filter((c) => c.entity === 'suggestion' && c.record.kind === 'plan_ask').at(-1)?.record.status;
+    let status;
+    for (let i = 0; i < 50 && (status = await planStatus()) !== 'dismissed'; i++) await page.waitForTimeout(200); // the outbox is flushed shortly after a write
+    assert.equal(status, 'dismissed', 'the server keeps the dismissal');
+    await page.reload();
+    await item('Give back to Dana Whitfield').waitFor();
+    assert.equal(await item('Plan the ask for Sam Ortiz now').count(), 0, 'a dismissal survives a reload');
+
+    // One tap: the path's action opens the ask form for Dana with Lee as the target.
+    await path.getByRole('link', { name: 'Plan the ask' }).click();
+    await page.getByRole('heading', { name: 'Plan an ask' }).waitFor();
+    assert.equal(await page.getByLabel('Who will you ask?').inputValue(), id(1));
+    assert.equal(await page.getByLabel('Who do you want to meet?').inputValue(), 'Lee Park');
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
   it('is installable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
     const ctx = await launchPersistent(dir, { viewport: VIEWPORT });

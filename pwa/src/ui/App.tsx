@@ -35,6 +35,7 @@ const AskList = lazy(() => asks().then((m) => m.AskList));
 const AskForm = lazy(() => asks().then((m) => m.AskForm));
 const ReferralList = lazy(() => referrals().then((m) => m.ReferralList));
 const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
+const NextStepsPage = lazy(() => import('./screens/NextSteps').then((m) => m.NextStepsPage));
 const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
 const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
 const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
@@ -70,6 +71,9 @@ export function App() {
       break;
     case 'settings':
       screen = <Settings />;
+      break;
+    case 'next':
+      screen = <NextStepsPage />;
       break;
     default:
       screen = <Today />;

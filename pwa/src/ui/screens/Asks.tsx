@@ -154,7 +154,15 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       </div>
     );
   }
-  const v: Partial<Ask> = f ?? existing ?? { contact_id: route.query.get('contact') ?? undefined, trigger: { kind: 'after_days', value: '7' }, status: 'planned' };
+  const target = route.query.get('target');
+  const v: Partial<Ask> = f ??
+    existing ?? {
+      contact_id: route.query.get('contact') ?? undefined,
+      ...(target && d.byId.get(target) ? { target_contact_id: target, target: d.byId.get(target)!.name } : {}),
+      trigger: { kind: 'after_days', value: '7' },
+      status: 'planned',
+    };
+  const offer = user?.special_offer?.text && user.special_offer.until && user.special_offer.until >= new Date().toISOString().slice(0, 10) ? user.special_offer.text : null;
   const set = (p: Partial<Ask>) => setF({ ...v, ...p });
   const t = v.trigger ?? { kind: 'after_days', value: '7' };
   const setTrigger = (kind: TriggerKind) => {
@@ -176,6 +184,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       w.put('ask', aid, {
         contact_id: v.contact_id,
         target: clean(v.target),
+        target_contact_id: v.target_contact_id ?? null,
         why: clean(v.why),
         script: clean(v.script),
         trigger: t,
@@ -211,7 +220,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
             <h2>{coach.state === 'ready' ? 'Now is a good moment' : coach.state === 'hold' ? 'Not now' : coach.state === 'needs_work' ? 'Before you ask' : coach.state === 'mixed' ? 'Your call' : 'Not yet'}</h2>
             <span class={READINESS_TAG[coach.state][1]}>{READINESS_TAG[coach.state][0]}</span>
           </div>
-          <Reasons r={coach} />
+          <Reasons reasons={coach.reasons} />
           {script && !v.script && (
             <div>
               <button type="button" class="btn quiet" onClick={() => set({ script })}>
@@ -244,7 +253,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       <label class="field">
         Who do you want to meet?
         <span class="hint">One named person or company, not “anyone”.</span>
-        <input type="text" value={v.target ?? ''} onInput={(e) => set({ target: e.currentTarget.value })} placeholder="Lee Park at Northwind" />
+        <input type="text" value={v.target ?? ''} onInput={(e) => set({ target: e.currentTarget.value, target_contact_id: null })} placeholder="Lee Park at Northwind" />
       </label>
       <label class="field">
         Why they would benefit
@@ -254,11 +263,18 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         What you will say
         <textarea rows={4} value={v.script ?? ''} onInput={(e) => set({ script: e.currentTarget.value })} placeholder="A short script in your own words" />
       </label>
-      {!v.script && (
-        <div>
-          <button type="button" class="btn quiet" onClick={() => set({ script: STARTER })}>
-            Use a starter script
-          </button>
+      {(!v.script || (offer && !v.script.includes(offer))) && (
+        <div class="row">
+          {!v.script && (
+            <button type="button" class="btn quiet" onClick={() => set({ script: STARTER })}>
+              Use a starter script
+            </button>
+          )}
+          {offer && !(v.script ?? '').includes(offer) && (
+            <button type="button" class="btn quiet" onClick={() => set({ script: `${(v.script ?? '').trim()}${v.script?.trim() ? ' ' : ''}${offer}` })}>
+              Add your offer
+            </button>
+          )}
         </div>
       )}
       <fieldset class="stack-sm">

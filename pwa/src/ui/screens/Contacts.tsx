@@ -19,15 +19,19 @@ import { Conflicts } from '../conflicts';
 import { useData, when } from '../data';
 import { back, go, type Route } from '../router';
 import { useStore } from '../store';
+import { BalanceLine, DreamToggle, KnowsSection, PathsSection } from './Knows';
 
 export function ContactList() {
   const d = useData();
   const [q, setQ] = useState('');
   const [showArchived, setShowArchived] = useState(false);
+  const [dreamOnly, setDreamOnly] = useState(false);
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const s = q.trim().toLowerCase();
+  const dreams = d.contacts.filter((c) => c.dream && !c.archived).length;
   const list = d.contacts
     .filter((c) => showArchived || !c.archived)
+    .filter((c) => !dreamOnly || c.dream)
     .filter((c) => !s || [c.name, c.company, c.role, ...(c.tags ?? [])].some((x) => (x ?? '').toLowerCase().includes(s)));
   const archived = d.contacts.filter((c) => c.archived).length;
   return (
@@ -46,6 +50,13 @@ export function ContactList() {
           <span class="sr-only">Search contacts</span>
           <input type="search" placeholder="Search by name, company or tag" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </label>
+      )}
+      {dreams > 0 && (
+        <div class="chips" role="group" aria-label="Show">
+          <button type="button" class="chip" aria-pressed={dreamOnly ? 'true' : 'false'} onClick={() => setDreamOnly(!dreamOnly)}>
+            Dream customers ({dreams})
+          </button>
+        </div>
       )}
       {d.contacts.length === 0 ? (
         <Empty
@@ -196,6 +207,8 @@ export function ContactPage({ id }: { id: string }) {
       <Conflicts entity="contact" rec={c} />
 
       <Chips label="Relationship stage" options={STAGES} labels={STAGE_LABEL} value={c.stage} onChange={setStage} />
+      <DreamToggle c={c} />
+      <BalanceLine c={c} d={d} />
 
       <section class="card stack-sm" aria-labelledby="champ">
         <h2 id="champ">On the way to champion</h2>
@@ -213,6 +226,9 @@ export function ContactPage({ id }: { id: string }) {
           })}
         </div>
       </section>
+
+      <PathsSection c={c} d={d} />
+      <KnowsSection c={c} d={d} />
 
       {(c.email || c.phone || c.how_met || c.what_they_do || c.target) && (
         <section class="card stack-sm" aria-label="Details">

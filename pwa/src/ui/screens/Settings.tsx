@@ -4,6 +4,7 @@ import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
 import { Title } from '../components';
 import { useLive, useStore } from '../store';
+import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
 
 function zones(current: string): string[] {
@@ -135,6 +136,8 @@ export function Settings() {
       </form>
 
       <Reminders />
+
+      <OfferSettings />
 
       <section class="card stack-sm" aria-labelledby="install">
         <h2 id="install">Put Askwell on your home screen</h2>
