@@ -104,3 +104,38 @@ func subscribed(t *testing.T, db tu.DB) (context.Context, *tu.Server, *world, tu
 	w.subscribe(u)
 	return context.Background(), srv, w, u
 }
+
+// Monday's plan goes out at 08:00 in the user's zone as one push that opens Today.
+func TestWeekPlanPush(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		ctx, srv, w, u := subscribed(t, db)
+		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": "Europe/Berlin"})
+		srv.Push(u, "phone-0001",
+			put(1, "contact", recID(1, 1), map[string]any{"name": "Dana", "kind": "client"}),
+			put(2, "referral", recID(1, 2), map[string]any{"direction": "received", "contact_id": recID(1, 1), "prospect": "Globex"}))
+		d, _ := w.dispatcher()
+		setClock(srv, time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)) // Monday 00:30 in Berlin: the week turns
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range w.payloads() {
+			if p.Kind == "week_plan" {
+				t.Fatalf("the plan went out before 08:00: %+v", p)
+			}
+		}
+		setClock(srv, time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)) // 08:00 in Berlin
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var plan *remind.Payload
+		for _, p := range w.payloads() {
+			if p.Kind == "week_plan" {
+				plan = &p
+			}
+		}
+		if plan == nil || plan.Title != "Your week: 0 ready to ask, 1 thank-you owed" || plan.URL != "/#/today" ||
+			plan.Body != "One-to-ones: 0 of 5 this week. Plan the ask for Dana now." {
+			t.Fatalf("week plan: %+v", plan)
+		}
+	})
+}
