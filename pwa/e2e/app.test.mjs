@@ -406,7 +406,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const api = (method, path, body) =>
       fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal((await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200); // whatever the hour CI runs at
-    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
+    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
       method: 'POST',
@@ -499,7 +500,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await registerUI(page, server.url, { email: who });
     await swReady(page);
     const token = await apiLogin(server.url, who);
-    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
+    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
     let m = 0;
     const put = (entity, n, fields) => ({ id: ++m, entity, record_id: id(n), op: 'put', fields, base_version: 0 });
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
