@@ -121,13 +121,20 @@ func (r *Rules) has(list []string, v string) bool {
 	return false
 }
 
-// say fills a text template: {name}, {stage}, {target}, {missing}, {milestone}.
-func (r *Rules) say(code string, vars map[string]string) string {
-	s := r.Texts[code]
+// say fills a readiness text: {name}, {stage}, {target}, {missing}, {milestone}.
+func (r *Rules) say(code string, vars map[string]string) string { return fill(r.Texts[code], vars) }
+
+// sayWith fills a next-steps text.
+func (r *Rules) sayWith(code string, vars map[string]string) string {
+	return fill(r.SuggestTexts[code], vars)
+}
+
+// fill puts the words into a template and starts the sentence with a capital.
+func fill(s string, vars map[string]string) string {
 	for k, v := range vars {
 		s = strings.ReplaceAll(s, "{"+k+"}", v)
 	}
-	return capitalize(s)
+	return capitalize(strings.TrimSpace(s))
 }
 
 func capitalize(s string) string {

@@ -94,15 +94,6 @@ type Path struct {
 	Detail string
 }
 
-// sayWith fills a next-steps text.
-func (r *Rules) sayWith(code string, vars map[string]string) string {
-	s := r.SuggestTexts[code]
-	for k, v := range vars {
-		s = strings.ReplaceAll(s, "{"+k+"}", v)
-	}
-	return capitalize(strings.TrimSpace(s))
-}
-
 // ContactSuggestions are the next steps about one contact: plan the ask up front for a client
 // or champion, take a sincere offer, share a win, give back to a partner who gives more, and
 // ask for an intro to a dream customer they know (ready when the contact's readiness is).

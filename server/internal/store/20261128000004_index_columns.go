@@ -24,8 +24,9 @@ func registerIndexColumns(ms *migrate.Migrations) error {
 func indexColumns(ctx context.Context, db *bun.DB) error {
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for _, table := range []string{"contacts", "events", "referrals"} {
-			if err := eachRow(ctx, tx, table, func(id, data string) error {
-				q := tx.NewUpdate().TableExpr(table).Where("id = ?", id)
+			if err := eachRow(ctx, tx, table, func(row storedRow) error {
+				data := row.Data
+				q := tx.NewUpdate().TableExpr(table).Where("id = ?", row.ID)
 				switch table {
 				case "contacts":
 					var c struct {
@@ -61,23 +62,28 @@ func indexColumns(ctx context.Context, db *bun.DB) error {
 	})
 }
 
-// eachRow calls fn for every row of a record table, a page at a time in id order.
-func eachRow(ctx context.Context, tx bun.Tx, table string, fn func(id, data string) error) error {
+// storedRow is what a Go migration reads of one record.
+type storedRow struct {
+	ID        string    `bun:"id"`
+	UserID    string    `bun:"user_id"`
+	CreatedAt time.Time `bun:"created_at"`
+	Data      string    `bun:"data"`
+}
+
+// eachRow calls fn for every live row of a record table, a page at a time in id order.
+func eachRow(ctx context.Context, tx bun.Tx, table string, fn func(r storedRow) error) error {
 	after := ""
 	for {
-		var page []struct {
-			ID   string `bun:"id"`
-			Data string `bun:"data"`
-		}
-		if err := tx.NewSelect().TableExpr(table).Column("id", "data").Where("id > ?", after).
-			OrderExpr("id").Limit(500).Scan(ctx, &page); err != nil {
+		var page []storedRow
+		if err := tx.NewSelect().TableExpr(table).Column("id", "user_id", "created_at", "data").Where("id > ?", after).
+			Where("deleted_at IS NULL").OrderExpr("id").Limit(500).Scan(ctx, &page); err != nil {
 			return err
 		}
 		if len(page) == 0 {
 			return nil
 		}
 		for _, r := range page {
-			if err := fn(r.ID, r.Data); err != nil {
+			if err := fn(r); err != nil {
 				return err
 			}
 		}

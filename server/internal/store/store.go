@@ -213,3 +213,9 @@ func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, query, args...)
 	return err
 }
+
+// Query reads the rows of one statement into dest, outside any user scope (tests and
+// maintenance; never with user input in the text).
+func (s *Store) Query(ctx context.Context, dest any, query string) error {
+	return s.db.NewRaw(query).Scan(ctx, dest)
+}
