@@ -29,14 +29,13 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 	if len(noteIDs) == 0 {
 		return nil, nil
 	}
-	// No DISTINCT: SQLite would walk the contact index of every signal of the user for it.
-	if err := w.tx.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").
-		Where("user_id = ?", w.user.ID).Where("note_id IN (?)", bun.List(noteIDs)).Scan(ctx, &before); err != nil {
-		return nil, fmt.Errorf("store: signals before: %w", err)
-	}
+	var gone []SignalRow
 	if _, err := w.tx.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
-		Where("note_id IN (?)", bun.List(noteIDs)).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("store: delete signals: %w", err)
+		Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
+		return nil, fmt.Errorf("store: replace signals: %w", err)
+	}
+	for _, g := range gone {
+		before = append(before, g.ContactID)
 	}
 	for i := range rows {
 		rows[i].UserID = w.user.ID

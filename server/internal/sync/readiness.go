@@ -48,14 +48,8 @@ func (b *batch) deriveReadiness(ctx context.Context) error {
 			contacts[id] = true
 		}
 	}
-	if len(contacts) > 0 {
-		asks, err := b.w.LoadBy(ctx, records.Ask, "contact_id", keys(contacts))
-		if err != nil {
-			return err
-		}
-		if err := b.adoptRows(records.Ask, asks); err != nil {
-			return err
-		}
+	if _, err := b.loadBy(ctx, records.Ask, "contact_id", keys(contacts)); err != nil {
+		return err
 	}
 	b.coached = contacts // their next steps are looked at again too
 	var todo []*record
@@ -158,6 +152,27 @@ func keys(m map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// loadBy brings into the batch this user's live records of an entity whose index column holds
+// one of values, reading each value once per batch; it returns the rows it read.
+func (b *batch) loadBy(ctx context.Context, entity, column string, values []string) ([]*store.Row, error) {
+	key := entity + "." + column
+	if b.loadedBy[key] == nil {
+		b.loadedBy[key] = map[string]bool{}
+	}
+	var todo []string
+	for _, v := range values {
+		if v != "" && !b.loadedBy[key][v] {
+			b.loadedBy[key][v] = true
+			todo = append(todo, v)
+		}
+	}
+	rows, err := b.w.LoadBy(ctx, entity, column, todo)
+	if err != nil {
+		return nil, err
+	}
+	return rows, b.adoptRows(entity, rows)
 }
 
 // adoptRows brings rows already read into the batch, keeping what the batch holds already.

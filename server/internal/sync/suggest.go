@@ -47,11 +47,8 @@ func (b *batch) deriveSuggestions(ctx context.Context) error {
 			known = append(known, id)
 		}
 	}
-	knowers, err := b.w.LoadBy(ctx, records.Connection, "other_contact_id", known)
+	knowers, err := b.loadBy(ctx, records.Connection, "other_contact_id", known)
 	if err != nil {
-		return err
-	}
-	if err := b.adoptRows(records.Connection, knowers); err != nil {
 		return err
 	}
 	for _, r := range knowers {
@@ -62,11 +59,7 @@ func (b *batch) deriveSuggestions(ctx context.Context) error {
 		return err
 	}
 	for _, entity := range []string{records.Ask, records.Referral, records.Connection, records.Suggestion} {
-		rows, err := b.w.LoadBy(ctx, entity, "contact_id", ids)
-		if err != nil {
-			return err
-		}
-		if err := b.adoptRows(entity, rows); err != nil {
+		if _, err := b.loadBy(ctx, entity, "contact_id", ids); err != nil {
 			return err
 		}
 	}

@@ -269,12 +269,13 @@ type batch struct {
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 	recheck  map[string]bool               // asks the scheduler re-derives because time passed
 	coached  map[string]bool               // contacts whose asks' readiness was derived
+	loadedBy map[string]map[string]bool    // "entity.column" → values already read by loadBy
 	signals  map[string][]playbook.Signal  // live signals by contact, as read once
 }
 
 func newBatch(s *Service, w *store.Writer, now time.Time, clientID string) *batch {
 	return &batch{schema: s.schema, zones: s.zones, w: w, now: now, clientID: clientID,
-		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}, recheck: map[string]bool{}}
+		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}, recheck: map[string]bool{}, loadedBy: map[string]map[string]bool{}}
 }
 
 // load brings the given records of one entity into the batch (those not there yet).

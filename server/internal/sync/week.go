@@ -328,11 +328,7 @@ func (b *batch) invitees(ctx context.Context) ([]playbook.Invitee, error) {
 			people = append(people, c)
 		}
 	}
-	conns, err := b.w.LoadBy(ctx, records.Connection, "other_contact_id", dreams)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.adoptRows(records.Connection, conns); err != nil {
+	if _, err := b.loadBy(ctx, records.Connection, "other_contact_id", dreams); err != nil {
 		return nil, err
 	}
 	dream := map[string]bool{}
