@@ -622,6 +622,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       ['referral-new', '/#/referrals/new', 'Record a referral'],
       ['note', `/#/notes/${note.id}`, 'With Ana Costa'],
       ['settings', '/#/settings', 'Settings'],
+      ['next', '/#/next', 'Next steps'],
     ];
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -633,7 +634,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     }
     // text enlarged to 200 %: nothing may need sideways scrolling
     await page.emulateMedia({ colorScheme: 'light' });
-    for (const [name, path, heading] of screens.filter(([n]) => ['today', 'capture', 'contact', 'asks', 'referrals', 'settings', 'ask'].includes(n))) {
+    for (const [name, path, heading] of screens.filter(([n]) => ['today', 'capture', 'contact', 'asks', 'referrals', 'settings', 'ask', 'next'].includes(n))) {
       await page.goto(server.url + path);
       await page.getByRole('heading', { level: 1, name: heading }).first().waitFor();
       await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
