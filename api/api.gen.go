@@ -207,6 +207,36 @@ func (e EventKind) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	Askwell ExportFormat = "askwell"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case Askwell:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportVersion.
+const (
+	N1 ExportVersion = 1
+)
+
+// Valid indicates whether the value is a known member of the ExportVersion enum.
+func (e ExportVersion) Valid() bool {
+	switch e {
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok          HealthStatus = "ok"
@@ -496,6 +526,15 @@ type AuthResponse struct {
 // AuthResponseTokenType defines model for AuthResponse.TokenType.
 type AuthResponseTokenType string
 
+// CalendarFeed defines model for CalendarFeed.
+type CalendarFeed struct {
+	// Path The feed's path on this server, e.g. /cal/{token}.ics.
+	Path string `json:"path"`
+
+	// Token The secret; anyone with it can read the calendar.
+	Token string `json:"token"`
+}
+
 // ChampionChecks defines model for ChampionChecks.
 type ChampionChecks struct {
 	HasOpportunity   *bool `json:"has_opportunity,omitempty"`
@@ -563,6 +602,11 @@ type ContactKind string
 // ContactStage defines model for Contact.Stage.
 type ContactStage string
 
+// DeleteAccountRequest defines model for DeleteAccountRequest.
+type DeleteAccountRequest struct {
+	Password string `json:"password"`
+}
+
 // Entity defines model for Entity.
 type Entity string
 
@@ -595,6 +639,26 @@ type Event struct {
 
 // EventKind defines model for Event.Kind.
 type EventKind string
+
+// Export defines model for Export.
+type Export struct {
+	Asks       []Ask         `json:"asks"`
+	Contacts   []Contact     `json:"contacts"`
+	Events     []Event       `json:"events"`
+	ExportedAt time.Time     `json:"exported_at"`
+	Format     ExportFormat  `json:"format"`
+	Notes      []Note        `json:"notes"`
+	Referrals  []Referral    `json:"referrals"`
+	Reminders  []Reminder    `json:"reminders"`
+	User       User          `json:"user"`
+	Version    ExportVersion `json:"version"`
+}
+
+// ExportFormat defines model for Export.Format.
+type ExportFormat string
+
+// ExportVersion defines model for Export.Version.
+type ExportVersion int
 
 // Goals defines model for Goals.
 type Goals struct {
@@ -916,6 +980,9 @@ type RefreshJSONRequestBody = RefreshRequest
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
 
+// DeleteMeJSONRequestBody defines body for DeleteMe for application/json ContentType.
+type DeleteMeJSONRequestBody = DeleteAccountRequest
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UserPatch
 
@@ -948,12 +1015,24 @@ type ServerInterface interface {
 	// Register Create an account and sign in.
 	// (POST /auth/register)
 	Register(ctx echo.Context) error
+	// ExportAll Everything of the signed-in user as one JSON document, streamed (the app imports it again).
+	// (GET /export)
+	ExportAll(ctx echo.Context) error
+	// DeleteMe Delete the account and everything of it — records, tokens, subscriptions, reminders, the calendar feed — on this server; ends its sessions and streams.
+	// (DELETE /me)
+	DeleteMe(ctx echo.Context) error
 	// GetMe The signed-in user's profile and settings.
 	// (GET /me)
 	GetMe(ctx echo.Context) error
 	// UpdateMe Change profile and settings; only the fields given change.
 	// (PATCH /me)
 	UpdateMe(ctx echo.Context) error
+	// GetCalendarFeed The private calendar feed's secret and path (made on first use).
+	// (GET /me/calendar)
+	GetCalendarFeed(ctx echo.Context) error
+	// RotateCalendarFeed Make a new secret; the old URL answers 404 from now on.
+	// (POST /me/calendar/rotate)
+	RotateCalendarFeed(ctx echo.Context) error
 	// DeletePushSubscription Stop pushes to this browser (on sign-out or when notifications are switched off).
 	// (DELETE /push/subscriptions)
 	DeletePushSubscription(ctx echo.Context) error
@@ -1021,6 +1100,24 @@ func (w *ServerInterfaceWrapper) Register(ctx echo.Context) error {
 	return err
 }
 
+// ExportAll converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportAll(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportAll(ctx)
+	return err
+}
+
+// DeleteMe converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMe(ctx)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -1036,6 +1133,24 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMe(ctx)
+	return err
+}
+
+// GetCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCalendarFeed(ctx)
+	return err
+}
+
+// RotateCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateCalendarFeed(ctx)
 	return err
 }
 
@@ -1176,8 +1291,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
 	router.POST(options.BaseURL+"/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
+	router.DELETE(options.BaseURL+"/me", wrapper.DeleteMe, options.OperationMiddlewares["deleteMe"]...)
 	router.GET(options.BaseURL+"/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.GET(options.BaseURL+"/me/calendar", wrapper.GetCalendarFeed, options.OperationMiddlewares["getCalendarFeed"]...)
+	router.POST(options.BaseURL+"/me/calendar/rotate", wrapper.RotateCalendarFeed, options.OperationMiddlewares["rotateCalendarFeed"]...)
+	router.GET(options.BaseURL+"/export", wrapper.ExportAll, options.OperationMiddlewares["exportAll"]...)
 	router.POST(options.BaseURL+"/sync/push", wrapper.SyncPush, options.OperationMiddlewares["syncPush"]...)
 	router.POST(options.BaseURL+"/sync/pull", wrapper.SyncPull, options.OperationMiddlewares["syncPull"]...)
 	router.GET(options.BaseURL+"/sync/events", wrapper.SyncEvents, options.OperationMiddlewares["syncEvents"]...)
@@ -1194,111 +1313,122 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H1tc9s2uuhfeYZ3ZyLPlWTZcbJb+5PbpttsmzQ3SbczN/aVIPKRiBUIsABoRc3VzPk154edX3IGD0CK",
-	"FClLShx3zvZDI4kgXp73V/hTFKssVxKlNdHlpyhnmmVoUdO3t5hxmaB++b37xmV0GeXMplE/kizD6DLi",
-	"SdSPNP5ecI1JdGl1gf3IxClmzL3xF42z6DL6X6ebRU79U3P6FmOlk5ffR+v12s1hciUN0rLfsuQt/l6g",
-	"se5brKRFSR9ZngseM8uVPP2XUdL9dthqL7RW2i+VoIk1z90k0WX0PkXQfjHgBjImZkpnmIDSMGNcGLhj",
-	"gie0JvQm1fOxW3/ShwmXNGAcJqn/NOMokkkf/us//vNkGK370Wtlf1CFTL7+sV4rMEWcgiYow0xpsCk3",
-	"wOJYFdJCbyKVHc/cZiZ+b++V+pnpOT4OyKcqWTl4qzvUcAav+LfQm7gfx1apsXAb2ezrFZOrQBDmEban",
-	"FGRMroBZi1luDcy0ygL4kkSjMdCbaGZxLHjGLZYQ/FWywqZK8z/wETD8ihvD5bwP+DF33OcINhAexBoT",
-	"lJYz4bZa1PZVJ8/aKPezVQuUY42FCSdal6xMQL82CzqJEL/MossPhzD3K7QsWvc/RblWOWrLPXszs8Bk",
-	"zAgwjpncpyhhFgeWZ+iESyEEmwosBYpd5U7YGKu5nDtIO8iy2I45wbkJl99SBStVwJILAcwshlF/s0pR",
-	"kMRqTZgUGDbUnOwdWpiuwKYIBrWj1WWKkr5bzedz1DDjGk1jkfuOopElv0ix2nk0VdhYZcSFGfv4M8q5",
-	"TaPLZ6PRaB9c+tHHATOLJQoxEErOBxY/Wj+UMOlOtTXt+ejL57XMFoRWlEUWXX6IcsGkRAfmpHAgIHRH",
-	"/YhLq1VSxP4RxoL7UYJZ1NFtByysEwMdWHECJEdtlHRE78jPsSshnUkLVsEUYbMcWOXwUzv30/2nrpYf",
-	"N4ltm5T2z+LpZB+fX5vF+zBy3Y+W6eqBKWBdDVbTf2Fso/VtfXis0VHtRpV/qDPZ5hS3676TBG8Ek56X",
-	"k4Q7rDDxpsbjMyYMdon9BGesENbxJTg6cWiEsBAsuEz64GSFMph4TmPVUzUDmzI/CrwoxsThtSlcYsGD",
-	"zD0c2rGSEmOrjkTSTHP0uvzwd3KmrTyWGnKtTO5wdsRbbXwT4t5vqPEI1P1WCj2Htyk6AWUgKXAIEyfs",
-	"JpfOSCqQ0AIJW0HvfHT+fHB2PhidnTgedb8GoTiECZtZ1OOErczk8kbWXl2mSiDIIpuidgh3Q4BGV6sv",
-	"mYEgYYYwMZbNt5ann9zwG1mSTlYYCxpZnEIPh/MhWF0YezKEScYFGqvk9hx8LpnwpMZAKot+DqHmzpS6",
-	"kW435ex+ylyrqcBsbJS4w+RkeCNbpOmmqwtKBxInHytoRCRO5+7HamOdgpG2uiUgLkbuLVl+PWu9tq5b",
-	"6h/8bsqpbruopbDp22CWk2vQVOJxjMaMyWhw31t79GaJGXPZpVZjJRMDhbRceNTSdEDTBYuGlGqYlkuL",
-	"gRk0zjSadLNyc+o3Gg1KC0qKVRAhTv84tA27NL+3evzPG9R8i0zvUEqF2c++v5rAgnWANyDWWLgBrLBC",
-	"F0a+S1mWcyW/SzFe7Be/TYSlzIxVnittC8ntqoazqVICmXQrLKRamvEyZXZs1diwHcOIf8zYmyntx4Xz",
-	"GY1lMjFjNZt5eG0PW3cfUM47iC1BgdYb1e3VnAnrz3OvHe1HEU6cbbobel6ztnWXF07BoeopiU5CfeeF",
-	"QB9e3KG0fXitLPbh2iz68BZnqDUT7pN3o0/6wIRR5I2FI4GSDUIPsHCqea4G4UfnMQzfsuUrNMaJh+oQ",
-	"O2yStrxAbbj3OqqxXNrnFx0ctkW1Abr1FTfz9SvMVGDtpFvSyT6I0ITrNWgmE5UBT0gMeO0NGVugASVj",
-	"svOAS2OZEFcwdf6qs+/c2BnXxlYOLdkGhUED3G5Ze88vGpLxb04LW4vabeD/fbge/F82+GM0+GY8uP3f",
-	"f+mC3ndKzgT36ndLCO72YVqzUDCgU1JW0rxNc86A80dzek9jLljsrZ77cNyeJzwEN1HK4xR4e8ZjKcMf",
-	"qNx+nSiY7SYDzysP5UXqOOV3u4RCHETlPrGwJVLJGCR3ou0pHWDrY8a42H7z2cUBb6ZqOc7QPrjbt21z",
-	"BPO4ZlNubNK6IVxZt7cHbN4HA9vwutcc6Ud56uyb7RMfsJ5WAj8LP966qoHDgdxrPeeI8gVxrlNuUY2E",
-	"ul3TOVEht5iZjjPsOXrGPr70b7rB4THTmq32+L1cQ6KRZRAXxqoM9Zase3YQHLyCT3E1TtSf7mcS9Ti/",
-	"8kWlyCtqDRKjH+GdJ1tni/uYAqkcr2Hpo1exncjyMbSW9Mbun2OVYJemMtZBBDIWp1y6I7CEfnDj+0BO",
-	"wCQrLAX5xnOWTzrFdIKWcWH2mR8t4ZkF3d9WIFtimba/Gd8WxNsKnqDQJa/JpHkgab0JJjTZZq/psuEU",
-	"YvFtVkFnY35JKHFbQM61KvKoHymJzgR2EsrJxdkM3QdRyDh1PzAhvLycoUYZu2fKpjvoj3TsFp89PVRg",
-	"aXvvAduSiVvRudg+5/BItvXr1LfoePjvioljPRPi7VKI8szhIYhQ/2XU5QZu8HPcm11ux4/IhANLi2j3",
-	"+Fkdtlxr7nZ8VDnRVUh2x7hH/u0+Vz3M0cWjP6s5l7Vk2TFg32WstOmXGbMMPlNj8PMu5Yy20HLcctM7",
-	"/L+GGKLd1NbqOu0rJXF15DFZ5vyDBo2cjWr/dZKLD0GROVhox+ArnxxtuA23n56uOxyGbbffr1+bqfNk",
-	"QXEcebgpMzi+1/L3btkTU7kANTdLMGPBsCX0RuSTMpC4DG+cdLoE9/PksZ44eRDmOE/8B6Vhkhd20vch",
-	"HjoOhQ0S8PP5SDGC3w30GOTMxunJFUycvJ1ALJBpA8yPbzvf637UlVh6n3ITIPfEQKnpwTjmc55qCFv2",
-	"zvpw3oenZdr3PiiedUq2vJFNKWzlZncql0Yk4MCEe5NCSfF2+vkq7yTW184Iexi7YKqSbVfrLLDlMW7O",
-	"VzMvnGr63MxPhmi5nH+ReeIj0c1D3QfsdzR+78mOV/eEKKfh3xRCfJ7C8bxzAKVW8SIvf4230tuybeIf",
-	"TkqOzzXecVUYyNkc+1AKtVkhBCRqKYViyWeINcry+x1Q9srnTVv5eEVJBkfrBrgEJZH2cQWM/gWJd6jB",
-	"5IJbQ0+DRO6DUcAtxEzCFIFqH0Ke2Y2ymknDYpI1paDLlC4luwkOYE2z3S9gtt2FCikVrLtY3mN9VzLA",
-	"7+twKg1x3nWb4Tbo3huO6lNI24GiOwTktNu4csi6JTpCyucpGruR5zzx5FQJ+3r2P2UGqJYDkytQhZ2q",
-	"j07PaI4GmAWlYYpCLWvoTLTK8wMDbFQGtSvh7SFDUTslEsqIsVCJoLIp5YogL/QcgUo9lLyitUGomImK",
-	"MHsLxJze8rs/ASYTyB2HUJXLqKYOd5lqJbYrbNUw0QH28lTdZGXSFzLJFZdHm6+11xqBoIu/7TPJqld3",
-	"bekR5VsJqcOZpzIVG0L+bNQp5Xex+mbZ3TDYmfrzDNAm0x/V0ldOVbNXrDR1JhgsUWPJP9Cj4PPKANMI",
-	"UlmgQD56y7NDCn9ddj6QQe+1tQuD+okJUjocR1f5a24gL0z6OaH2Dp6qRdsDOnYh8l0xrW20XS7FLGwP",
-	"G1r1j3e/vO6dwJzfoelDLgoDTILKPS9Agnc8dspqiqJdhFHnzS0tWRjrxGJqbW5I9jjMa6S0OVjllKXm",
-	"d8yiE6ZCqXzK4kVZd7cV7Ozk9ZBMJVC95z4wvbG9VDEV9xheG79vgSvTQfqFjxPUYyvnzdBKl0+cnz97",
-	"nqRtO7eZlxrtk1thmr7fRhe+HQWO2RxbYvHpaHSwVAyH75r//xQc7Y+q0McW/7xWRPzADVB6fop2iSiB",
-	"okdEBygTZzbZDR85Gxn+UBKvAH8vmKAfDGTIJEgFv7u9QOo200mB9M9HluUOy9Hor5dPR1Ej9df7MDq7",
-	"/TAafHP7/88/jAZPb08uP4wGz/xPnZlA2m1z3vOzy9EXztuO9mgKectunq78uI4Y9a+/vvweeu7/d38l",
-	"nZ9lKBNMThxohVqiHsTMoDNOlOTOMHCs0YeMJVgWOnoxOWyeye2dDWa3n/62HlSfLw74fHa+7gRlzSts",
-	"neMH78c7e3kFZiVjTMq8e8rMFZjtqsyOMrCQszXt2X9Wcu4Tq2X2003GPH1OmaGkPAk7MrOCoB3CdalA",
-	"grQyleU3XUFeWOfrectKUhYanKlloDf5cDshT0QqiSdX1Vvckv5x8s8gyj5xAe2LW0gU+kcpu8O+V5Hk",
-	"PwR7koqqygq4w2zuMou9bTZ0GOHk/t1boru3jjUUBhzj/O6ds9sP3/takSdffJz7Kih2vLxLmW+p7xqw",
-	"G1vtZv2Q8HqgFPpXKsF2thBlQyBn2q6gt0wV+GQdJrBSRd+R7zJVGRXtlk9ODivV5hrj0papsjb8joqq",
-	"NMZIRQFdkbKZEkItx0X+RREZqSyaB8/T10s8j84SlS9/aalyR64iJ7CGeanOx6fMl0S7QhnbnR5PmVzs",
-	"FUnv/ah6CcxhVO3zAOtWbcJnxLU25NSg6VvPbRo/1xncU6b4g9JBnRhYcpuqwvk/asHRXMFUq6VBTaaS",
-	"r4v60drciZgwhiqi0AeztosgviQh0yFw5txY1F+YYaoosczy7E057SopOSo31Sz6OhgwW0aVME54uaGE",
-	"ijA8lKoGi5XamXqz3Ug96Yqr9CMndP4IVTBby0p4ef36emME+34uZuBF4YB8+i1qwWVHqdseK/+QPFtZ",
-	"sPhAembTXfN5ync7R++rP0jGjFeqiGqifVPONA7hd3fAvSs4n+RBTRUjlfoDkzFVOH9B+L/dXYMy8erE",
-	"+IqYxJcohAWpNkHGKMQOJWgKj+UjMOtp4V2xkajN43dL3SY5f+etnK1mqtBYV8WygU2VM3cd8wCDBC3q",
-	"jEtuLI+BJ0P4LnBXxlYhzHIjKQ048ZCaQM8qSKg4V0OAiY9xThoomQxvZJ3S323Asu1IHpfTPKgid1eN",
-	"Le9mx5DUOTLvfUTNyP12w05+3J+I+smNbFco1RqLaK7dh/5pi/VzzbghMp8rlYwlLk3Uj6as+kj15piM",
-	"UxROGCyRPtEbzRYNn1XldzTa8IwLpt1UhVl1Ms47Ip/PU4QZl4UtS9lDDul5K4PkV9j06jorEXpVy5Sk",
-	"WMdJI99z8fS8ke951hWzrGRQc7lfdNV/wX2wZWcX495ioX70vrL4joDLHsVwQIY14e7YtYpBpimbHbRc",
-	"qNOa85k9qJL1WD1wAGB+Df0irR7YcV420e3p6fLNdof55btLkltP5mWp1n3L+3quQ+Xaxm5rPaBo3Tgt",
-	"Q4f3rVkLMm6ZSPeLUV7HPG2k9nZzB+Xp+zVENOB7uwOTb5iN071UnnFZ//Ws/xDYPw5fBxvQD4KYvSZo",
-	"C5j/ZDlPfvLVXE3g5MVU8Hi8wNV+lNfGdha6GowLze3qnTtBqDih1q7rEMj3334oyfofv72PQtc7Weq+",
-	"DayaObU29734XM5Ud+Djx/fv31BvoK66VhGuvQNKwcwyZgkvOuKbU3RS34BVlPwvDGqyXri5kUvNraWq",
-	"AKp70qqYpzB588u793DqZjnNC5NOaLgz0HYMEWICPYPo7bCVjG9krpVVsRKlN5Og4XNJfY/mZAhUPm2A",
-	"iSVbGQpI+ndTliNMPt34EuKb6BI+3VD58U3Uh5uyAtl/CWXPN9F67UyvG+ktJgikBTHTegV2qQA/WpSG",
-	"koc1S9EdiFLsFB0fFPnljZzsdOwnILixJrQJUTCZ+aox38fpV6MSC27Bv2xqhijFYhsLVBGbS3CSfwIZ",
-	"0wtT68/hpizw4AKlFSu62iKg7LJsZqYYcwg7G+DWWa/+mFYT/ziCqULPk3p536Tvg8uiDBIbWGBuS5xV",
-	"dX6TKvQ98U2ogscY8rjh1hYnmzRHy7QzOgstAmmby9PTcOBhuCTitHx7U1kclcR8/eZlLZJ5GZ0NR8OR",
-	"r2BDyXIeXUZPh6PhU59JSIn7Tllh01Oh5r4tNFfelnL8Txm7lwlF6Odchotl0NhvQ43Yg9yn0SiYXTfl",
-	"SYjFNe6iOR+NHmztRkdtx5UezuTFBLi86oo0GMp7MMrDbsWD6PqRC7/Trg1UJzqtXa1Dr5ztf6VxrYl7",
-	"6fyb/S9t39pSF8bR5Ydb54hmmSNAf2xHxuT1kf72RSkhQkGRE2q3+RASn26yipBUYe+lJEUFlF+DlLbi",
-	"g+v2RUbno4uO5mePZVVY6FE76OZKEUL0khko5EKqpTz5PMTeA+u3eKcW2CavJwZmLONiRaCnClmfDAz0",
-	"tRsFYZo6DprnfVtfx1d7GC7ngrTbEELDNpdzX+5WNjsy4WT+yg1y+sxt20lM4/twb6Tf7mXIEoZ6BFNy",
-	"UKX8aD6SN170m0BsbM649AKySTJhu38izTyewHmNy4CW/9kS5L1mCQLbkpi9ECxXmuKzJ7Ua98Z1A4xu",
-	"edDKUoSqMcf9hO9j47ulTxk9/2q01AzOH6TNzh6NuK5DZ3bwqh5Pp33zOFeYBU0VbgTjG4lVEgYm0JvQ",
-	"qLFlC5ThmrAHp34fW3UgLJvhHUUHQbeDglNqefqDQEEWtqFAsLcFT6P1rRvkPcjQitok7b+jfeVj919J",
-	"dIUrNDohn2s146KkkKMF0LohOtJSawy4LCuPwgIejkiVHaYDkGTX+nBAEzq/Uho/AOjhGX8TiHhkA/Y+",
-	"pITShS3kPIZCaeDTl5Z3YvBq0zEUnEIqGwiJhB2M4jy2U1OrjaxdSNJG/Pf0e6vq8uuQQaN4+iBKuOiy",
-	"zjJ1hwlVZIRLIXxFZiXDtu+O/LMw+86qnBxoNP4KEG7KTDn0lCQuHjirWoXuCaksnwXQBrtzyW2cOuN7",
-	"NjupI9xN6xm6U5G/Y3ePidTGModr9W3EbrSQ0qXipSqbxzT1Hk0bB0ZwirhGvFYBk74WaXP1aZ2da6p5",
-	"3XSU/BwNOnviS7ihPgH0qKCV/AlQMvgjLM99qKqLzCq5csdyngx8EHMQAp671C0FTN/Q0J9w9TVVbxWa",
-	"3QHqBa6gN2UGn18UWvShkG4SZwVhAm8G58+eA6GihOkuo72K7j0x8M/rNy+/Bw8Jt0CfxI5jhldMsjnq",
-	"YYD5FHcAlGyvPQZNeUuEOf3Ek/VpEqLXu6x3P/h7nz6o34y8I2W+GXJauznZJ8y/Eq6qSo2dVxv7587G",
-	"NlZpTIZfwMsX+1+qrjhustMrphfkoIXtJFTW7dywPMRpGy6Z0sFb8MOfOOVDzOYfV3UDxI05W5WdfZ10",
-	"0cC5rwLYj3WfjP1yvD+8hmgmor9yBOGz6eux1Mvnk2RIt2+I8rPpcQflUcJlc7lF55U+b32ixicAWOZj",
-	"oJMZ2jhkcpiE63Bk39CUIktQD+EaJpeQczmfgC/zt1VzBamgG3n+DEy4aNEqqkZ3ZvFHjuFG61goU9as",
-	"h5ufuOqMib1byfiFP8heWrP40fpTD/yZmsS2nc9rhw1IhUobIPIgTt470giDEjjSmit/JSkbCIfkSa4W",
-	"OAmdWnRPqAMptxvblxJxGTJp4CaidkmpljdRHfMO3XXMu1G75YwD6ZtCiK9mRm66tB/ZSWy0Cnch2LdD",
-	"q1lwvMy/p0EamkU4XVZcXVzYNkZDV+YOM/S32qWTpur/3lyJ6ztw+8BldcGH0gnqPgE5uZ8+74vav9o0",
-	"UHrfiUGOehBOVV16QTauEyLMwtkQXibNPuhNP9ETQ9eN3Miy/ZMn3iVbcOpn6Rk2Q58aXZ047pyz3Nvy",
-	"M8oAkGC8GH2zdcdWSNSG9PIQP+YYW0zGPJmQiKScb8w0ddzsujCkuiLEJz826eAbGdLyZaq4asvBj9zY",
-	"IYROpQz1HOl8g6XmFvVgyaWhuytpCYeekMj2guVGEpZoiz6WMAF6Rfkx0l8WYwETbn2fpO8mKi8eRmmv",
-	"qpz2MlUGb2QzXUwRSUIFFVWGxL5AS1cOqFrxZdUXy2x1LSm3fdBIGr2eGN+lHJyh/hUd4j9Nkpn7I9xl",
-	"6/C/m/y69twn623UBnpN1jvpk+1E/METUEvp63uNylBJBBQGoTfhSSnb/EXgG7l4jFDsRxdnTw8Km/s/",
-	"YkJx9vPHgNQGRAaoLCL8/ZhpYUlSMCHUklIB5d/dKN+YnFy5EakTn8t6J3pTBTgqWwELLfRObYZLcqsm",
-	"e966KaRL7jdd8WYh1Idb5610OM4s56d3Z+TLhPk+dad5vJAqk4nVHwiiSOq63/kXHAqTkpHkq6KqIiQq",
-	"d7JVG70zzeoz0nHaM/6GUwoXNGIzJhRDlT4KwaY+GenA9mT+QriqkopLZyTmWk0bO1G5ida36/8OAAD/",
-	"/w==",
+	"3H3rcttGlvCrnMI3VabqAylKlj0TqfaHYjsTT2LH68ukspaWbAKHRA+BbqS7IYrxsmoeYp5hH2yeZKtP",
+	"N0CABG+ypOxOfsQi0ejLud/68EsQySyXAoXRwfmXIGeKZWhQ0af3mHERo3r90n7iIjgPcmaSIAwEyzA4",
+	"D3gchIHCXwuuMA7OjSowDHSUYMbsG39QOA7Og/93vFzk2D3Vx+8xkip+/TJYLBZ2Dp1LoZGW/ZbF7/HX",
+	"ArWxnyIpDAr6k+V5yiNmuBTHf9NS2O/2W+2VUlK5pWLUkeK5nSQ4Dz4mCMotBlxDxtKxVBnGIBWMGU81",
+	"3LCUx7QmdIbV84FdfxjCkAsaMPCT1L8ac0zjYQj//Pt/H/WCRRi8leY7WYj44Y/1VoIuogQUQRnGUoFJ",
+	"uAYWRbIQBjpDIc1gbDczdHv7KOWPTE3wcUA+kvHcwlveoIITeMO/hc7QfjkwUg5Su5Hlvt4wMfcEoR9h",
+	"e1JCxsQcmDGY5UbDWMnMgy+OFWoNnaFiBgcpz7jBEoKfBCtMIhX/DR8Bw2+41lxMQsDb3HKfJVhPeBAp",
+	"jFEYzlK71aK2rzp51kbZr42cohgoLLQ/0aJkZQL6pZ7SSdL0p3Fw/nkf5n6DhgWL8EuQK5mjMtyxN9NT",
+	"jAeMAGOZyf4VxMxg1/AMrXAp0pSNUiwFipnnVthoo7iYWEhbyLLIDDjBuQmXnxMJc1nAjKcpMD3tBeFy",
+	"laIgibU2YVyg31Bzsg9oYDQHkyBoVJZWZwkK+mwUn0xQwZgr1I1Fth1FIYt/Eul849FkYSKZERdm7PZH",
+	"FBOTBOfP+v3+LriEwW2X6ekM07SbSjHpGrw1bihh0p5qZdrT/tfPa5gpCK0oiiw4/xzkKRMCLZjjwoKA",
+	"0B2EARdGybiI3COMUu5GpcygCq5bYGGsGGjBihUgOSothSV6S36WXQnpTBgwEkYIy+XASIuf2rmf7j51",
+	"tfygSWyrpLR7Fkcnu/j8Uk8/+pGLMJgl83umgEU1WI7+hpEJFtf14ZFCS7VLVf65zmTLU1wvQisJ3qVM",
+	"OF6OY26xwtJ3NR4fs1Rjm9iPccyK1Fi+BEsnFo3gF4IpF3EIVlZIjbHjNFY9lWMwCXOjwIlijC1em8Il",
+	"SrmXuftDO5JCYGTkgUgaK45Ol+//Ts6UEYdSQ66kzi3ODnhrHd+EuI9LajwAdT+XQs/ibYRWQGmIC+zB",
+	"0Aq74bk1kgoktEDM5tA57Z8+756cdvsnR5ZH7bdeKPZgyMYG1SBmcz08vxK1V2eJTBFEkY1QWYTbIUCj",
+	"q9VnTIOXMD0YasMmK8vTV3b4lShJJyu0AYUsSqCDvUkPjCq0OerBMOMpaiPF6hx8IljqSI2BkAbdHKmc",
+	"WFPqStjdlLO7KXMlRylmAy3TG4yPeldijTTtdHVBaUFi5WMFjYDE6cR+WW2sVTDSVlcExFnfviXKjydr",
+	"ry3qlvpnt5tyqus2ailM8t6b5eQaNJV4FKHWAzIa7Oe1PTqzRA+4aFOrkRSxhkIYnjrU0nRA03mLhpSq",
+	"n5YLg54ZFI4V6mS5cnPqdwo1CgNSpHMvQqz+sWjrtWl+Z/W4r5eo+RaZ2qCUCr2bfT9pz4J1gDcg1li4",
+	"ASy/QhtGXrAURczUd+gMzCZGyDNr1ZVjxPiJBjsApHCWrDNnQiDiPY5YevyFdrTo8UhvhlT7AhojheYC",
+	"mJhLgTDjJgFuIGLCsl1MGI785lvmXgFUCSE6UCscEpblXIoXCUbT3WqoCaaE6YHMc6lMIbiZ12h3JGWK",
+	"TNgVpkLO9GCWMDMwcqDZhmEkR/TAmWvrjwvrO2vDRKwHcjx2dLM6bNF+QDFpYboYUzQO9+urWVPenWer",
+	"P+FGEcitjb4Zes7CWEe2E9LesexYfMsxvHDCMIRXNyhMCG+lwRAu9TSE9zhGpVhq/3LhhKMQWKoleaX+",
+	"SCBFg+E9LKyJMpFd/6X1nHrv2ewNam3FZHWIDbbZutxEpbnzvqqxXJjnZy2SZoUoPXTrKy7nCyvMVGBt",
+	"pVuyTVwwpQnXS1BMxDID7pmFRkLGpqhBiojsXeBCG5amFzCyfru1c+3YMVfaVI492UiFRg3crFi9z88a",
+	"GuJPxGEGld3Af36+7P4H6/7W734z6F7//z+0Qe+FFOOUOzNkRRls9uXWZqGgSKvGqLTaOs1ZQ9Ydzep/",
+	"hXnKImf9bcPx+jz+IdiJEh6RlFqd8VDKcAcqt18nCmbaycDxyn150ypK+M0moRB5UblLLKyIVDKKya1a",
+	"9xj38HkwYzxdffPZ2R5vJnI2yNDcu/u7ant5N6FmWy9t87pDUFn513ts3gVF1+G11SwLgzyxdt7qifdY",
+	"T8kU74QfZ2XWwGFB7rSedcj5lDjXKregRkLtLvqEqJAbzHTLGXYcPWO3r92bdrB/zJRi8x3+P1cQK2QZ",
+	"RIU2MkO1Iuue7QUHp+ATnA9i+bv720Q91r9+Sbrk0gn0WiD8ACMnZ1rPvHavHeqk3z/QS6gmahNkryqL",
+	"o2IrL9rCAG8cf1nnyQWBSDc6U4D+dLZAK1W5oOeamsH2ryMZY5tK1caiDjIWJVxYWLOYvrDjveE7zApD",
+	"UdnBhOXDVn0So2E81bvspDXgZN5IWdd0KyCm7S/HrwN61RIhKLTi46YMN3+9WllGf5r8vdPGWrI0yaJV",
+	"nkZrDH9N7HdVkk+ULPIgDKRAa6tbUWoF+HiM9o+0EFFiv2Bp6gT7GBWKyD6TJtlAf2QMrPDO030lqzJb",
+	"D7guQrlJWxfbxacHyhe3Tn2LVti8urWuUItJp6dNxO8IPAWLdVx7Gtp/ntIyapmL5Mn+MzlWaJuHzrs9",
+	"/7Bus/pRS6rzcG6lHivy9t+p9ZTaNlrKyv1nKh2t9tmcuD1kNi+gW2bbPwbSsMc98E6ud9vUDuB1Y7qO",
+	"OL+DGoVVBFKCP3QUXIdjHQpt4vPPkqWHRhOWZJmxW57Z83mzx33ot4WwlqLqsDfbQgXfI0td3GdFfu+I",
+	"jbT4X2tzr+d2pNXihWA3jDs5eL3LgPBztMH7Rznh4m72zUYHY12Ut1tCp8+etxnUaAolBmshxpaYTUMj",
+	"027C7cbSGylwfuAxWWZNwAaNWBOu+q+VXFz4nORvoayum/voYN3Vv/7ydPGHnZE4v35tptaTeRvqwMON",
+	"mMbBVm/dhVKe6Mptr4VGUqYNaDaDTp/iSAwEzvwbR61u/HaePDR6Rl6/Pix69p1UMMwLMwxdeJqOQ6G+",
+	"GNx8LsuF4HYDHQY5M1FydAFDa3oMIUqRKQ3MjV8PmC3CoC0p/jHh2kPuiYbS6AVtmU9EVcqlcxLCaQhP",
+	"y5KVbVA8aZVseSMTXJgqNNaqKRvRuz2LhZoUSjZoa2xO5q3ESur2fkzkkYznLQ5WzerdKzTxYJa2VU13",
+	"zVpniIaLyVdZ6i6Ltr/F8YHG7zzZ4ZYvIcoau++KNL2bwnG8swelVjFeJ3+1c1jXZdvQPRyWHJ8rvOGy",
+	"0JCzCYZQCrVxkaYQy5lIJYvvINaoQsntgDLvruZjrZZIUoLU0roGLkAKpH1cAKN/QeANKtB5yo2mp14i",
+	"h6BlmekZIVDdlq+RsaOMYkKziGRNKegyqUrJrn3QpqbZtguYVc+5QkoF6zaWd1jflMh0+zrAR3G5mTZ3",
+	"p0L3zhBySGkoC4r2sK3VboMqNtEu0RESPklQm6U857Ejp0rY1yuXEqaB6tAwvgBZmJG8tXpGcdTADEgF",
+	"I0zlrIbOWMk83zMoTiWcm4p1HGQo0i7TmLL5zFdRyWxEeW7ICzVBoDI1KS5obUhlxNKKMDtTxJzecrs/",
+	"AiZiyC2HUIVev6YON5lqJbYrbNUw0QL28lTtZKWTVyLOJRcHm6+11xrB27M/7TLJqlc3bekR5VsJqf2Z",
+	"pzIVG0L+pN8q5Tex+nLZzTDYWLbgGGCdTL+XM1f1Wc1esdLImmAwQ4Ul/0CHEkZzDUwhCGmAYrXoLM8W",
+	"Kfyw7Lwng261ta1D/UR7Ke2Po6raG64hL3Ryl/RYC0/VMmQeHZsQ+aEY1Ta6XurJDKwO6xn5lw8/ve0c",
+	"wYTfoA4hTwsNTIDMHS9AjDc8sspqhOl6AVmdN1e0ZKGNFYuJMbkm2WMxr5BKfsBIqywVv2EGrTBNpcxH",
+	"LJqWNcMrCYpWXveFIASqj9wlk5a2lyxG6RbDa+n3TXGuW0i/cHGCepjxtBllbPOJ89Nnz+Nk3c5t5pL7",
+	"OxMJbprQbaMN35YCB2yCa2Lxab+/t1T0h2+b/98LjuZ7WahDCxffSiJ+oKoZYUnAzBAFUCCV6ABFbM0m",
+	"s+QjayPDb1LgBeCvBUvpCw0ZMgFCwq92L5DYzbRSIP1zy7LcYjno//H8aT9opOs7n/sn15/73W+u/+v0",
+	"c7/79Pro/HO/+8x91Zq9p9025z09Oe9/5bzr0R5F2R/RztOVH9eSrvn06fVL6Nj/3/yRdH6WoYgxPrKg",
+	"TeUMVTdiGq1xIgW3hoFljRAyFmNZpO3EZK95Jrt31h1ff/nTolv9fbbH3yeni1ZQ1rzCtXN85/x4ay/P",
+	"Qc9FhHFZK5MwfQF6taK8pYTV11no9dl/lGLiiiHKigU7GXP0OWKaCmlI2JGZ5QVtDy5LBeKlla4sv9Ec",
+	"8sJYX89ZVoIqR8CaWho6w8/XQ/JEhBR4dFG9xQ3pHyv/NKIIiQtoX9xALNE9StgNhk5Fkv/g7UkqCC2r",
+	"d/fNC7jKk1WzocUIJ/dva3h/Zw2+L+Y5xPndOWe7H77ztSKPv/o426qeNry8SZmvqO8asBtbbWd9n524",
+	"p7KXB7o+Ym0hSgxCzpSZQ2eWSHA5BIxhLovQku8skRldOCifHO13zYQrjEwzGxJYM0W44BVSIc91awYq",
+	"TeVsUORfFZGpMlP3WltTL08/OGFavvy11yxachU5gdXPS7V5rsxlRrSbSm3aS1oSJqY7RdJHN6petrYf",
+	"Vbs8wGKtnugOca0lOTVo+tpxm8K7OoM7Sqy/k8qrE02lvrKw/o+cctQXMFJyplGRqeRqGb83Jrcixo+h",
+	"KkZ0wazVwqWvSci0CJwJ1wbVV2aYKkosszw7U06bysAOyk01CzX3BsyKUZVqK7zsUEKFH+7L7L3FSlcx",
+	"O+PNSD1qi6uEgRU6v/nKtZVlBby+fHu5NILdXVSm4VVhgXz8LaqUi5by1B1W/j55tipvfT96Znkz8G7K",
+	"d7VcxRVCkYwZzGUR1ET7sgRx4MPv9oA7V7A+yb2aKlpI+RvGA7qd8RXh//WbgShip060Kw6LXbWOX5DK",
+	"dESEabpBCerCYfkAzDpa+FAsJWrz+O1St0nOL5yVs3IR1F8KrmLZwEbSmrt0+YFBjAZVxgXXhkfA4x68",
+	"8NyVsbkPs1wJSgMOHaSG0DESYiqoV+Bh4mKcwwZKhr0rUaf0D0uwrDqSh+U096qi31QXz9vZ0Sd1Dsx7",
+	"H1Cbs91u2MiPuxNRP9iR68V6tUuRNNfmQ/+wwvq5YlwTmU+kjAcCZzoIgxGr/qQ7IhgPEkytMJgh/UVv",
+	"NK+Xuawqv6HRmmc8ZcpOVeh5K+N8IPK5myLMuChMef3E55Cer2WQ3ArLPgPWSoROdd1TUKzjqJHvOXt6",
+	"2sj3PGuLWVYyqLncT6q6O8ZdsGXjDeyddXNh8LGy+A6Ayw7FsEeGNeb22LXiWaYom+21nC9ZnPCx2av6",
+	"/FA9sAdgPvk6r7XSwEFeXgDeURboLgrv55dvvkaw9mRSlmptW97Vc+0r15Z229oDitYNkjJ0uG3NWpBx",
+	"xUTaLkZ5HfO0kdrbzR2Upw9riGjA93oDJt8xEyU7qTzjov7tSXgf2D8MX3sb0PeCmJ0m6Bow/8pyHv/g",
+	"qrlW6u6LUcqjwRTnu1FeG9ta860xKhQ38w/2BL7ihK6lXvpAvvv0XUnWf/n5Y+A7dpCl7q6wVjMnxuSu",
+	"jwgXY9ke+Pj+48d3dK9ZVTfuES6dA0rBzDJmCa9a4psjtFJfg5GU/C80KrJeuL4SM8WNoaoAqntSspgk",
+	"MHz304ePcGxnOc4LnQxpuL8x2jYkTYfQ0YjODpuL6ErkShoZybT0ZmLUfCLozrY+6gHdJNDA0hmbawpI",
+	"uncTliMMv1y5avqr4By+XFEl/lUQwlVZjO8++BsAV8FiYU2vK+EsJvCkBRFTag5mJgFvDQpNycOapWgP",
+	"RCl2io53i/z8Sgw3OvZDSLk22l/to2Ayc1Vj7g66W41KLLgB97KuGaIUi20sUEVszsFK/iFkTE117U4d",
+	"12WBB09RmHRObXk8ys7LRgwUY/ZhZw3cWOvVHdMo4h9LMFXoeVgv7xuGLriclkFiDVPMTYmzqs5vWIW+",
+	"h+4Cfcoj9Hlc33HKyibF0TBljc5CpZ609fnxsT9wzze4OS7fXhbZByUxX757XYtkngcnvX6v7yrYULCc",
+	"B+fB016/99RfQybuO2aFSY5TOXFX2nPpbCnL/5Sxex1ThH7ChW+Khdp862vE7qUXUKNgdtGUJz4W1+ij",
+	"ddrv39vajW4ALe2IrMmLMXBx0RZp0JT3YJSHXYkHUeukM7fTtg1UJzqutQWjV052v9JoyWRfOv1m90ur",
+	"Hafqwjg4/3xtHdEsswTojm3JmLw+0t+uKMVHKChyQlfkPvvEp52sIiRZmK2UJKmA8iFIaSU+uFhvwnba",
+	"P2tp3OCwLAsDHbrCvWyHRIieMQ2FmAo5E0d3Q+wWWL/HGznFdfJ6omHMMp7OCfRUIeuSgZ6+NqPAT1PH",
+	"QfO87+vruGoPzcUkJe3WA99sgouJK3crLyiz1Mr8uR1k9ZndtpWY2t2dvxJuu+c+S+jrEXTJQZXyo/lI",
+	"3jjRrz2xsQnjwgnIJsn47f6ONPN4Auctzjxa/m9LkI+KxQhsRWJ2fLBcKorPHtVq3ButUhh1qFHSUISq",
+	"Mcd2wnex8c3Sp4yePxgtNYPze2mzk0cjLn/51ptX8ePptG8ep/2i11S+myFfSqySMDCGzpBGDQybovAt",
+	"Du+d+l1s1YKwbGBhKdoLug0UvNKshkBClramgLCzCY+DxbUdjNX9Rn+VvEnm7vrjZequJD+QKPN3LDfh",
+	"gp7asybIyit6L9y63Zdc51Lz9vo3ZgyLkgyFuYCxNd1Zhv92Vd5N7LqJu7/88ssv3Tdvui9f9uy2r4Kg",
+	"3qJ11Udd3E0wLupIJefQJKQWnQ/pdFuXC+8VuiLyv3z46S3EMioy6hlj/QiWWcqjjlB5DjyzJ6ByE9J5",
+	"R3WKiJlhniISugT323ZKyHDZQmedENyl+zf4QPKu9U7/XkKvxQpzk8U9eCsbUC5ZiGtIcWweVy/2nz6O",
+	"6CpNa3vKmaIw85D+HZRPqualFUE6gDVgRGV7DTrlBv7593+U6ZzQGxch6FpxqQ6hukMaNtpaUZMtmqDZ",
+	"YesCUMTO+NOoXWyARBwRu24h6LBdUv0ZjafOB5JSvmlZO9CVtAKmF9yDdPi4Jg+e6HIBBxqkejTdIv7J",
+	"G3dBzCZ0PlHx0YOx7zJ8+shu9zak+IKrFeQ8Brs38OkuxLRi8GJ5z9GHsqjYyac/N6j3DI9Lptqotv+M",
+	"ptEM7wEx0FhnAyYs798bb5Q15A3J8kT7Jns+vGAS6FDhqxS+AVihcZN6rEH02LkKW+x+ev6/CbjW57k3",
+	"AL9hU/R+VNm0sIxMfnr/IzChZ6g0nPXPXIJfyBlIsQGueaGT44Z62G1hrN1qeBiB1bicdFc74z1m8gZj",
+	"qnj0jdLcjYfKR1jtK/97yaAPRuYUoEbt2uJxXVaiQUcK0jddWRhXu4mUH+BjD1of15lxEyUYgxyPG4xk",
+	"p3Wqp5VhPrCbx0RqY5n9veZVxC69PKlKx5aqWB/VZHwsb9czgjUZa8RrJDDhan2XP4tQZ+ea67toBiLd",
+	"HA06e+KuSDXMRejQhRHyXaykdvE+69lQKqiNzCq5csNyHnddkrDrE4qbdCElJN/R0B9w/pACu0p9bgD1",
+	"FOfQGTGNz88KlYZQCDuJQq0xhnfd02fPgVBRwnRTUKzKnj3R8NfLd69fgoOEXSAksWOZ4Q0TbIKq52E+",
+	"wg0ApdjGDvewsuuPv/B4cRz77PCm6Jgb/NKl5+u/mrKhJG055Lj2qyquIO2BcLXs4LPpZ0/cc+uOayPV",
+	"3VWsfels90vVz5+s6mQ1pQCo305M16ZYFGHu86CNkKdUPhrnhj+xyoeYzT2u6vKIG3M2L2/Ot9JFA+eu",
+	"ym431l2x09fj/f41RLPQ64Ej9Hemr8dSL3cnSV/OtiTKO9PjBsqjgoZl86jWNpfvy9bZLlbgcozDMZrI",
+	"V0owAZf+yO7CsAsg9uAShueQczEZgrtGZ6rLi6SCrsTpM2v/UhN2I+m2l3Xgbjn6X7uJUqnLO2G+GyqX",
+	"rTmnD3MRvSp7b+2gNYO3xp26687UJLa1WGS4XlhOb3uI3ItH8IE0QrcEjjD6wv1cAeumFsnDXE5x6G9C",
+	"028IWJBys7R9KaSZIRMargJqRyDk7CqoY96iu455O2qznLEgfVf4mPRDmJHLLiiPHM5otOJoQ7BrNyLH",
+	"PkSg/zUNUn8Zk1MQs2rmvW6M+q4HG8zQn2uN2HXVX2X5cxmuw0UIXFQNtKSKUYUE5Hg7fW7Lir9ZNihw",
+	"vhODHFXXn6pqKkU2rhUizMBJD17HzT4jy/u6TzS187oSZXsFHjuXbMrpvmhHszG60qP5keXOCcudLT+m",
+	"DDsJxrP+NyvtXH0hlC/f6uFtjpHBeMDjIYlIqqmKmKIbrZsaclUtuFxxwbLc6kr4sreyFKu69oq3XJse",
+	"+JvAGaoJ0vm6M8UNqu6MC0393GkJix5fKOYEy5UgLNEWXSxhCPSKdGOEa8ZmAGNuXDDZ3dYtf5SE8kFl",
+	"zdgskRqvRLMcizJ+hAq6tOAL51I01NJH1i43VH0nmKla9XMTgkLS6PXCs03KwRrqD+gQ/26STG/PIJet",
+	"Of7V5Nel4z5Rb1OiodNkvaOQbCfiDx6DnAl3f0bLDKVAwFQjdIY8LmWb+5GgpVw8RCiGwdnJ073S0u4H",
+	"DimPffoYkFqCSAOVHfrflhwVhiQFS1M5o1R7+Zt85RvDows7gnJTs3qnl6YKsFQ2B+Zb1Fi16X84ompi",
+	"w9c6cbXJ/aYr3iw0/nxtvZUWx5nl/PjmhHwZP9+X9jIKJ6TKYp3qx0Mp5r8IW3/drdAJGUmu6rgq8qVy",
+	"YlO1qbGmWX1GOs76jD/jiMIFzVSeLzYufRSCTX0y0oHrk7mGq1WlMhfWSMyVHDV2InPd8u4vslBkWlIV",
+	"l3CFdP/8+z98DUDoO8G1xP9DL5+9SV6FW6sFKSy9AZjtE1Kd9Wi+/Jrlubv76YuXKd3ABQH80/sfa4uN",
+	"KVx/vfifAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

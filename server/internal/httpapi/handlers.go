@@ -396,7 +396,10 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 			return nil
 		case <-h.shutdown:
 			return nil
-		case <-pokes:
+		case _, open := <-pokes:
+			if !open {
+				return nil // the account was deleted
+			}
 			msg = "event: poke\ndata: {}\n\n"
 		case <-ping.C:
 			msg = ": ping\n\n"

@@ -122,6 +122,7 @@ func New(d Deps) (*echo.Echo, error) {
 		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(),
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	e.GET("/cal/:file", calendarFeed(d.Store, d.Now))
 	e.GET("/*", staticHandler(d.Static))
 	return e, nil
 }
