@@ -11,7 +11,7 @@ import { FakeServer } from './fake-server';
 import { device } from './helpers';
 
 const fresh = () => new AskwellDB(`io-${Math.random().toString(36).slice(2)}`);
-const file = (text: string | Uint8Array, name = 'contacts.vcf') => Object.assign(new Blob([text]), { name });
+const file = (text: string | Uint8Array<ArrayBuffer>, name = 'contacts.vcf') => Object.assign(new Blob([text]), { name });
 
 /** Folds a content line at 75 octets the way RFC 6350 §3.2 says (CRLF then one space). */
 function fold(line: string): string {

@@ -37,6 +37,7 @@ const ReferralList = lazy(() => referrals().then((m) => m.ReferralList));
 const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
 const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
 const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
+const ImportScreen = lazy(() => import('./screens/YourData').then((m) => m.ImportScreen));
 const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
 
 export function App() {
@@ -70,6 +71,9 @@ export function App() {
       break;
     case 'settings':
       screen = <Settings />;
+      break;
+    case 'import':
+      screen = <ImportScreen />;
       break;
     default:
       screen = <Today />;

@@ -5,6 +5,7 @@ import { app, auth, db, signOut, toast } from '../../session';
 import { Title } from '../components';
 import { useLive, useStore } from '../store';
 import { setMeta } from '../../db/db';
+import { DeleteAccountSection, YourData } from './YourData';
 
 function zones(current: string): string[] {
   let list: string[] = [];
@@ -136,6 +137,8 @@ export function Settings() {
 
       <Reminders />
 
+      <YourData />
+
       <section class="card stack-sm" aria-labelledby="install">
         <h2 id="install">Put Askwell on your home screen</h2>
         {standalone() ? (
@@ -186,6 +189,8 @@ export function Settings() {
           </div>
         )}
       </section>
+
+      <DeleteAccountSection />
     </div>
   );
 }
