@@ -42,7 +42,8 @@ export function ImportSection({ shared = false }: { shared?: boolean }) {
       setPrepared(await m.prepare(db, file));
       performance.measure('askwell:import-preview', { start: t0 });
     } catch (e) {
-      setErr((e as Error).name === 'ImportError' ? `Nothing was imported. ${(e as Error).message}` : 'Could not read this file.');
+      const m = (e as Error).message;
+      setErr((e as Error).name === 'ImportError' ? `Nothing was imported. ${m.charAt(0).toUpperCase()}${m.slice(1)}.`.replace(/\.\.$/, '.') : 'Could not read this file.');
     } finally {
       setBusy(false);
     }
