@@ -6,6 +6,7 @@ import { put } from '../src/db/store';
 import { uuidv7 } from '../src/db/uuid';
 import { backupJSON, commit, findDuplicates, ImportError, mergeContacts, prepare, tableCSV } from '../src/io';
 import { parseCSV } from '../src/io/csv';
+import { followMerges } from '../src/io/follow';
 import { parseVCards } from '../src/io/vcard';
 import { FakeServer } from './fake-server';
 import { device } from './helpers';
@@ -268,5 +269,44 @@ describe('merge', () => {
     }
     expect(await a.db.notes.toArray()).toEqual(await b.db.notes.toArray());
     expect(lee).toBeTruthy();
+  });
+
+  it('keeps what a device wrote about the merged contact while it was offline', async () => {
+    const server = new FakeServer();
+    const a = await device(server);
+    const b = await device(server);
+    const dana = uuidv7();
+    const dup = uuidv7();
+    await put(a.db, 'contact', dana, { name: 'Dana Ødegård', email: 'dana@harbor.org', stage: 'trust' });
+    await put(a.db, 'contact', dup, { name: 'Dana O.', email: 'dana@harbor.org', stage: 'met' });
+    await a.engine.sync();
+    await b.engine.sync();
+
+    // b goes offline and writes about the duplicate: a note, an ask, and her phone number.
+    const note = uuidv7();
+    const ask = uuidv7();
+    await put(b.db, 'note', note, { body: 'Dana offered to intro the CFO', contact_ids: [dup], signals: [{ contact_id: dup, kind: 'offered_help' }] });
+    await put(b.db, 'ask', ask, { contact_id: dup, trigger: { kind: 'after_days', value: '3' } });
+    await put(b.db, 'contact', dup, { phone: '+49 170 1234567' });
+    // Meanwhile a merges the duplicate into Dana.
+    await mergeContacts(a.db, dana, dup, {});
+    await a.engine.sync();
+
+    // b comes back: its writes reach the server after the merge; following the merge moves them.
+    await b.engine.sync();
+    expect(await followMerges(b.db)).toBe(3);
+    await b.engine.sync();
+    await a.engine.sync();
+    expect(await followMerges(a.db)).toBe(0); // b's moves already arrived: nothing left to do
+    for (const d of [a.db, b.db]) {
+      expect(await d.notes.get(note)).toMatchObject({ contact_ids: [dana], signals: [{ contact_id: dana, kind: 'offered_help' }] });
+      expect(await d.asks.get(ask)).toMatchObject({ contact_id: dana });
+      expect(await d.contacts.get(dana)).toMatchObject({ phone: '+49 170 1234567', stage: 'trust' });
+      expect((await d.contacts.get(dup))?.deleted_at).toBeTruthy();
+    }
+    const strip = ({ version, ...r }: Record<string, unknown>) => r;
+    expect((await a.db.contacts.toArray()).map(strip)).toEqual((await b.db.contacts.toArray()).map(strip));
+    expect(await a.db.notes.toArray()).toEqual(await b.db.notes.toArray());
+    expect(await followMerges(b.db)).toBe(0); // idempotent
   });
 });

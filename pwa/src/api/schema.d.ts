@@ -604,6 +604,11 @@ export interface components {
             /** @description Their dream customer. */
             target?: string | null;
             archived?: boolean;
+            /**
+             * Format: uuid
+             * @description Set, with the deletion, on a contact merged into another: devices move notes, asks and edits that still name this one to that contact.
+             */
+            merged_into?: string | null;
         };
         Event: components["schemas"]["RecordMeta"] & {
             title?: string;
