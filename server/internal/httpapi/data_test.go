@@ -251,8 +251,21 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 		if r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh}); r.Status != http.StatusUnauthorized {
 			t.Fatalf("refresh after delete: %d", r.Status)
 		}
-		if r := srv.Do("GET", "/api/v1/me", a.Token, nil); r.Status != http.StatusUnauthorized {
-			t.Fatalf("me after delete: %d", r.Status)
+		// The access token outlives the account by minutes at most; everything it reaches says so.
+		for _, call := range []struct{ method, path string }{
+			{"GET", "/api/v1/me"}, {"GET", "/api/v1/export"}, {"GET", "/api/v1/me/calendar"},
+			{"POST", "/api/v1/sync/push"}, {"POST", "/api/v1/sync/pull"}, {"GET", "/api/v1/sync/events"},
+		} {
+			var body any
+			if call.method == "POST" {
+				body = map[string]any{"client_id": "phone-ana-001", "mutations": []tu.Mutation{put(99, "contact", 50, 0, map[string]any{"name": "X"})}}
+				if call.path == "/api/v1/sync/pull" {
+					body = map[string]any{"client_id": "phone-ana-001", "cursor": 0}
+				}
+			}
+			if r := srv.Do(call.method, call.path, a.Token, body); r.Status != http.StatusUnauthorized {
+				t.Errorf("%s %s after delete: %d %s", call.method, call.path, r.Status, r.Body)
+			}
 		}
 		if r := feed(t, srv, feedPath, ""); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("feed after delete: %d", r.StatusCode)

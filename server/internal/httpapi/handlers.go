@@ -42,6 +42,7 @@ type handlers struct {
 	vapidPublic   string
 	now           func() time.Time
 	gz            *gzipPool
+	ended         *endedAccounts
 }
 
 var _ api.ServerInterface = (*handlers)(nil)

@@ -55,6 +55,7 @@ func (h *handlers) DeleteMe(c echo.Context) error {
 		}
 		return err
 	}
+	h.ended.end(id)
 	h.hub.End(id)
 	h.clearCookie(c)
 	return c.NoContent(http.StatusNoContent)
