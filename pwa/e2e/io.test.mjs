@@ -84,6 +84,12 @@ describe('your data in and out', { skip: !ok && 'chromium missing (apt-get insta
     const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
     assert.equal(doc.format, 'askwell');
     assert.equal(doc.contacts.length, 3);
+    // The server's export for scripts has the same shape and the same records.
+    const res = await fetch(`${server.url}/api/v1/export`, { headers: { Authorization: `Bearer ${token}` } });
+    const remote = await res.json();
+    assert.equal(remote.format, doc.format);
+    assert.deepEqual(Object.keys(remote).sort(), Object.keys(doc).sort());
+    assert.deepEqual(remote.contacts.map((c) => [c.id, c.name, c.how_met]), doc.contacts.map((c) => [c.id, c.name, c.how_met]));
 
     // The calendar feed: shown in Settings, served without credentials, dead after a rotation.
     const field = page.getByLabel('Private address');
@@ -142,6 +148,19 @@ describe('your data in and out', { skip: !ok && 'chromium missing (apt-get insta
     await page.getByRole('button', { name: /Lee Park, picked/ }).waitFor();
     // (a screenshot only: the picked-person chip's label is the capture screen's own)
     await page.screenshot({ path: join(OUT, 'capture-shared.png') });
+
+    // A contacts file shared to the app opens the import with its preview.
+    await page.evaluate(() => {
+      const f = Object.assign(document.createElement('form'), { method: 'POST', action: '/share-target', enctype: 'multipart/form-data', id: 'share' });
+      f.append(Object.assign(document.createElement('input'), { type: 'file', name: 'file' }));
+      document.body.append(f);
+    });
+    await page.locator('#share input[type=file]').setInputFiles({ name: 'Dana.vcf', mimeType: 'text/vcard', buffer: Buffer.from(phoneVCards()) });
+    await page.evaluate(() => document.getElementById('share').submit());
+    await page.getByRole('heading', { level: 1, name: 'Import contacts' }).waitFor();
+    await page.getByRole('button', { name: 'Import 3 contacts' }).waitFor();
+    await page.getByText('Dana.vcf').waitFor();
+    await check(page, 'import-shared');
     await ctx.close();
   });
 });

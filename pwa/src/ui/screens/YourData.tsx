@@ -81,7 +81,7 @@ export function ImportSection({ shared = false }: { shared?: boolean }) {
 
   return (
     <section class="card stack-sm" aria-labelledby="import">
-      <h2 id="import">Import contacts</h2>
+      <h2 id="import">{shared ? 'From a shared file or one you choose' : 'Import contacts'}</h2>
       <p class="muted small">
         A vCard file from your phone, Google or Outlook (.vcf), LinkedIn’s Connections.csv, a Google Contacts CSV, or an Askwell export. You see what
         will change before anything is saved.
