@@ -273,6 +273,57 @@ func (e MutationOp) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessMissing.
+const (
+	HasOpportunity   ReadinessMissing = "has_opportunity"
+	KnowsWhatToSay   ReadinessMissing = "knows_what_to_say"
+	TrustsMe         ReadinessMissing = "trusts_me"
+	UnderstandsOffer ReadinessMissing = "understands_offer"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessMissing enum.
+func (e ReadinessMissing) Valid() bool {
+	switch e {
+	case HasOpportunity:
+		return true
+	case KnowsWhatToSay:
+		return true
+	case TrustsMe:
+		return true
+	case UnderstandsOffer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessState.
+const (
+	Hold      ReadinessState = "hold"
+	Mixed     ReadinessState = "mixed"
+	NeedsWork ReadinessState = "needs_work"
+	NotYet    ReadinessState = "not_yet"
+	Ready     ReadinessState = "ready"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessState enum.
+func (e ReadinessState) Valid() bool {
+	switch e {
+	case Hold:
+		return true
+	case Mixed:
+		return true
+	case NeedsWork:
+		return true
+	case NotYet:
+		return true
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralDirection.
 const (
 	Given    ReferralDirection = "given"
@@ -442,11 +493,12 @@ type Ask struct {
 	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
 
 	// DueAt Set by the server when the trigger fires.
-	DueAt   *time.Time          `json:"due_at,omitempty"`
-	Id      *openapi_types.UUID `json:"id,omitempty"`
-	Outcome *string             `json:"outcome,omitempty"`
-	Script  *string             `json:"script,omitempty"`
-	Status  *AskStatus          `json:"status,omitempty"`
+	DueAt     *time.Time          `json:"due_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Outcome   *string             `json:"outcome,omitempty"`
+	Readiness *Readiness          `json:"readiness,omitempty"`
+	Script    *string             `json:"script,omitempty"`
+	Status    *AskStatus          `json:"status,omitempty"`
 
 	// Target The person or company you want to be introduced to.
 	Target          *string             `json:"target,omitempty"`
@@ -798,6 +850,44 @@ type QuietHours struct {
 	Start string `json:"start"`
 }
 
+// Readiness Whether now is the moment to make an open ask, and why (docs/coach.md). Derived by the
+// server in the transaction of any change to its inputs (the ask, its contact, notes and
+// their signals) and again when a hold or window ends; absent once the ask is closed.
+type Readiness struct {
+	// HoldUntil On hold until then; its reminder waits.
+	HoldUntil *time.Time `json:"hold_until,omitempty"`
+
+	// Missing Champion checks still unmet.
+	Missing *[]ReadinessMissing `json:"missing,omitempty"`
+	Reasons []ReadinessReason   `json:"reasons"`
+	State   ReadinessState      `json:"state"`
+
+	// WindowUntil The good moment lasts until then.
+	WindowUntil *time.Time `json:"window_until,omitempty"`
+}
+
+// ReadinessMissing defines model for Readiness.Missing.
+type ReadinessMissing string
+
+// ReadinessState defines model for Readiness.State.
+type ReadinessState string
+
+// ReadinessReason defines model for ReadinessReason.
+type ReadinessReason struct {
+	At *time.Time `json:"at,omitempty"`
+
+	// Code Stable code, e.g. praised, bad_news, busy, mixed, polite_offer, brought_forward, due_date, due_stage, due_milestone, build_trust, champion_checks, no_target, vague_target, waiting_date, waiting_stage, waiting_milestone.
+	Code      string              `json:"code"`
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	NoteId    *openapi_types.UUID `json:"note_id,omitempty"`
+
+	// Script A line to ask with, offered when the target is vague or missing.
+	Script *string `json:"script,omitempty"`
+
+	// Text What the coach says, without the time (clients add "yesterday" from `at`).
+	Text string `json:"text"`
+}
+
 // RecordID A UUID (UUIDv7 recommended) in lower-case canonical form, made by the client.
 type RecordID = string
 
@@ -894,9 +984,15 @@ type ReminderSubject struct {
 
 // Signal defines model for Signal.
 type Signal struct {
-	At        *time.Time         `json:"at,omitempty"`
+	// At When it happened (not before 2000, not ahead of now); default the note's meeting_at, else when the note was written.
+	At *time.Time `json:"at,omitempty"`
+
+	// ContactId Whom it is about; must be one of the note's contact_ids.
 	ContactId openapi_types.UUID `json:"contact_id"`
-	Kind      SignalKind         `json:"kind"`
+
+	// HoldUntil For `busy` only, the convenient time the user picked to ask; after the signal and now, at most 90 days after the signal.
+	HoldUntil *time.Time `json:"hold_until,omitempty"`
+	Kind      SignalKind `json:"kind"`
 }
 
 // SignalKind defines model for SignalKind.
@@ -1316,123 +1412,133 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H3rcttG1uCrnMJOlalakKJk2TORan8osTPxJHa8vkwqa2nJJnBI9AjoRrobohkvq+Yh5hn2weZJtvp0",
-	"AwTIpkjJkrLf5Ecsko2+nPutD75EiSxKKVAYHZ1+iUqmWIEGFX16hwUXKapXL+wnLqLTqGQmi+JIsAKj",
-	"04inURwp/K3iCtPo1KgK40gnGRbMPvEnhdPoNPpvh6tFDt2v+vAdJlKlr15Ey+XSzqFLKTTSst+y9B3+",
-	"VqE29lMihUFBf7KyzHnCDJfi8B9aCvvdfqu9VEoqt1SKOlG8tJNEp9GHDEG5xYBrKFg+larAFKSCKeO5",
-	"hmuW85TWhN64+X1k1x/HMOaCBoz8JO2vphzzdBzDv//5fw8G0TKO3kjzvaxE+vDHeiNBV0kGiqAMU6nA",
-	"ZFwDSxJZCQO9sZBmNLWbGbu9fZDyJ6Zm+Dggn8h0YeEtr1HBEbzm30JvbL8cGSlHud3Ial+vmVh4gtCP",
-	"sD0poWBiAcwYLEqjYapk4cGXpgq1ht5YMYOjnBfcYA3Bj4JVJpOK/46PgOHXXGsuZjHg59JynyVYT3iQ",
-	"KExRGM5yu9Wqta82ebZG2a+NvEIxUlhpf6JlzcoE9HN9RSfJ85+n0emnfZj7NRoWLeMvUalkicpwx95M",
-	"X2E6YgQYy0z2ryhlBvuGF2iFS5XnbJJjLVDMorTCRhvFxcxC2kKWJWbECc5duPySSVjICuY8z4Hpq0EU",
-	"r1apKpJYGxOmFfoNdSd7jwYmCzAZgkZlaXWeoaDPRvHZDBVMuULdWeSmoyhk6c8iX2w9mqxMIgviwoJ9",
-	"/gnFzGTR6bPhcLgLLnH0uc/01RzzvJ9LMesb/GzcUMKkPdXatMfDr5/XMFMRWlFURXT6KSpzJgRaMKeV",
-	"BQGhO4ojLoySaZW4nzDJuRuVM4MqugzAwlgxEMCKFSAlKi2FJXpLfpZdCelMGDASJgir5cBIi5/WuZ/u",
-	"PnWz/KhLbOuktHsWRye7+PxcX33wI5dxNM8W90wBy2awnPwDExMtL9vDE4WWaleq/FObyVanuFzGVhK8",
-	"zZlwvJym3GKF5W9bPD5lucaQ2E9xyqrcWL4ESycWjeAXgisu0hisrJAaU8dprPlVTsFkzI0CJ4oxtXjt",
-	"Cpck517m7g/tRAqBiZG3RNJUcXS6fP9nSqaMuC01lErq0uLsFk9t4psQ92FFjbdA3S+10LN4m6AVUBrS",
-	"CgcwtsJufGqNpAoJLZCyBfSOh8fP+0fH/eHRgeVR+60XigMYs6lBNUrZQo9PL0Tr0XkmcwRRFRNUFuF2",
-	"CNDoZvU50+AlzADG2rDZ2vL0lR1+IWrSKSptQCFLMujhYDYAoyptDgYwLniO2kixPgefCZY7UmMgpEE3",
-	"Ry5n1pS6EHY39exuylLJSY7FSMv8GtODwYXYIE07XVtQWpBY+dhAIyJxOrNfNhsLCkba6pqAOBnap0T9",
-	"8WjjsWXbUv/kdlNPdRmilspk77xZTq5BV4knCWo9IqPBft7YozNL9IiLkFpNpEg1VMLw3KGWpgOazls0",
-	"pFT9tFwY9MygcKpQZ6uVu1O/VahRGJAiX3gRYvWPRdsgpPmd1eO+XqHmW2Rqi1Kq9G72/ag9C7YB3oFY",
-	"Z+EOsPwKIYx8x3IUKVPfozMwuxghzyyoK6eI6RMNdgBI4SxZZ87EQMR7mLD88AvtaDngid4OqfACGhOF",
-	"5gyYWEiBMOcmA24gYcKyXUoYTvzmA3OvAaqGEB0oCIeMFSWX4rsMk6vdaqgLpozpkSxLqUwluFm0aHci",
-	"ZY5M2BWuhJzr0TxjZmTkSLMtw0iO6JEz1zZ/rqzvrA0TqR7J6dTRzfqwZfiAYhZguhRzNA73m6tZU96d",
-	"50Z/wo0ikFsbfTv0nIWxiWwnpL1j2bP4llP4zgnDGF5eozAxvJEGYzjXVzG8wykqxXL7lwsnHMTAci3J",
-	"K/VHAik6DO9hYU2Umez7L63nNHjH5q9Raysmm0Nssc025SYqzZ331Yzlwjw/CUiaNaL00G2vuJovbjDT",
-	"gDVIt2SbuGBKF67noJhIZQHcMwuNhIJdoQYpErJ3gQttWJ6fwcT67dbOtWOnXGnTOPZkI1UaNXCzZvU+",
-	"P+loiL8QhxlUdgP/+9N5/3+x/u/D/jej/uV//1MIet9JMc25M0PWlMF2X25jFgqKBDVGo9U2ac4asu5o",
-	"Vv8rLHOWOOvvJhxvzuN/BDtRxhOSUusz3pYy3IHq7beJgpkwGTheuS9vWiUZv94mFBIvKneJhTWRSkYx",
-	"uVWbHuMePg8WjOfrTz472ePJTM5HBZp7d3/XbS/vJrRs65Vt3nYIGiv/co/NF6hmmI64MDIYSoidZjTk",
-	"COVof4itQl45OW4G67tKYEKaDNUppHjNE9RQyGskY1TH1qjRwEQKmHKjHWtow/McBCvQqXgrmklGMFMv",
-	"EAqG7DyWi/VuksGN1mYclZk1X9cRucd6SuZ4J7JzxnMLy5aSnDKP4ijnVySQrM6OWpwRjjzMiLm4wUIH",
-	"zrDj6AX7/Mo9aQf7n5lSbLEjrMEVpApZAUmljSxQrYnwZ3vBwdktGS5GqfzDwwhEPZfLOHpBKvLc6alW",
-	"fP8WtlvJtJ57o6V1qKPh8JbOTzNRSD6/bAypRlp4iR1HeO3EhmVDF9sile8sHPrTmThBqnKx3A3tieGv",
-	"E5liyFLQxqIOCpZkXFhYs5S+sOO9PT8uKkPB5tGMleOgmkzRMJ7rXebfBnAKb3ttKvA1ENP2V+M3Ab1u",
-	"YBEUgvi4rqPoX68tV0GtLn/vNB1XLE2yaJ2n0dr4XxPSXldQMyWrMoojKdC6IFaUWr00naL9I69Ektkv",
-	"WJ47fTVFhSKxv5HWCNIf2ThrvPN0X8mqzI0H3BSh3OTBxXbx6S3li1unvUUrbF5+th5ewFLVV13E74in",
-	"RctNXHsa2n+e2uALzEXyZP+ZHCuE5qHz3pxW2TTF/agV1Xk4B6mHLI+9d2odwNBGa1m5/0y1/xiezYnb",
-	"28zmBXRgtv1DOx03wwPv6HK3q+AA3vYR2ojzO2hRWEMgNfhjR8FtOLahEBKff5Usv22QZEWWBfvMC3s+",
-	"b/a4D8NQZG4lqm73ZCgC8gOy3IWz1uT3jpBPwK3cmHszZSWtFq8Eu2bcycHLXQaEnyME75/kjIu72Tdb",
-	"/aZNUR62hI6fPQ8Z1GgqJUYbkdNAKKqjkWk38c3G0mspcHHLY7LCmoAdGrEmXPNfkFxcVoDkb6Wsrlv4",
-	"oGc7gnH55enyTzsDjH791kzBk3kb6paHmzCNoxuDEC5C9EQ30YhWxCdn2oBmc+gNKTzGQODcP3EQjE7c",
-	"zJO3DQpSMEPfLij4vVQwLiszjl3UnY5DEcwU3HwueYfgdgM9BiUzSXZwBmNreowhyZEpDcyN34wDLuMo",
-	"lOv/YN1cB7knGmqjF7RlPpE0maTeUQzHMTytK3FuguJRULKVnQR3ZZqIX1BTdoKSe9ZAdSmUbNBgyFGW",
-	"QWIldXs/JvJEpouAg9WyeveKuDyYpW1V012T8QWi4WL2VZa6Sw7ub3G8p/E7T3Z7y5cQZY3dt1We303h",
-	"ON7Zg1Kb0LWTv9o5rJuybex+HNccXyq85rLSULIZxlALtWmV55DKucglS+8g1qjwyu2ACgpcKctGiZSk",
-	"vK+ldQ1cUEDM7uMMGP0LAq9RgS5zbly4zEvkGLSsE1gTBCpH86U/FFRTTGiWkKypBV0hVS3ZtQ/atDTb",
-	"zQJm3XNukNLAOsTyDuvb8rNuX7fwUVzKKeTuNOjeGRmPKbtmQRGORlvtNmpiE2GJjpDxWYbarOQ5Tx05",
-	"NcK+XZCVMQ1UXofpGcjKTORnq2cURw3MgFQwwVzOW+hMlSzLPWP9VJm6rQbJQYYSCDJPqUiB+eIwWUwo",
-	"fQ9lpWYIVH0nxRmtDblMWN4QZu8KsaSn3O4PKK5bWg6hwsNhSx1uM9VqbDfYamEiAPb6VGGy0tlLkZaS",
-	"i1ubr63HOsHbk7/sMsmaR7dt6RHlWw2p/ZmnMRU7Qv5oGJTy21h9tex2GGytxnAMsEmmP8i5K2ZtZm9Y",
-	"aWJNMJijwpp/oEd5sIUGpijTABSrRWd5BqTww7Lzngx6o61tHeon2ktpfxzVlBRxDWWls7tk/QI81Ur8",
-	"eXRsQ+T7atLa6GYFKzOwPmxg5N/e//ymdwAzfo06hjKvNDABsnS84NNEkLMJ5pt1cW3eXNOSlTZWLGbG",
-	"lC6nZDGvkCqZwEirLBW/ZgatMM2lLCcsuapLodcSFEFe9/UtBKoP3CWTVraXrCb5DYbXyu+7woUOkH7l",
-	"4gTtMONxN8oY8onL42fP02zTzu2myIc7EwlumthtI4RvS4EjNsMNsfh0ONxbKvrDh+b/nxVH84Os1G3r",
-	"Md9IIn6gYiBhScDMEQVQINXlFkVqzSaz4iNrI8PvUuAZ4G8Vy+kLDQUyAULCb3YvkNnNBCmQ/vnMitJi",
-	"ORr++fTpMOpUIfQ+DY8uPw3731z+n+NPw/7Ty4PTT8P+M/dVsCiBdtud9/jodPiV825GexRlf0SYpxs/",
-	"LpCu+fjx1Qvo2f9f/5l0flGgSDE9sKDN5RxVP2EarXEiBbeGgWWNGAqWYl177sTkoHsmu3fWn15++cuy",
-	"3/x9ssffR8fLIChbXuHGOb53fry1lxegFyLBtC4Bypg+A71eKB+ozPXlI3pz9p+kmLkaj7oQw07GHH1O",
-	"mKb6IBJ2ZGZ5QTuA81qBeGmlG8tvsoCyMtbXc5aVoIIYsKaWht740+WYPBEhBR6cNU9xQ/rHyj+NKGLi",
-	"AtoXN5BKdD9l7BpjpyLJf/D2JNW51kXJ++YFXEHNutkQMMLJ/bsxvL/zaoGvUbqN87tzzrAfvvOxqky/",
-	"+jg3FXNteXibMl9T3y1gd7YaZn2fnbinap4HuhVjbSFKDELJlFlAb55JcDkETGEhq9iS7zyTBd2jqH85",
-	"2O/2DFeYmG42JLJminDBK6T6pMtgBirP5XxUlV8VkWkyU/daMtSuur91wrR++GtvjwRyFSWB1c9LJYeu",
-	"zGVOtJtLbcIlLRkTVztF0gc3ql2Ntx9VuzzAcqNM6g5xrRU5dWj60nGbwrs6gzsqx7+XyqsTTXVasrL+",
-	"j7ziqM9gouRcoyJTyZVo/mBMaUWMH0PFmeiCWeuFS1+TkAkInBnXBtVXZpgaSqyzPDtTTtvKwG6Vm+rW",
-	"n+4NmDWjKtdWeNmhhAo/3N8e8BYr3TDtTbcj9SAUV4kjK3R+95Vra8sKeHX+5nxlBLsrtkzDy8oC+fBb",
-	"VDkXgarbHVb+Pnm2Jm99P3pmdeHxbsp3vVzFFUKRjBktZBW1RPuqsnLkw+/2gDtXsD7JvZoqWkj5O6Yj",
-	"unTyFeH/zQuPKFKnTrQrDktdtY5fkMp0RIJ5vkUJ6sph+RaYdbTwvlpJ1O7xw1K3S87fOStn7X6rv+vc",
-	"xLKBTaQ1d6lylUGKBlXBBdeGJ8DTAXznuatgCx9muRCUBhw7SI2hZySkdE9AgYeJi3GOOygZDy5Em9Lf",
-	"r8Cy7kjeLqe51+WAbeX+PMyOPqlzy7z3LWpzbrYbtvLj7kTUj3bkZrFe664nzbX90D+usX6pGNdE5jMp",
-	"05HAuY7iaMKaP+nqC6ajDHMrDOZIf9ET3VtzLqvKr2m05gXPmbJTVXoRZJz3RD53U4QFF5Wpb9X4HNLz",
-	"jQySW2HVPsFaidBrbrEKinUcdPI9J0+PO/meZ6GYZSODusv9rJorcdwFW7ZeLN9ZNxdHHxqL7xZw2aEY",
-	"9siwptweu1U8yxRls72W8yWLMz41exXV31YP7AGYj77Oa6M0cFTW95p3lAW6+8/7+eXbb0ds/DKrS7Vu",
-	"Wt7Vc+0r11Z228YPFK0bZXXo8KY1W0HGNRPpZjHK25injbSe7u6gPn3cQkQHvpdbMPmWmSTbSeUFF+1v",
-	"j+L7wP7t8LW3AX0viNlpgm4A8++s5OmPrpprre6+muQ8GV3hYjfKW2ODNd8ak0pxs3hvT+ArTui27bkP",
-	"5LtP39dk/bdfPkS+EQlZ6u5mbjNzZkzp2qNwMZXhwMcPHz68pRswqmkkgHDuHFAKZtYxS3gZiG9O0Ep9",
-	"DUZS8r/SqMh64fpCzBU3hqoCqO5JyWqWwfjtz+8/wKGd5bCsdDam4f4ibGhIno+hpxGdHbYQyYUolTQy",
-	"kXntzaSo+Uy42z8HA6CbBBpYPmcLTQFJ92zGSoTxlwtXTX8RncKXC6rEv4hiuKiL8d0HfwPgIlourel1",
-	"IZzFBJ60IGFKLcDMJeBng0JT8rBlKdoDUYqdouP9qjy9EOOtjv0Ycq6N9jcWKZjMXNWYu1rvVqMSC27A",
-	"PaxbhijFYjsLNBGbU7CSfwwFU1e6dVWQ67rAg+coTL6gbkMeZad1fwmKMfuwswZurPXqjmkU8Y8lmCb0",
-	"PG6X941jF1zO6yCxhissTY2zps5v3IS+x64vQM4T9Hlc30jLyibF0TBljc5K5Z609enhoT/wwPftOayf",
-	"XhXZRzUxn7991YpknkZHg+Fg6CrYULCSR6fR08Fw8NTfribuO2SVyQ5zOXM39UvpbCnL/5Sxe5VShH7G",
-	"he/1hdp862vE7qXFUadgdtmVJz4W12kPdjwc3tvanSYHgS5L1uSlC3lnoUiDprwHozzsWjyIOkKduJ2G",
-	"NtCc6LDV7YweOdr9SKfTlH3o+JvdD6030moL4+j006V1RIvCEqA7tiVj8vpIf7uiFB+hoMgJXZH75BOf",
-	"drKGkGRlbqQkSQWUD0FKa/HB5WZvuePhSeBupsOyrAz06Gb6qssTIXrONFTiSsi5OLgbYm+A9Tu8lle4",
-	"SV5PNExZwfMFgZ4qZF0y0NPXdhT4ado46J73XXsdV+2huZjlpN0G4HtocDFz5W71vWuWW5m/sIOsPrPb",
-	"thJTu5YAF8Jt99RnCX09gq45qFF+NB/JGyf6tSc2NmNcOAHZJRm/3T+QZh5P4LzBuUfLf20J8kGxFIGt",
-	"ScyeD5ZLRfHZg1aNe6cDDKPGO0oailB15riZ8F1sfLv0qaPnD0ZL3eD8Xtrs6NGIy1++9eZV+ng67ZvH",
-	"6SrpNZVv0shXEqsmDEyhN6ZRI8OuUPjOjfdO/S62akFY9+WwFO0F3RYKXuvBQyAhS1tTQNjZhIfR8tIO",
-	"xuZ+o79K3iVzd/3xPHdXkh9IlPk7lttwQb/as2bI6it637l1+y+4LqXm4fo3ZgxLsgKFOYOpNd1Zgf/j",
-	"or6b2HcT93/99ddf+69f91+8GNhtX0RRu/Psuo+6vJtgXLaRSs6hyUgtOh/S6bY+F94rdEXkf3v/8xtI",
-	"ZVIV1ArH+hGssJRHja7KEnhhT0DlJqTzDtoUkTLDPEVkdAnu95spocBVZ6BNQnCX7l/jA8m74J3+vYRe",
-	"wApzk6UDeCM7UK5ZiGvIcWoeVy8Onz6O6KpNa3vKuaIw85j+HdW/ND1ZG4J0AOvAiMr2OnTKDfz7n/+q",
-	"0zmxNy5i0K3iUh1Dc4c07nTrot5hNEG3cdgZoEid8adRu9gAiTgidh0g6Dgsqf6KxlPnA0kp34stDHQl",
-	"rYAZRPcgHT5syIMnul7AgQapHk0HxD954y6I2YXORyo+ejD2XYVPH9ntvgkpvuBqDTmPwe4dfLoLMUEM",
-	"nq3uOfpQFhU7+fTnFvVe4GHNVFvV9l/RdHr8PSAGOutswYTl/XvjjbqGvCNZnmjfO9CHF0wGPSp8lcL3",
-	"Nas0blOPLYgeOlfhBruffv//CbjW57k3AL9mV+j9qLoXYx2Z/PjuJ2BCz1FpOBmeuAS/kHOQYgtcy0pn",
-	"hx31sNvC2LjV8DACq3M56a52xjss5DWmVPHo+7+5Gw+Nj7DeLv+PkkHvjSwpQI3adfLiuq5Eg54UpG/6",
-	"sjKudhMpP8CnHrQ+rjPnJskwBTmddhjJTutUT5Bh3rPrx0RqZ5n9veZ1xK68PKlqx5aqWB/VZHwsb9cz",
-	"gjUZW8S7ah3XettDm51bru+yG4h0c3To7Im7ItUxF6FHF0bId7GS2sX7rGdDqaAQmTVy5ZqVPO27JGHf",
-	"JxS36UJKSL6loT/i4iEFdpP63ALqK1xAb8I0Pj+pVB5DJewkCrXGFN72j589B0JFDdNtQbEme/ZEw9/P",
-	"3756AQ4SdoGYxI5lhtdMsBmqgYf5BLcAlGIbO9zDxq4//MLT5WHqs8PbomNu8AuXnm+/DGZLSdpqyGHr",
-	"ZTGuIO2BcLXq4LPtbS7ud+uOayPV3VWsfehk90PNW13WdbK6ogCo305K16ZYkmDp86CdkKdUPhrnhj+x",
-	"yoeYzf3c1OURN5ZsUd+cD9JFB+euym431l2x09fj/f41RLfQ64Ej9Hemr8dSL3cnSV/OtiLKO9PjFsqj",
-	"goZV86hgm8t3dUdwFytwOcbxFE3iKyWYgHN/ZHdh2AUQB3AO41MouZiNwV2jM83lRVJBF+L4mbV/qbe8",
-	"kXTbyzpwnzn6l/gkudT1nTDf5JXLYM7p/UIkL+veWztozeBn407dd2fqEttGLDLeLCynpz1E7sUjeE8a",
-	"oV8DRxh95t7CwPq5RfK4lFc49jeh6dUIFqTcrGxfCmkWyISGi4jaEQg5v4jamLfobmPejtouZyxI31Y+",
-	"Jv0QZuSqC8ojhzM6rThCCHbtRuTUhwj0f6ZB6i9jcgpiNj3KN41R3/Vgixn6S6u/vG76q6zeAuI6XMTA",
-	"RdNAS6oUVUxATm+mz5uy4q9XDQqc78SgRNX3p2qaSpGNa4UIM3A0gFdpt8/I6r7uE03tvC5E3V6Bp84l",
-	"u+J0X7Sn2RRd6dHiwHLnjJXOlp9Shp0E48nwm7V2rr4QypdvDfBziYnBdMTTMYlIqqlKmKIbrdsacjUt",
-	"uFxxwarc6kL4sre6FKu59oqfuTYD8DeBqVM1na8/V9yg6s+50NSmnpaw6PGFYk6wXAjCEm3RxRLGQI9I",
-	"N0a4ZmzGd7S223K3det3rVA+qK4Zm2dS44XolmNRxo9QQZcW1httty43NH0nmGneQMBNDApJo7cLz7Yp",
-	"B2uoP6BD/IdJMn1zBrluzfGfJr/OHfeJdpsSDb0u6x3EZDsRf/AU5Fy4+zNaFigFAuYaoTfmaS3b3LuP",
-	"VnLxNkIxjk6Onu6VlnbvbaQ89vFjQGoFIg1UduhfmTmpDEkKludyTqn2+lWD9RPjgzM7gnJT83anl64K",
-	"sFS2AOZb1Fi16d+H0TSx4RuduEJyv+uKdwuNP11abyXgOLOSH14fkS/j5/sSLqNwQqou1mneiUox/2Uc",
-	"fGldpTMyklzVcVPkS+XEpmlTY02z9ox0nM0Zf8EJhQu6qTxfbFz7KASb9mSkAzcncw1Xm0plLqyRWCo5",
-	"6exEljrw7K+yUmRaUhWXcIV0//7nv3wNQOw7wQXi/7GXz94kb8KtzYIUlt4CzPCEVGc9Way+ZmWpVy9e",
-	"8OkGLgjgH9/91FpsSuH6y+X/CwAA//8=",
+	"3H3rcuM4suarZHAnouRYSpZdlzNtx/5wd1VP10xXdW1dTkdv2StBZErEMQlwANAqda0i5iHOM+yDzZNs",
+	"IAFSpARZkst275n+0WVJIC6ZiURePiS/RoksSilQGB2dfY1KpliBBhV9eo8FFymq1y/tJy6is6hkJovi",
+	"SLACo7OIp1EcKfx7xRWm0ZlRFcaRTjIsmH3iTwqn0Vn0345Xgxy7X/Xxe0ykSl+/jJbLpe1Dl1JopGG/",
+	"Z+l7/HuF2thPiRQGBf3JyjLnCTNciuP/0FLY7/Yb7ZVSUrmhUtSJ4qXtJDqLPmYIyg0GXEPB8qlUBaYg",
+	"FUwZzzXcsJynNCb0xs3vIzv+OIYxF9Rg5DtpfzXlmKfjGP75j/97NIiWcfRWmh9lJdKHX9ZbCbpKMlBE",
+	"ZZhKBSbjGliSyEoY6I2FNKOpnczYze2jlD8zNcPHIflEpgtLb3mDCk7gDf8eemP75chIOcrtRFbzesPE",
+	"wguEfoTpSQkFEwtgxmBRGg1TJQtPvjRVqDX0xooZHOW84AZrCn4SrDKZVPx3fAQOv+FaczGLAb+UdvdZ",
+	"gfWCB4nCFIXhLLdTrVrzaotnq5X92shrFCOFlfYrWtZbmYh+oa9pJXn+yzQ6+7zP5n6DhkXL+GtUKlmi",
+	"Mtxtb6avMR0xIozdTPavKGUG+4YXaJVLledskmOtUMyitMpGG8XFzFLaUpYlZsSJzl26/JpJWMgK5jzP",
+	"genrQRSvRqkq0lgbHaYV+gl1O/uABiYLMBmCRmVldZ6hoM9G8dkMFUy5Qt0Z5LalKGTpLyJfbF2arEwi",
+	"C9qFBfvyM4qZyaKz58PhcBdd4uhLn+nrOeZ5P5di1jf4xbimSzcwF6j1IUysH1lerc+cZMPSaW2ip8Nv",
+	"nqk2zFQ0TRRVEZ19jsqcCYGWcWlliUoCFMURF0bJtErcT5jk3LXKmUEVXQWoa6xiCfDZqqQSlZbCbiNL",
+	"C6sASIyYMGAkTBBWw4GRluOtdT/dvepm+FFXfNeFc3cvTvJ2aY4Lff3Rt1zG0Txb3LNMLZvGcvIfmBiS",
+	"klXzRKHdByvj4HN7265WcbWMrW55lzPhZDNNueUKy9+1tMaU5RpDB0mKU1blxu50sHJi2Qh+ILjmIo3B",
+	"ah+pMXV7lzW/yimYjLlW4JQ7ppavXXWV5Nxr8f2pnUghMDHyQCZNFUdnHez/TMmUEYdKQ6mkLi3PDnhq",
+	"k9/EuI8raTyAdb/WatTybYJW5WlIKxzA2KrP8Zk1uyoktkDKFtA7HZ6+6J+c9ocnR3aP2m+9mh3AmE0N",
+	"qlHKFnp8dilaj84zmSOIqpigsgy3TYBaN6PPmQavYQYw1obN1oanr2zzS1GLTlFpAwpZkkEPB7MBGFVp",
+	"czSAccFz1EaK9T74TLDciRoDIQ26PnI5s8bZpbCzqXt3XZZKTnIsRlrmN5geDS7Fhmja7tqK0pLE6seG",
+	"GhGp05n9splYUDHSVNcUxLOhfUrUH082Hlu2bf/PbjZ1V1chaalM9t4b+uRsdM2CJEGtR2SG2M8bc3SG",
+	"jh5xETqoEylSDZUwPHespe6AuvM2Eh3TvlsuDPrNoHCqUGerkbtdv1OoURiQIl94FWLPH8u2QciWcHaU",
+	"+3rFmu+RqS2HUqV3b99P2m/BNsE7FOsM3CGWHyHEkR9YjiJl6kd0JmuXI+TrBc/KKWL6RINtAFI429gZ",
+	"SDGQ8B4nLD/+SjNaDniit1MqPIDGRKE5ByYWUiDMucmAG0iYsNsuJQ4nfvKBvtcIVVOIFhSkQ8aKkkvx",
+	"Q4bJ9e5jqEumjOmRLEupTCW4WbRkdyJljkzYEa6FnOvRPGNmZORIsy3NSI/okTMAN3+urDeuDROpHsnp",
+	"1MnNerNleIFiFth0KeZoHO83R7POgVvPrR6Ka0Ukt1b/duo5C2OT2U5Je1e1Z/ktp/CDU4YxvLpBYWJ4",
+	"Kw3GcKGvY3iPU1SK5fYvF6A4ioHlWpKf65cEUnQ2vKeFNVFmsu+/tL7Y4D2bv0GtrZpsFrHFNtvUm6g0",
+	"d/5c05YL8+JZQNOsCaWnbnvEVX9xw5mGrEG5JdvEhWe6dL0AxUQqC+B+s1BLKNg1apAiIXsXuNCG5fk5",
+	"TGQlrFlLbadcadOECshGqjRq4GbN6n3xrHNC/Jl2mEFlJ/C/P1/0/xfr/z7sfzfqX/33P4Wo94MU05w7",
+	"M2TtMNjuHW70QmGW4InRnGqbMmcNWbc0e/4rLHOWOOvvNh5v9uN/BNtRxhPSUus9HioZbkH19NtCwUxY",
+	"DNxeuS//XCUZv9mmFBKvKnephTWVSkYxuVWbHuMePg8WjOfrTz5/tseTmZyPCjT37lCv217eTWjZ1ivb",
+	"vO0QNFb+1R6TL1DNMB1xYWQwOBG7k9GQI5Sj/SG2B/LKyXE9WN9VAhPSZKjOIMUbnqCGQt4gGaM6tkaN",
+	"BiZSwJQb7baGNjzPQbAC3RFvVTPpCGbqAULhlZ3LctHjTTG41dqMozKz5us6I/cYT8kc7yR2znhucdlK",
+	"kjvMozjK+TUpJHtmR62dEY48zGhzcYOFDqxhx9IL9uW1e9I29j8zpdhiR1iDK0gVsgKSShtZoFpT4c/3",
+	"ooOzWzJcjFL5h4cRSHqulnH0ko7IC3dOtTIGB9huJdN67o2W1qJOhsMDnZ+mo5B+ftUYUo228Bo7jvDG",
+	"qQ27DV1si458Z+HQn87ECUqViw5vnJ4Y/jqRKYYsBW0s66BgScaFpTVL6Qvb3tvz46IyFL4ezVg5Dh6T",
+	"KRrGc73L/NsgTuFtr80DfI3ENP1V+01CrxtYRIUgP27quPy3n5aroFZ3f+80HVdbmnTR+p5Ga+N/S5B8",
+	"/YCaKVmVURxJgdYFsarUnkvTKdo/8kokmf2C5bk7r6aoUCT2Nzo1gvJHNs7a3nm6r2ZV5tYFbqpQbvLg",
+	"YLv26YH6xY3TnqJVNq++WA8vYKnq6y7jd8TTouUmr70M7d9PbfAF+iJ9sn9PbiuE+qH13p6o2TTFfauV",
+	"1Hk6B6WHLI+9Z2odwNBEa125f0+1/xjuzanbQ3rzCjrQ2/6hnY6b4Yl3crXbVXAEb/sIbcb5GbQkrBGQ",
+	"mvyxk+A2HdtUCKnPv0iWHxokWYllwb7wwq7Pmz3uwzAUmVupqsOeDEVAfkKWu3DWmv7eEfIJuJUbfW+m",
+	"rKQ9xSvBbhh3evBqlwHh+wjR+2c54+Ju9s1Wv2lTlYctodPnL0IGNZpKidFG5DQQiuqcyDSb+HZj6Y0U",
+	"uDhwmaywJmBHRqwJ1/wXFBeXFSD9Wyl71i180LMdwbj6+nT5p50BRj9+q6fgyrwNdeDiJkzj6NYghIsQ",
+	"PdFNNKIV8cmZNqDZHHpDCo8xEDj3TxwFoxO378lDg4IUzNCHBQV/lArGZWXGsYu603IogpmC688l7xDc",
+	"bKDHoGQmyY7OYWxNjzEkOTKlgbn2m3HAZRyF0AMfrZvrKPdEQ230grabTyRNJql3EsNpDE9rbM9tVDwJ",
+	"arayk+CuTBPxC56UnaDknqiqroSSDRoMOcoyKKx03N6PiTyR6SLgYLWs3r0iLg9maduj6a7J+ALRcDH7",
+	"JkvdJQf3tzg+UPudKzvc8iVGWWP3XZXndztw3N7ZQ1Kb0LXTv9o5rJu6bex+HNc7vlR4w2WloWQzjKFW",
+	"atMqzyGVc5FLlt5BrRGUy82AAAUOyrIBupKU97WyroELCojZeZwDo39B4A0q0GXOjQuXeY0cg5Z1AmuC",
+	"QAA3DyaioJpiQrOEdE2t6Aqpas2ufdCmdbLdrmDWPeeGKQ2tQ1vecX1bftbN6wAfxaWcQu5Ow+6dkfGY",
+	"smuWFOFotD3dRk1sIqzRETI+y1CblT7nqROnRtm3IV4Z00CAPUzPQVZmIr/Yc0Zx1MAMSAUTzOW8xc5U",
+	"ybLcM9ZPWNdtGCRHGUogyDwlkALzcDNZTCh9D2WlZgiE55PinMaGXCYsbwSzd41Y0lNu9kcU1y3tDiEo",
+	"47B1HG4z1WpuN9xqcSJA9npVYbHS2SuRlpKLg83X1mOd4O2zP+8yyZpHt03pEfVbTan9N09jKnaU/Mkw",
+	"qOW3bfXVsNtpsBWN4TbAppj+JOcOHtv03myliTXBYI4K6/0DPcqDLTQwRZkGoFgtOsszoIUfdjvvuUFv",
+	"tbWtQ/1Eey3tl6MaSBHXUFY6u0vWL7CnWok/z45tjPxQTVoT3cTEMgPrzQZG/vXDL297RzDjN6hjKPNK",
+	"AxMgS7cXfJoIcjbBfBMX196ba6dkpY1Vi5kxpcspWc4rJCQTGGkPS8VvmEGrTHMpywlLrmtw9VqCIrjX",
+	"Pb6FSPWRu2TSyvaS1SS/xfBa+X3XuNAB0a9cnKAdZjztRhlDPnF5+vxFmm3aud0U+XBnIsF1E7tphPht",
+	"JXDEZrihFp8Oh3trRb/4UP//s+JofpKVOhSP+VaS8AOBgYQVATNHFECBVJdbFKk1m8xqH1kbGX6XAs8B",
+	"/16xnL7QUCATICT83c4FMjuZoATSP19YUVouR8N/O3s6jDoohN7n4cnV52H/u6v/c/p52H96dXT2edh/",
+	"7r4KghJott1+T0/Oht/Y72a0R1H2R4T39Ps2XHsDOmkyVCCsCaKJloUs0MGUC3aNbg87nFpMZJ9nC+il",
+	"MtHHiWRJNijSowG8RMVvMPX49kvh1SWv4e0ri1ROwSp8r/KMNWSt9VtWRkPPwyhj+jKpQTsUW7RjE7KR",
+	"Kw+A1M4UYTPGRQ3HzWROlxfmXKRybkVEnwObeMxdgg1Qk7S71JiGoJC2lxGh/zYp9otwgzTgQHFOs62j",
+	"nDBn3GzH8G/6fO7qxeZANeYBXFDR588rUSDlyZuTv/b7V2ivELQr3kCWhWBkwWTzRlCb6UOsj0b63tOD",
+	"oS61YaaTGVfIUjtDS2kXXB4tKFkuEFM9mkt1TU7Yl84p1koxE/u3sdCevDMp01rU7WHZQnuKfZkXCLpi",
+	"tCLQrVvRE+ObsErhFOwHs55vLRXjGtMYJiwdCZzrGCaVXsRABIyhlDk36AQlhomS1Swzo6lUc6bSGNIK",
+	"R3Ye7i9CMbg/GxSw7Y/n6YhEMIYauzBykms38MihCmK4YbMKm092r3Ax893Xn/wQ9cdmmEG08/rOzvCN",
+	"1SX7tl1dSllPcufcgVcI8s1NFgMRr74WQDqPlmj1DC3ZKiW/1cPwVQpOBW0th+ZmSQaaLbRD6cjKfU8n",
+	"Xs/ZqXTpAC6jBWqDKmWLy8i5aGNmxke7ga0+JU4zCcuuDwcGCPLp0+uX0LP/v/k3ch2LAkWK6ZE9AnI5",
+	"R9VPmEbr40rBrX9pqR9DwVKsL0W5VQy6R6M9All/evX1z8t+8/ezPf4+OV0GT+RWcHFjHT+6cDDeoFqA",
+	"XogE0xpJmjF9Dnr9BlfggodHIQbO2p+lmDmoYI3ns50xZ+ZMmCaYKZ235K17e30AF7Uf4o1e3QQQJgso",
+	"K2M3iXPQBeEqwXrsGnrjz1djCmgJKfDovHmKG3JjrBmtEYU71Wle3EAq0f2UsRuMnadFYSgflqDrEvXd",
+	"ln3Tyw6Xue59BmI5FEW8NUu8886bh7oeEkPd2WdYX+x8rCrTb17ObZjgLQ9v8wnXvMAWsTtTDW99n+S+",
+	"J1DoA13XtAc74UugZMosoDfPJLhUNKawkFVMtmEmC7qOV/9ytN+1Tq4wMd2kemS9XeFyIEgw16sgkCHP",
+	"rTVSflNgvwE43CvytH1562DcTf3wt15CDKS8SyKr75eQ6w4tOSfZzaU2YWM1Y+J6p0r66Fq1Qd37SbVL",
+	"Jy830LZ3SI+sxKkj01dutym8a0xxxwWkH6WC2lyoDYlEymuO+tyafnONijxuh/T/yZjSqhjfhjD+6HIi",
+	"6/jXb8nrBxTOjFsr5huBCo0k1mCBnciFbWjigyAO3WsMexNmzajKtVVetimxwjf3l9C8Z02lD3rT7Uw9",
+	"CoXn48gqnd89AHptWAGvL95erGIprvYD0/CqskQ+/h5VzkXg8saOYNE+cI0G/nQ/58zqJv7dDt911KPD",
+	"05KOGS1kFbVU+wqgP/JZ3OhqjxE0CnOvpooWUv6OrejFHbPIm/fmUaTuONEOY5w60KcfkNCeIsE833II",
+	"6spx+QDOOln4UK006lrdgKDWXYuiOCtnrfCCL8LRpESBTaQ1d+kCBIMUDaqCC64NT4CnA/jB766C1aGr",
+	"S0FokrGj1Bh6RkJK180UeJq4+NS4w5Lx4FK0Jf3Diizr8cjDoDF7+bTbbo3x8Hb02IAD4VNBP9aqLOtU",
+	"lCUKTKFnXYwJTqVCoNw4+RwsQ0bZFyHnR+fNdXzLKGv9PNGwQkjEgLnGlb9N16DnTMNccWP2D+LsLABS",
+	"2IlzEpHKnLub1hNytmoUgZ9bC1Kyl0F5W5SRQEuTSi/GBFqKfRBA3KBwKSleYBP5hpIn11RIApi+Pm9d",
+	"Sfc3xV3WZB4DM1BIbeC74frldddyf6LVqnE3tORvtuVmrKFVvYH62i5/f1vTwj6cFcXRTEoX0IriqI5t",
+	"RXHkYzGjDHOrl+dIf9ET3XvwDifFb6i15gXPmbJdVTocCv1AO/luNknBRWXqe7IeFfJiAxPiRliVWLIG",
+	"O/SauhSCshdHHQTHs6enHQTH81AWclswWzVhT+7SJwfEPjfY9bExvg+gy44zeg/MVMrtslvXYZgifJo3",
+	"OPwlhBmfmr2uyR16JO9BmE8eub0B9h+VdaWSHUB/V9FkvxDJ9vuOG7/MavD1bcM7hPa+R8zKhN74gfJv",
+	"o6xOBt42ZittuGat3n6i8TbnaSKtp7szqFcftxjRoe/VFk6+YybJdkp5wUX725P4Prh/GL/29mXuhTE7",
+	"vYENYv47K3n6N4fPXrtJV01ynoyucbGb5a22wVtcGpNKcbP4YFfgMaRUP+PCp+bdpx9rsf7rrx8jX6yM",
+	"nCZXa6PpOTOmdCXUuJjKcAzqp48f35E5oJrSQAgXLhZAceU6fAyvAqHmCVqtr+1xbo0MOuEZVRW6FN64",
+	"qZHMlKqB8btfPnyEY9vLcVnpbEzNfWmLUJM8H0NPo7Mg7HeXolTSyETmtWOZorUIXOr1aAB0N1ADy+fW",
+	"bMjYjX82YyXC+Oulux93GZ3B10tKJFxGMVzW1+vcB3+n7zJaLq0VfCmc8QpetCBhSi3AzCXgF4NCExyo",
+	"ZbTbBRFojvLd/ao8uxTjrTGWMeRcG+1rEFBcnzkcuDPh3Ghzb5i6h3XLJ4hdwnkcCJ6dgdX8YyiYutat",
+	"y/9c15BNnqMw+YIqEnqWndUpagr3+wyABm6sI+GWaRTtH5ci91mAcRuwP3Z2oMzreL2GayxNzbMGuT9u",
+	"shBjl97OeYIemeWLbVrdpDgapqz9X6nci7Y+Oz72Cx742n7H9dOra3NRLcwX7163gspn0clgOBg6TDoK",
+	"VvLoLHo6GA6e+noptPuOWWWy41zOXO2dUjpbyu5/wuC8TilZMuPC1wNFbb73qO97KYPYuQKz7OqTpsJd",
+	"q4To6XB4b2N3yhYFKjFak5eu2J+Hgj6aUlCMkFVroTmqGvnMzTQ0gWZFx62KqPTIye5HOtUo7UOn3+1+",
+	"aL3YZlsZR2efr+JIV0VhBdAt24oxOeB0fjuYqQ8WURCLLr1/9lAm21kjSLIyt0qSpCsRDyFKa6Ha5Wb9",
+	"2dPhs0CO3nFZVgZ6VGtmlTYmRls/thLXQs7F0d0Yewut3+ONvMZN8XqiYcoKni+I9HTnxbudTr62s8B3",
+	"0+ZBd73v2+M4/KbmYpbT6TYAXxWLi5kDsNeVVFhOQBDbyJ5ndtqawDZU5OdSuOme+YStRxjqegc1hx/1",
+	"R/rGqX7thY2QQ05BdkXGT/cPlJnHUzhvce7Z8l9bg3xULEVgaxqz5/MWUlGo/Kh1a61T042AZKCkoWBh",
+	"p4/bBd+lKbZrnzqR8WCy1M2T7HWanTyacPlyGt68Sh/vTPvucSpP+5PKF3LmK41VCwam0BtTq5Fh1yh8",
+	"ded7l34X5rYkrCttWYn2im6LBK9V1SOSkKWtKTbvbMLjaHllG2NTscAXh+mKuStocJG7IiMPpMp81YRt",
+	"vKBf7VozZPWl+x/cuP2XXJdS8zCinRnDkqxAYc5hak13VuD/uKyrDfRdx/3ffvvtt/6bN/2XLwd22pdR",
+	"1K5Ov+6jLu+mGJdtppJzaDI6FqdNlBbTPhfeK3TXwv764Ze3kMqkKqi4nfUjWGElj8CuZQm8sCsg5A+d",
+	"eUdtiUiZYV4iMrrW/vvtklDgqtbfpiC4Mjpv8IH0XbBKz15KL2CFuc7SAbyVHSrXW4hryHFqHvdcHD59",
+	"HNVVm9Z2lXNFYeYx/Tuqf2nqtjcC6QjWoREB8Ttyyg388x//WWfWYm9cxKBb10V03OClddypv0nVQKmD",
+	"binQc8Jyk/GnUbvYAKk4EnYdEOg4rKn+gsZL5wNpKV9dNUx0Ja2CGUT3oB0+buiDJ7oewJEGCRqoA+qf",
+	"vHEXxOxS5xPhwB5s+67Cp4/sdt/GFI99W2POY2z3Dj/dFdcgB89XlQt8KItwZz4TveV4L/C43lRbj+2/",
+	"oOlU7X1ADnTG2cIJu/fvbW/Ut8I6muWJ9tWAfXjBZNAjDLIUvlJppXHb8dii6LFzFW6x++n3/5+Ia32e",
+	"eyPwG7oaRH3W1ZXryOSn9z8DE3qOSsOz4TOHtRByDlJsoWtZ6ey4czzstjA27ik+jMLqXDe+q53xHgt5",
+	"gymBT31FV3eHsfER1l+p80fpoA9GlhSgRu1qc3JdgwKhJwWdN31ZGQejRcoP8KknrY/rzLlJMkxBTqed",
+	"jWS7dUdPcMN8YDePydTOMPt7zeuMXXl5UtWOLQGKH9VkfCxv128EazK2hHdVDLb1Rqj2dm65vstuINL1",
+	"0ZGzJ+7Sc8dchB5d4HM3/aTw8T7r2VAqKCRmjV65YSVP+y5J2PcJxW1nISUk31HTv+HiIRV2k/rcQupr",
+	"XEBvwjS+eFapPIZK2E4Uao0pvOufPn8BxIqaptuCYk327ImGf7949/olOErYAWJSO3YzvGGCzVANPM0n",
+	"uIWgFNvY4R42dv3xV54uj1OfHd4WHXONX7r0fPuFcVvQgasmx60Xyjls4APxalWTb9sb3/zNT6ZBG6nu",
+	"fsTah57tfqh589v6mayuKQDqp5PSRWiWJFj6PGgn5CmVj8a55k/s4UObzf3cQCRpN5ZsUdfCCcpFh+cO",
+	"8Lib6w7s9O18v/8Togv0euAI/Z3l67GOl7uLpIezrYTyzvK4RfII0LAqBxksXP2+fseHixW4HON4iibx",
+	"SAkm4MIv2ZUAcQHEAVzA+AxKLmZjcDcaTVOOgI6gS3H63Nq/9LYYI+ninXXgvnD0L/pLcqnr63m+bDuX",
+	"wZzTh4VIXtXVNHfImsEvxq2679bUFbaNWGS8ifGnpz1F7sUj+EAnQr8mjjD63L1XifVzy+RxKa9x7BGn",
+	"9LIjS1JuVrYvhTQLZELDZUQFhoScX0Ztzlt2tzlvW23XM5ak7yofk34IM3JV1+yRwxmd4lohBrsCYnLq",
+	"QwT6X9Mg9fdiOQUxm7eObBqjvo7RFjP019YbY3RTMW0FjXY1q2LgoimJKVWKKiYip7fL521Z8TerkkPO",
+	"d2JQour7VTVlIsnGtUqEGTgZwOu0WzlsdXX6iaZSBpeiLpjEU+eSXXO6utvTbIoOerQ4srtzxkpny08p",
+	"w06K8dnwu7UC7R4I5eFbA/xSYmIwHfF0TCqSMFUJU3S5eFuJzaaopgMXrOBWl8LD3mooVnMDGb9wbQbg",
+	"L2XTuydoff254gZVf86FphfP0BCWPR4o5hTLpSAu0RRdLGEM9Ih0bYQrr2r8OyrstNzF6frtaZQPqjFj",
+	"80xqvBRdOBZl/IgVdH9k/dUZrXsmTSUpZpp3CnETg0I60dvAs22HgzXUH9Ah/sM0mb49g1wX2/pX018X",
+	"bveJduExDb3u1juKyXai/cFTkHPhrjJpWaAU6K7A9MY8rXWbe5vhSi8eohTj6NnJ073S0u7dzpTHPn0M",
+	"Sq1IpIFgh/612pPKuHtDeS7nlGqvX0dcPzE+OrctKDc1b9du6x4BVsoWwHzROXts+jdcNWXp+EZtzZDe",
+	"77riXaDx5yvrrQQcZ1by45sT8mV8f1/DMAqnpGqwTvPedIr5L+Pga2grnZGR5FDHDciX4MSmKTxnTbN2",
+	"j7SczR5/xQmFC7qpPA82rn0Uok27MzoDNztzJdQbpDIVxaHXVHZmIksdePY3WSkyLQnFJRyQ7p//+E+P",
+	"AYh9bddA/D/2+tmb5E24tRmQwtJbiBnukHDWk8Xqa1aWevUqJZ9u4III/un9z63BphSuv1r+vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -19,7 +19,9 @@ import {
   startServer,
   swReady,
   synced,
+  watchWorker,
 } from './lib.mjs';
+import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
 const VIEWPORT = { width: 390, height: 844 };
@@ -168,18 +170,11 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const ctx = await browser.newContext({ viewport: VIEWPORT });
     await ctx.grantPermissions(['notifications'], { origin: server.url });
     const page = await ctx.newPage();
-    const cdp = await ctx.newCDPSession(page);
-    const regs = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
-    await cdp.send('ServiceWorker.enable');
+    const worker = await watchWorker(ctx, page, server.url);
+    const { cdp } = worker;
     await registerUI(page, server.url, { email: email('push') });
     await swReady(page);
-    let reg;
-    for (let i = 0; i < 50 && !reg; i++) {
-      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
-      if (!reg) await page.waitForTimeout(100);
-    }
-    assert.ok(reg, `the service worker registration is known: ${JSON.stringify(regs)}`);
+    const reg = await worker.registration();
     const payload = {
       title: 'Ask Ana for an intro to Jordan',
       body: 'She praised your work yesterday.',
@@ -226,10 +221,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    const cdp = await ctx.newCDPSession(page);
-    const regs = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
-    await cdp.send('ServiceWorker.enable');
+    const sw = await watchWorker(ctx, page, server.url);
+    const { cdp } = sw;
     const who = email('reminder');
     await registerUI(page, server.url, { email: who });
     await swReady(page);
@@ -258,12 +251,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     // the badge counts what Today shows: one thank-you owed
     await page.waitForFunction(() => window.__badges.at(-1) === 1, null, { timeout: 10_000 });
 
-    let reg;
-    for (let i = 0; i < 50 && !reg; i++) {
-      reg = regs.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted);
-      if (!reg) await page.waitForTimeout(100);
-    }
-    assert.ok(reg, 'the service worker registration is known');
+    const reg = await sw.registration();
     const deep = `${server.url}/#/referrals/${ref.id}`;
     const payload = {
       title: 'Thank Bob Meyer for the referral',
@@ -394,6 +382,107 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await fresh.getByRole('heading', { level: 1, name: /Good/ }).waitFor();
     await fresh.waitForTimeout(300);
     assert.equal(fresh.url(), `${server.url}/#/today`);
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
+  it('the coach: bad news puts a due ask on hold, a praise makes another ready and pushes why', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    await ctx.grantPermissions(['notifications'], { origin: server.url });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const worker = await watchWorker(ctx, page, server.url);
+    const { cdp } = worker;
+    const pushes = await startPushService();
+    const who = email('coach');
+    await registerUI(page, server.url, { email: who });
+    await swReady(page);
+    // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
+    const token = await apiLogin(server.url, who);
+    const api = (method, path, body) =>
+      fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200); // whatever the hour CI runs at
+    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
+    const res = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: `coach-seed-${Date.now()}`,
+        mutations: [
+          { id: 1, entity: 'contact', record_id: id(1), op: 'put', fields: { name: 'Sam Ortiz', stage: 'trust' }, base_version: 0 },
+          { id: 2, entity: 'contact', record_id: id(2), op: 'put', fields: { name: 'Dana Whitfield', stage: 'trust' }, base_version: 0 },
+          { id: 3, entity: 'ask', record_id: id(3), op: 'put', fields: { contact_id: id(1), target: 'Kim at Globex', trigger: { kind: 'date', value: day(-1) } }, base_version: 0 },
+          { id: 4, entity: 'ask', record_id: id(4), op: 'put', fields: { contact_id: id(2), target: 'Lee Park', trigger: { kind: 'date', value: day(30) } }, base_version: 0 },
+        ],
+      }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page.goto(`${server.url}/#/today`);
+    const card = (title) => page.locator('li.card', { has: page.getByRole('heading', { name: title }) });
+    const sam = card('Ask Sam Ortiz for an intro to Kim at Globex');
+    await sam.waitFor({ timeout: 15_000 });
+    assert.equal(await sam.getAttribute('data-readiness'), 'ready');
+
+    // Bad news for Sam, logged on the capture screen.
+    await page.goto(`${server.url}/#/capture?contact=${id(1)}`);
+    await page.getByRole('button', { name: 'Sam Ortiz, picked. Tap to remove' }).waitFor();
+    await page.getByLabel('What happened?').fill('His father is in hospital.');
+    await page.getByRole('button', { name: 'Bad news' }).click();
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByRole('heading', { name: 'On hold' }).waitFor();
+    await sam.getByText('Sam Ortiz just had bad news today: listen and help now, ask later').waitFor();
+    assert.equal(await sam.getAttribute('data-readiness'), 'hold');
+    await sam.getByText(/Ask again from/).waitFor();
+    assert.equal(await card('Ask Dana Whitfield for an intro to Lee Park').count(), 0, 'a planned ask is not on Today yet');
+
+    // This phone takes pushes from now on (through the loopback push service).
+    assert.equal((await api('POST', '/push/subscriptions', pushes.subscription())).status, 201);
+
+    // Dana praised our work: her ask planned for next month is ready now.
+    await page.goto(`${server.url}/#/capture?contact=${id(2)}`);
+    await page.getByRole('button', { name: 'Dana Whitfield, picked. Tap to remove' }).waitFor();
+    await page.getByLabel('What happened?').fill('Loved the audit.');
+    await page.getByRole('button', { name: 'Praised my work' }).click();
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    const dana = card('Ask Dana Whitfield for an intro to Lee Park');
+    await dana.waitFor();
+    assert.equal(await dana.getAttribute('data-readiness'), 'ready');
+    await dana.getByText('Dana Whitfield praised your work today').waitFor();
+    await synced(page);
+    await page.screenshot({ path: join(OUT, 'today-coach.png'), fullPage: true });
+
+    // The server derived the same readiness, and moved Sam's reminder to the end of the hold.
+    const changes = await apiPullAll(server.url, token);
+    const rec = (rid) => changes.filter((c) => c.record_id === rid).at(-1)?.record;
+    assert.equal(rec(id(3)).readiness.state, 'hold');
+    assert.equal(rec(id(4)).readiness.state, 'ready');
+    assert.deepEqual(rec(id(4)).readiness.reasons.map((r) => r.code), ['praised', 'brought_forward']);
+    const samReminder = changes.filter((c) => c.entity === 'reminder' && c.record.subject?.id === id(3)).at(-1)?.record;
+    assert.equal(samReminder.due_at, rec(id(3)).readiness.hold_until, 'the held ask is reminded when the hold ends');
+
+    // The server pushes Dana's ask, saying why; nothing goes out for Sam's held ask.
+    for (let i = 0; i < 150 && !pushes.messages.length; i++) await page.waitForTimeout(100);
+    assert.equal(pushes.messages.length, 1, JSON.stringify(pushes.messages));
+    const { payload } = pushes.messages[0];
+    assert.equal(payload.title, 'Ask Dana Whitfield for an intro to Lee Park');
+    assert.equal(payload.body, 'Dana Whitfield praised your work today — now is a good moment.');
+    // The phone shows it: the real payload handed to the service worker.
+    const reg = await worker.registration();
+    const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+    await deliver();
+    await page.waitForTimeout(1000);
+    if (!(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length))) await deliver(); // a worker still starting can miss it
+    const shown = await pollPage(
+      page,
+      async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body }))[0] ?? null,
+      null,
+      { interval: 200, message: 'the notification' },
+    );
+    assert.deepEqual(shown, { title: payload.title, body: payload.body });
+    assert.equal(pushes.messages.length, 1, 'still nothing for the held ask');
+    await pushes.close();
     assert.deepEqual(errors, []);
     await ctx.close();
   });

@@ -84,6 +84,7 @@ export async function startServer() {
       ASKWELL_DATA_DIR: dataDir,
       ASKWELL_BASE_URL: url,
       ASKWELL_AUTH_RATE_PER_MIN: '1000',
+      ASKWELL_PUSH_ALLOW_INSECURE: '127.0.0.1', // the loopback push service of e2e/pushservice.mjs
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -225,6 +226,29 @@ export async function pollPage(page, fn, arg, { timeout = 10_000, interval = 100
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${message}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * Watches the page's service worker registrations over CDP (for ServiceWorker.deliverPushMessage);
+ * registration() waits for the app's own and returns its id.
+ */
+export async function watchWorker(ctx, page, url) {
+  const cdp = await ctx.newCDPSession(page);
+  const regs = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  return {
+    cdp,
+    regs,
+    async registration() {
+      for (let i = 0; i < 50; i++) {
+        const reg = regs.find((r) => r.scopeURL === `${url}/` && !r.isDeleted);
+        if (reg) return reg;
+        await page.waitForTimeout(100);
+      }
+      throw new Error(`the service worker registration is not known: ${JSON.stringify(regs)}`);
+    },
+  };
 }
 
 /** Screenshot plus an axe-core scan; fails on serious or critical violations. */

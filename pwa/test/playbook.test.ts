@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adviceFor, askDueAt, championCoach, isDue, weekRhythm, weekStart } from '../src/domain/playbook';
-import type { Ask, Event, Note } from '../src/db/types';
+import type { Ask, Event } from '../src/db/types';
 
 describe('playbook', () => {
   it('suggests asking after praise or a solved problem', () => {
@@ -22,7 +22,10 @@ describe('playbook', () => {
     expect(adviceFor([])).toBeNull();
   });
   it('coaches toward champion', () => {
-    expect(championCoach({ trusts_me: true })).toBe('1 of 4. Next: understands what I offer.');
+    expect(championCoach({ trusts_me: true })).toBe('1 of 4. Next: make sure they understand what you offer.');
+    expect(championCoach({ trusts_me: true, understands_offer: true, has_opportunity: true }, 'champion')).toBe(
+      "Marked champion, but they don't yet know what to say about you. Asks to them need work until they do.",
+    );
     expect(championCoach({ trusts_me: true, understands_offer: true, has_opportunity: true, knows_what_to_say: true })).toMatch(/champion/);
   });
   it('knows when an ask is due', () => {
@@ -33,21 +36,23 @@ describe('playbook', () => {
     expect(isDue({ ...base, trigger: { kind: 'stage', value: 'trust' } }, now)).toBe(false);
     expect(isDue({ ...base, trigger: { kind: 'stage', value: 'trust' }, due_at: '2026-03-09T10:00:00Z' }, now)).toBe(true);
     expect(isDue({ ...base, status: 'asked', trigger: { kind: 'after_days', value: '1' } }, now)).toBe(false);
-    expect(askDueAt({ ...base, trigger: { kind: 'date', value: '2026-03-10' } })).toBe(Date.parse('2026-03-10T00:00:00'));
+    // A day falls due at 09:00 in the user's zone, as on the server (rules.json day_due_hour).
+    expect(askDueAt({ ...base, trigger: { kind: 'date', value: '2026-03-10' } }, 'UTC')).toBe(Date.parse('2026-03-10T09:00:00Z'));
+    expect(askDueAt({ ...base, trigger: { kind: 'date', value: '2026-03-10' } }, 'Europe/Berlin')).toBe(Date.parse('2026-03-10T08:00:00Z'));
+    // "later" is still an ask to make.
+    expect(isDue({ ...base, status: 'later', trigger: { kind: 'after_days', value: '7' } }, now)).toBe(true);
   });
   it('counts the week against the goals', () => {
     const now = new Date('2026-03-11T12:00:00'); // a Wednesday
     const ws = weekStart(now);
     const at = (d: number) => new Date(ws + d * 86400_000 + 3600_000 * 9).toISOString();
     const events = [
-      { id: '1', kind: 'coffee', starts_at: at(0) },
+      { id: '1', kind: 'coffee', starts_at: at(0), contact_ids: ['c'] },
       { id: '2', kind: 'group', starts_at: at(1) },
-      { id: '3', kind: 'lunch', starts_at: at(-2) }, // last week
+      { id: '3', kind: 'lunch', starts_at: at(-2), contact_ids: ['c'] }, // last week
+      { id: '4', kind: 'call', starts_at: at(2), contact_ids: ['c'] }, // a call is a one-to-one on both sides
+      { id: '5', kind: 'coffee', starts_at: at(1) }, // with nobody: not a one-to-one
     ] as Event[];
-    const notes = [
-      { id: 'n1', body: '', contact_ids: ['c'], meeting_at: at(2) },
-      { id: 'n2', body: '', contact_ids: ['c'], meeting_at: at(0), event_id: '1' }, // counted via its event
-    ] as Note[];
-    expect(weekRhythm(events, notes, now)).toEqual({ oneToOnes: 2, events: 1 });
+    expect(weekRhythm(events, now)).toEqual({ oneToOnes: 2, events: 1 });
   });
 });

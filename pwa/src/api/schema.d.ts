@@ -622,11 +622,22 @@ export interface components {
             contact_ids?: string[];
         };
         Signal: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Whom it is about; must be one of the note's contact_ids.
+             */
             contact_id: string;
             kind: components["schemas"]["SignalKind"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it happened (not before 2000, not ahead of now); default the note's meeting_at, else when the note was written.
+             */
             at?: string;
+            /**
+             * Format: date-time
+             * @description For `busy` only, the convenient time the user picked to ask; after the signal and now, at most 90 days after the signal.
+             */
+            hold_until?: string;
         };
         /** @enum {string} */
         SignalKind: "praised" | "good_news" | "bad_news" | "offered_help" | "we_helped" | "problem_solved" | "delivered_similar" | "busy";
@@ -668,11 +679,48 @@ export interface components {
              * @description Set by the server when the trigger fires.
              */
             readonly due_at?: string | null;
+            readonly readiness?: components["schemas"]["Readiness"];
             /** @enum {string} */
             status?: "planned" | "due" | "asked" | "introduced" | "declined" | "later";
             /** Format: date-time */
             asked_at?: string | null;
             outcome?: string | null;
+        };
+        /**
+         * @description Whether now is the moment to make an open ask, and why (docs/coach.md). Derived by the
+         *     server in the transaction of any change to its inputs (the ask, its contact, notes and
+         *     their signals) and again when a hold or window ends; absent once the ask is closed.
+         */
+        Readiness: {
+            /** @enum {string} */
+            state: "ready" | "hold" | "not_yet" | "needs_work" | "mixed";
+            reasons: components["schemas"]["ReadinessReason"][];
+            /**
+             * Format: date-time
+             * @description On hold until then; its reminder waits.
+             */
+            hold_until?: string;
+            /**
+             * Format: date-time
+             * @description The good moment lasts until then.
+             */
+            window_until?: string;
+            /** @description Champion checks still unmet. */
+            missing?: ("trusts_me" | "understands_offer" | "has_opportunity" | "knows_what_to_say")[];
+        };
+        ReadinessReason: {
+            /** @description Stable code, e.g. praised, bad_news, busy, mixed, polite_offer, brought_forward, due_date, due_stage, due_milestone, build_trust, champion_checks, no_target, vague_target, waiting_date, waiting_stage, waiting_milestone. */
+            code: string;
+            /** @description What the coach says, without the time (clients add "yesterday" from `at`). */
+            text: string;
+            /** Format: uuid */
+            contact_id?: string;
+            /** Format: uuid */
+            note_id?: string;
+            /** Format: date-time */
+            at?: string;
+            /** @description A line to ask with, offered when the target is vague or missing. */
+            script?: string;
         };
         Money: {
             amount: number;

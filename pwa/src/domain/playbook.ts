@@ -1,6 +1,7 @@
-import type { Ask, AskTrigger, Contact, ContactKind, Event, EventKind, Medium, Note, Referral, SignalKind, Stage } from '../db/types';
+import type { Ask, AskTrigger, Contact, ContactKind, Event, EventKind, Medium, Referral, SignalKind, Stage } from '../db/types';
+import { askIsOpen, planDue, type Reason, RULES } from './readiness';
 
-export const STAGES: Stage[] = ['met', 'know', 'like', 'trust', 'champion'];
+export const STAGES = RULES.stages as Stage[];
 export const STAGE_LABEL: Record<Stage, string> = { met: 'Met', know: 'Know', like: 'Like', trust: 'Trust', champion: 'Champion' };
 
 export const KINDS: ContactKind[] = ['client', 'prospect', 'partner', 'connector', 'friend'];
@@ -22,8 +23,8 @@ export const EVENT_LABEL: Record<EventKind, string> = {
   conference: 'Conference',
   other: 'Other',
 };
-/** Meetings with one person count toward the weekly one-to-one goal; the rest are events. */
-export const ONE_TO_ONE_KINDS = new Set<EventKind>(['coffee', 'one_to_one', 'lunch', 'call']);
+/** Meetings with one person count toward the weekly one-to-one goal; the rest are events (rules.json). */
+export const ONE_TO_ONE_KINDS = new Set<EventKind>(RULES.one_to_one_kinds as EventKind[]);
 
 export const SIGNALS: SignalKind[] = [
   'praised',
@@ -45,15 +46,6 @@ export const SIGNAL_LABEL: Record<SignalKind, string> = {
   delivered_similar: 'Delivered for a similar client',
   busy: 'Busy',
 };
-/** Short past-tense phrases for coach lines: "she praised your work yesterday". */
-const SIGNAL_REASON: Partial<Record<SignalKind, string>> = {
-  praised: 'praised your work',
-  good_news: 'had good news',
-  problem_solved: 'you solved a problem for them',
-  offered_help: 'offered to help',
-  delivered_similar: 'you delivered for a client like theirs',
-};
-
 export type AdviceTone = 'ask' | 'wait' | 'mixed' | 'share';
 export interface Advice {
   tone: AdviceTone;
@@ -62,29 +54,33 @@ export interface Advice {
 }
 
 /**
- * The playbook's "ask inside a window" rule for the signals of one meeting. Bad moments win
- * over good ones; "I helped them" plus "offered help" is shown as mixed, because coaches disagree.
+ * What the coach says about one meeting's signals on the capture screen, from the same rules as
+ * readiness: a hold wins over a window; "I helped them" plus "offered help" is mixed, because
+ * coaches disagree; an offer counts only from someone close.
  */
 export function adviceFor(signals: Iterable<SignalKind>, stage?: Stage | null): Advice | null {
-  const s = new Set(signals);
+  const s = new Set<string>(signals);
+  const holds = RULES.holds as Record<string, number>;
+  const windows = RULES.windows as Record<string, number>;
   if (s.has('bad_news')) {
-    return { tone: 'wait', title: 'Not the moment to ask', text: 'They just had bad news. Listen and help now; plan the ask for later.' };
+    return { tone: 'wait', title: 'Not the moment to ask', text: `They just had bad news. Listen and help now; asks to them wait ${holds.bad_news} days, or until good news.` };
   }
   if (s.has('busy')) {
-    return { tone: 'wait', title: 'Wait for a calmer time', text: 'They are in the middle of something. Find a convenient time instead.' };
+    return { tone: 'wait', title: 'Wait for a calmer time', text: `They are in the middle of something. Asks to them wait ${holds.busy} days; find a convenient time instead.` };
   }
-  if (s.has('we_helped') && s.has('offered_help')) {
+  if (s.has(RULES.mixed.with) && s.has(RULES.offer.kind)) {
     return {
       tone: 'mixed',
       title: 'Mixed advice',
       text: 'They offered help because you helped them. Some coaches say take it; others say decline any repayment. Your call.',
     };
   }
-  if (s.has('praised') || s.has('problem_solved') || s.has('good_news')) {
-    return { tone: 'ask', title: 'A good window to ask', text: 'They are glad about you right now. Plan an ask for one specific person while it is fresh.' };
+  const open = [...s].find((k) => windows[k] > 0);
+  if (open) {
+    return { tone: 'ask', title: 'A good window to ask', text: `They are glad about you right now. Asks to them are ready for ${windows[open]} days: name one specific person while it is fresh.` };
   }
-  if (s.has('offered_help')) {
-    const close = stage === 'trust' || stage === 'champion';
+  if (s.has(RULES.offer.kind)) {
+    const close = STAGES.indexOf(stage ?? 'met') >= STAGES.indexOf(RULES.offer.min_stage as Stage);
     return close
       ? { tone: 'ask', title: 'Take them up on it', text: 'They sincerely asked how to help. Name one person you would like to meet.' }
       : { tone: 'wait', title: 'Maybe just politeness', text: 'An offer from someone you just met is often polite. Build trust first.' };
@@ -111,12 +107,18 @@ export const CHAMPION_CHECKS: Array<[keyof ChampionChecks, string]> = [
   ['knows_what_to_say', 'Knows what to say'],
 ];
 
-export function championCoach(c: ChampionChecks | undefined): string {
-  const done = CHAMPION_CHECKS.filter(([k]) => c?.[k]).length;
+/**
+ * The champion checklist in a coach's words, consistent with the stage: a contact marked
+ * champion needs all four checks, and the coach names what is missing (rules.json phrases).
+ */
+export function championCoach(c: ChampionChecks | undefined, stage?: Stage | null): string {
+  const missing = CHAMPION_CHECKS.filter(([k]) => !c?.[k]).map(([k]) => (RULES.check_phrases as Record<string, string>)[k]);
+  const done = 4 - missing.length;
   if (done === 4) return 'A champion. Keep them close and thank them often.';
-  const next = CHAMPION_CHECKS.find(([k]) => !c?.[k])!;
+  const list = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}` : missing[0];
+  if (stage === 'champion') return `Marked champion, but they don't yet ${list}. Asks to them need work until they do.`;
   if (done === 0) return 'Start with trust: deliver something small, well and on time.';
-  return `${done} of 4. Next: ${next[1][0].toLowerCase()}${next[1].slice(1)}.`;
+  return `${done} of 4. Next: make sure they ${missing[0]}.`;
 }
 
 export const MEDIUM_LABEL: Record<Medium, string> = { card: 'Card', email: 'Email', call: 'Call', gift: 'Gift' };
@@ -138,42 +140,48 @@ export function triggerText(t: AskTrigger | undefined, createdAt?: string): stri
   }
 }
 
-/** When an ask is due: the server's due_at, else what can be known locally (date triggers). */
-export function askDueAt(a: Ask): number | null {
+/** The user's time zone: their setting, else this device's. */
+export function userZone(tz?: string | null): string {
+  return tz || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/**
+ * When an ask is due: the server's due_at, else what can be known locally from its trigger
+ * (a day falls due at the same morning hour in the user's zone as on the server).
+ */
+export function askDueAt(a: Ask, tz?: string | null, now = Date.now()): number | null {
   if (a.due_at) return Date.parse(a.due_at);
-  if (a.trigger?.kind === 'date') return Date.parse(a.trigger.value.length === 10 ? `${a.trigger.value}T00:00:00` : a.trigger.value);
-  if (a.trigger?.kind === 'after_days' && a.created_at) return Date.parse(a.created_at) + Number(a.trigger.value) * 86400_000;
-  return null;
+  if (a.trigger?.kind !== 'date' && a.trigger?.kind !== 'after_days') return null;
+  return planDue(a.trigger, Date.parse(a.created_at ?? '') || now, now, null, userZone(tz));
 }
 
 export function isOpenAsk(a: Ask): boolean {
-  return !a.deleted_at && (a.status === undefined || a.status === 'planned' || a.status === 'due');
+  return !a.deleted_at && askIsOpen(a.status);
 }
 
-export function isDue(a: Ask, now = Date.now()): boolean {
+export function isDue(a: Ask, now = Date.now(), tz?: string | null): boolean {
   if (!isOpenAsk(a)) return false;
   if (a.status === 'due') return true;
-  const at = askDueAt(a);
+  const at = askDueAt(a, tz, now);
   return at !== null && at <= now;
 }
 
-/** "Ask Dana for an intro to Lee — she praised your work yesterday". */
-export function askLine(a: Ask, contacts: Map<string, Contact>, notes: Note[], now = Date.now()): { title: string; reason?: string } {
+/** "Ask Dana for an intro to Lee". */
+export function askTitle(a: Ask, contacts: Map<string, Contact>): string {
   const who = contacts.get(a.contact_id ?? '')?.name ?? 'them';
   const target = a.target_contact_id ? contacts.get(a.target_contact_id)?.name : a.target;
-  const title = target ? `Ask ${who} for an intro to ${target}` : `Ask ${who} for an introduction`;
-  let best: { kind: SignalKind; at: number } | null = null;
-  for (const n of notes) {
-    if (n.deleted_at) continue;
-    for (const s of n.signals ?? []) {
-      if (s.contact_id !== a.contact_id || !SIGNAL_REASON[s.kind]) continue;
-      const at = Date.parse(s.at ?? n.meeting_at ?? n.created_at ?? '') || 0;
-      if (now - at < 30 * 86400_000 && (!best || at > best.at)) best = { kind: s.kind, at };
-    }
-  }
-  if (!best) return { title, reason: a.why ?? undefined };
-  const why = `${SIGNAL_REASON[best.kind]!.startsWith('you') ? '' : 'they '}${SIGNAL_REASON[best.kind]} ${relDay(best.at, now)}`;
-  return { title, reason: why[0].toUpperCase() + why.slice(1) };
+  return target ? `Ask ${who} for an intro to ${target}` : `Ask ${who} for an introduction`;
+}
+
+/** Codes whose reason is a moment: said with its day ("Dana praised your work yesterday"). */
+const MOMENTS = new Set(['praised', 'problem_solved', 'good_news', 'offered_help', 'bad_news', 'busy']);
+
+/** A readiness reason as a line: the coach's words, with the day for a logged moment. */
+export function reasonLine(r: Reason, now = Date.now()): string {
+  if (!r.at || !MOMENTS.has(r.code)) return r.text;
+  const [head, ...rest] = r.text.split(':');
+  const day = relDay(Date.parse(r.at), now);
+  return rest.length ? `${head} ${day}:${rest.join(':')}` : `${r.text} ${day}`;
 }
 
 export function thankLine(r: Referral, contacts: Map<string, Contact>): string {
@@ -208,26 +216,21 @@ export function weekStart(now = new Date()): number {
 }
 
 /**
- * The week's rhythm: one-to-ones (coffee, lunch, call, one-to-one events, and notes about a
- * meeting with someone that are not tied to an event) and group events.
+ * The week's rhythm: one-to-ones are meetings of a one-to-one kind with a person (coffee, lunch,
+ * call, one-to-one: the same kinds the server counts), events are the other kinds. A note alone
+ * is not a meeting.
  */
-export function weekRhythm(events: Event[], notes: Note[], now = new Date()): { oneToOnes: number; events: number } {
+export function weekRhythm(events: Event[], now = new Date()): { oneToOnes: number; events: number } {
   const from = weekStart(now);
   const to = from + 7 * 86400_000;
-  const inWeek = (iso?: string | null) => {
-    const t = iso ? Date.parse(iso) : NaN;
-    return t >= from && t < to;
-  };
   let oneToOnes = 0;
   let groups = 0;
   for (const e of events) {
-    if (e.deleted_at || !inWeek(e.starts_at)) continue;
-    if (ONE_TO_ONE_KINDS.has(e.kind ?? 'other')) oneToOnes++;
-    else groups++;
-  }
-  for (const n of notes) {
-    if (n.deleted_at || n.event_id || !(n.contact_ids?.length) || !inWeek(n.meeting_at ?? n.created_at)) continue;
-    oneToOnes++;
+    const t = e.starts_at ? Date.parse(e.starts_at) : NaN;
+    if (e.deleted_at || !(t >= from && t < to)) continue;
+    if (ONE_TO_ONE_KINDS.has(e.kind ?? 'other')) {
+      if (e.contact_ids?.length) oneToOnes++;
+    } else groups++;
   }
   return { oneToOnes, events: groups };
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { initials, MEDIUM_LABEL } from '../domain/playbook';
+import { initials, MEDIUM_LABEL, reasonLine } from '../domain/playbook';
+import type { Readiness } from '../domain/readiness';
 import type { Medium } from '../db/types';
 import { app, runner } from '../session';
 import { Icon } from './icons';
@@ -193,3 +194,25 @@ export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
   );
 }
 
+
+/** What the coach says about an ask, one line a reason ("Dana praised your work yesterday"). */
+export function Reasons({ r, now = Date.now() }: { r: Readiness; now?: number }) {
+  return (
+    <ul class="reasons">
+      {r.reasons.map((x) => (
+        <li key={x.code} class="small">
+          {reasonLine(x, now)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A readiness state as a short tag. */
+export const READINESS_TAG: Record<Readiness['state'], [label: string, cls: string]> = {
+  ready: ['Ready', 'tag ok'],
+  mixed: ['Your call', 'tag'],
+  needs_work: ['Needs work', 'tag accent'],
+  hold: ['On hold', 'tag'],
+  not_yet: ['Planned', 'tag'],
+};

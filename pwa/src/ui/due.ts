@@ -1,10 +1,49 @@
-import { isDue } from '../domain/playbook';
+import { isDue, userZone } from '../domain/playbook';
+import { assess, type Readiness } from '../domain/readiness';
 import type { Ask, Referral, Reminder } from '../db/types';
 import { type Data, names } from './data';
 
-/** What Today lists as due; the app badge shows the same count. */
+/** What the coach knows of the device: the user's zone, and how many local changes wait to sync. */
+export interface CoachCtx {
+  tz?: string | null;
+  pending?: number;
+}
+
+/** An ask with the coach's readiness. */
+export interface AskNow {
+  a: Ask;
+  r: Readiness;
+}
+
+/**
+ * An ask's readiness: the server's while this device is in sync and time has not moved past
+ * it (a hold or window ending, a planned day coming), else computed here by the same rules, so
+ * Today is right offline and before the next sync.
+ */
+export function readinessOf(a: Ask, d: Data, now: number, ctx: CoachCtx = {}): Readiness | null {
+  const server = a.readiness as Readiness | undefined;
+  if (server && ctx.pending === 0 && !passed(server, now)) return server;
+  const c = d.byId.get(a.contact_id ?? '');
+  return assess(
+    { ...a, deleted: !!a.deleted_at },
+    c ? { id: c.id, name: c.name, stage: c.stage, champion: c.champion as Record<string, boolean> } : { id: a.contact_id },
+    d.notes,
+    now,
+    userZone(ctx.tz),
+  ).readiness;
+}
+
+function passed(r: Readiness, now: number): boolean {
+  const at = (s?: string) => (s ? Date.parse(s) <= now : false);
+  return at(r.hold_until) || at(r.window_until) || (r.state === 'not_yet' && r.reasons.some((x) => x.code === 'waiting_date' && at(x.at)));
+}
+
+/** What Today lists; the app badge counts what wants doing now (not what is held). */
 export interface DueToday {
-  dueAsks: Ask[];
+  ready: AskNow[];
+  mixed: AskNow[];
+  needsWork: AskNow[];
+  held: AskNow[];
   owed: Referral[];
   followUps: Array<{ r: Reminder; t: { title: string; href: string } }>;
 }
@@ -49,9 +88,17 @@ export function isOpenReminder(r: Reminder, now: number) {
   return !!r.due_at && Date.parse(r.due_at) <= now + 12 * 3600_000;
 }
 
-/** The asks due, the thank-yous owed and the open follow-ups, in the order Today shows them. */
-export function dueToday(d: Data, now = Date.now()): DueToday {
-  const dueAsks = d.asks.filter((a) => isDue(a, now)).sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? ''));
+/** The asks by readiness, the thank-yous owed and the open follow-ups, in the order Today shows them. */
+export function dueToday(d: Data, now = Date.now(), ctx: CoachCtx = {}): DueToday {
+  const out: DueToday = { ready: [], mixed: [], needsWork: [], held: [], owed: [], followUps: [] };
+  for (const a of d.asks) {
+    const r = readinessOf(a, d, now, ctx);
+    if (!r) continue;
+    if (r.state === 'ready') out.ready.push({ a, r });
+    else if (r.state === 'mixed') out.mixed.push({ a, r });
+    else if (r.state === 'needs_work') out.needsWork.push({ a, r });
+    else if (r.state === 'hold' && isDue(a, now, ctx.tz)) out.held.push({ a, r }); // held back from being due
+  }
   const owed = d.referrals.filter((r) => r.direction === 'received' && !r.thanks?.sent_at);
   const followUps: DueToday['followUps'] = [];
   for (const r of d.reminders) {
@@ -59,11 +106,11 @@ export function dueToday(d: Data, now = Date.now()): DueToday {
     const t = reminderText(r, d);
     if (t) followUps.push({ r, t });
   }
-  return { dueAsks, owed, followUps };
+  return { ...out, owed, followUps };
 }
 
-/** How many items Today shows as due. */
-export function dueCount(d: Data, now = Date.now()): number {
-  const x = dueToday(d, now);
-  return x.dueAsks.length + x.owed.length + x.followUps.length;
+/** How many items Today shows as wanting something now. */
+export function dueCount(d: Data, now = Date.now(), ctx: CoachCtx = {}): number {
+  const x = dueToday(d, now, ctx);
+  return x.ready.length + x.mixed.length + x.needsWork.length + x.owed.length + x.followUps.length;
 }

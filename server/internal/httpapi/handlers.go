@@ -15,9 +15,9 @@ import (
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -236,7 +236,7 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 			if t == nil {
 				continue
 			}
-			if err := (referral.Trigger{Kind: string(t.Kind), Value: t.Value}).Validate(); err != nil {
+			if err := (playbook.Trigger{Kind: string(t.Kind), Value: t.Value}).Validate(); err != nil {
 				return newError(http.StatusBadRequest, "invalid_field", "ask_plans."+kind+": "+err.Error()).
 					with(map[string]any{"field": "ask_plans." + kind})
 			}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -72,7 +72,7 @@ func (h *handlers) DeletePushSubscription(c echo.Context) error {
 
 // ReminderDone implements POST /reminders/{id}/done.
 func (h *handlers) ReminderDone(c echo.Context, id api.ReminderID) error {
-	return h.reminderAction(c, id, map[string]any{"status": referral.ReminderDone, "snoozed_until": nil})
+	return h.reminderAction(c, id, map[string]any{"status": playbook.ReminderDone, "snoozed_until": nil})
 }
 
 // ReminderSnooze implements POST /reminders/{id}/snooze: for the minutes given (an hour by
@@ -96,7 +96,7 @@ func (h *handlers) ReminderSnooze(c echo.Context, id api.ReminderID) error {
 	case req.Minutes != nil:
 		until = now.Add(time.Duration(*req.Minutes) * time.Minute)
 	}
-	return h.reminderAction(c, id, map[string]any{"status": referral.ReminderSnoozed, "snoozed_until": until.Format(time.RFC3339)})
+	return h.reminderAction(c, id, map[string]any{"status": playbook.ReminderSnoozed, "snoozed_until": until.Format(time.RFC3339)})
 }
 
 func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]any) error {

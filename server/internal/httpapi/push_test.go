@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -87,8 +87,8 @@ func TestReminderActions(t *testing.T) {
 		srv.Push(a, "alice-phone", put(1, "contact", 1, 0, map[string]any{"name": "Bob"}),
 			put(2, "referral", 2, 0, map[string]any{"direction": "received", "contact_id": tu.ID(1)}),
 			put(3, "referral", 3, 0, map[string]any{"direction": "received", "contact_id": tu.ID(1)}))
-		rid := referral.ReminderID("thank_you", tu.ID(2))
-		other := referral.ReminderID("thank_you", tu.ID(3))
+		rid := playbook.ReminderID("thank_you", tu.ID(2))
+		other := playbook.ReminderID("thank_you", tu.ID(3))
 		action, err := srv.App.Tokens.IssueAction(a.ID, rid)
 		if err != nil {
 			t.Fatal(err)

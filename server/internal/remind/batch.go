@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/sync"
 )
@@ -152,7 +152,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 			writes = append(writes, b.stopper(it, it.due.Attempts, "unreadable reminder", err))
 			continue
 		}
-		if st := it.rec.Status; st != "" && st != referral.ReminderPending && st != referral.ReminderSnoozed {
+		if st := it.rec.Status; st != "" && st != playbook.ReminderPending && st != playbook.ReminderSnoozed {
 			writes = append(writes, b.stopper(it, it.due.Attempts, "reminder is "+st, nil))
 			continue
 		}
@@ -198,7 +198,16 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 	u.subs = subs
 	rel := d.loadRelated(b.sctx, u.id, live)
 	for _, it := range live {
-		m := compose(it.rec, rel, nil, now, u.loc)
+		if until := onHold(it.rec, rel, now); until != nil {
+			// The coach holds the ask (bad news, busy): its reminder waits for the hold to end.
+			writes = append(writes, func() {
+				if err := d.store.Reschedule(b.bctx, it.due.ID, it.due.Version, until, it.due.Attempts); err != nil {
+					d.log.Error("remind: holding an ask's reminder failed", "reminder", it.due.ID, "err", err)
+				}
+			})
+			continue
+		}
+		m := compose(it.rec, rel, now, u.loc)
 		token, err := d.tokens.IssueAction(u.id, it.due.ID)
 		if err != nil {
 			d.log.Error("remind: issuing an action token failed", "reminder", it.due.ID, "err", err)
@@ -210,7 +219,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 			continue
 		}
 		urgency := push.UrgencyNormal
-		if it.rec.Kind == referral.ReminderAsk {
+		if it.rec.Kind == playbook.ReminderAsk {
 			urgency = push.UrgencyHigh // an ask has a moment; the rest can wait for the phone to wake
 		}
 		it.payload = p
@@ -225,7 +234,7 @@ func (b *batch) prepare(u *userBatch) (writes []func()) {
 // reminder goes stale.
 func ttlFor(r reminderRec, now time.Time) time.Duration {
 	at := r.DueAt
-	if r.Status == referral.ReminderSnoozed && r.SnoozedUntil != nil {
+	if r.Status == playbook.ReminderSnoozed && r.SnoozedUntil != nil {
 		at = r.SnoozedUntil
 	}
 	ttl := push.DefaultTTL
@@ -393,4 +402,18 @@ func (b *batch) release(it *item) {
 	if err := b.d.store.Reschedule(b.bctx, it.due.ID, it.due.Version, &fireAt, it.due.Attempts); err != nil {
 		b.d.log.Error("remind: releasing a reminder failed; it is free again when its lease ends", "reminder", it.due.ID, "err", err)
 	}
+}
+
+// onHold is when the hold on a reminder's ask ends, or nil when it is not held. The server
+// already moves an ask's reminder to the end of a hold; this catches a hold logged while the
+// reminder was on its way.
+func onHold(r reminderRec, rel *related, now time.Time) *time.Time {
+	if r.Kind != playbook.ReminderAsk || r.Subject.Entity != "ask" {
+		return nil
+	}
+	a := rel.asks[r.Subject.ID]
+	if a == nil || a.Readiness == nil || a.Readiness.State != playbook.StateHold || a.Readiness.HoldUntil == nil || !a.Readiness.HoldUntil.After(now) {
+		return nil
+	}
+	return a.Readiness.HoldUntil
 }

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/remind"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
@@ -28,7 +28,7 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 		sub := w.subscribe(u)
 		dana, lee, ask := recID(1, 1), recID(1, 2), recID(1, 3)
 		srv.Push(u, "phone-0001",
-			put(1, "contact", dana, map[string]any{"name": "Dana"}),
+			put(1, "contact", dana, map[string]any{"name": "Dana", "stage": "trust"}),
 			put(2, "contact", lee, map[string]any{"name": "Lee"}),
 			put(3, "ask", ask, map[string]any{"contact_id": dana, "target_contact_id": lee,
 				"why":     "Lee is opening a second shop and needs a bookkeeper.",
@@ -47,7 +47,7 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 			t.Fatalf("%d messages received, want 1", len(got))
 		}
 		msg := got[0]
-		rid := referral.ReminderID(referral.ReminderAsk, ask)
+		rid := playbook.ReminderID(playbook.ReminderAsk, ask)
 		if msg.Endpoint != sub.Endpoint || msg.TTL != 86400 || msg.Urgency != "high" || msg.Topic != push.TopicFor(rid) ||
 			msg.Sub != "mailto:ops@example.com" || msg.VAPIDKey != w.keys.Public || msg.Status != http.StatusCreated {
 			t.Fatalf("headers: ttl %d urgency %q topic %q sub %q status %d", msg.TTL, msg.Urgency, msg.Topic, msg.Sub, msg.Status)
@@ -64,7 +64,7 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 		if uid, err := srv.App.Tokens.VerifyAction(p.Token, rid); err != nil || uid != u.ID {
 			t.Fatalf("action token: %q, %v", uid, err)
 		}
-		if _, err := srv.App.Tokens.VerifyAction(p.Token, referral.ReminderID(referral.ReminderThankYou, ask)); err == nil {
+		if _, err := srv.App.Tokens.VerifyAction(p.Token, playbook.ReminderID(playbook.ReminderThankYou, ask)); err == nil {
 			t.Fatal("action token accepted for another reminder")
 		}
 
@@ -321,8 +321,8 @@ func TestQuietHoursHoldUntilTheyEnd(t *testing.T) {
 		la, _ := time.LoadLocation("America/Los_Angeles")
 		contact, ask := recID(1, 1), recID(1, 2)
 		srv.Push(u, "phone-0001",
-			put(1, "contact", contact, map[string]any{"name": "Dana"}),
-			put(2, "ask", ask, map[string]any{"contact_id": contact, "trigger": map[string]any{
+			put(1, "contact", contact, map[string]any{"name": "Dana", "stage": "trust"}),
+			put(2, "ask", ask, map[string]any{"contact_id": contact, "target": "Lee", "trigger": map[string]any{
 				"kind": "date", "value": time.Date(2026, 11, 24, 22, 0, 0, 0, la).Format(time.RFC3339)}}))
 		d, reg := w.dispatcher()
 
@@ -342,7 +342,7 @@ func TestQuietHoursHoldUntilTheyEnd(t *testing.T) {
 		if n, _ := d.RunOnce(ctx); n != 1 || len(w.svc.Received()) != 1 {
 			t.Fatalf("07:30: delivered %d, %d received", n, len(w.svc.Received()))
 		}
-		if p := w.payloads()[0]; p.Title != "Ask Dana for an introduction" || p.ReminderID != referral.ReminderID("ask", ask) {
+		if p := w.payloads()[0]; p.Title != "Ask Dana for an intro to Lee" || p.ReminderID != playbook.ReminderID("ask", ask) {
 			t.Fatalf("payload %+v", p)
 		}
 		setClock(srv, at(25, 7, 31))

@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/remind"
 	"github.com/askwell/askwell/server/internal/store"
 	tu "github.com/askwell/askwell/server/internal/testutil"
@@ -126,7 +126,7 @@ func seedThanks(t testing.TB, srv *tu.Server, u tu.User, userNo, n int) []string
 				"direction": "received", "contact_id": contact, "prospect": fmt.Sprintf("Prospect %d", i), "at": at,
 			}))
 			next++
-			ids = append(ids, referral.ReminderID(referral.ReminderThankYou, id))
+			ids = append(ids, playbook.ReminderID(playbook.ReminderThankYou, id))
 		}
 		srv.Push(u, client, muts...)
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 )
 
 // What a notification may hold. Notification areas show two lines or so; the rest would be
@@ -50,11 +50,12 @@ type (
 		Company *string `json:"company"`
 	}
 	askRec struct {
-		ContactID       string  `json:"contact_id"`
-		Target          *string `json:"target"`
-		TargetContactID *string `json:"target_contact_id"`
-		Why             *string `json:"why"`
-		Script          *string `json:"script"`
+		ContactID       string        `json:"contact_id"`
+		Readiness       *readinessRec `json:"readiness"`
+		Target          *string       `json:"target"`
+		TargetContactID *string       `json:"target_contact_id"`
+		Why             *string       `json:"why"`
+		Script          *string       `json:"script"`
 	}
 	referralRec struct {
 		Direction         string  `json:"direction"`
@@ -84,17 +85,22 @@ type related struct {
 	contacts  map[string]*contactRec
 }
 
-// signal is a moment logged about a contact that makes an ask welcome (§1 rule 2).
-type signal struct {
-	Kind string
-	At   time.Time
+// readinessRec is the coach's verdict on an ask, as the server derived it (playbook.Readiness).
+type readinessRec struct {
+	State   string `json:"state"`
+	Reasons []struct {
+		Code string     `json:"code"`
+		Text string     `json:"text"`
+		At   *time.Time `json:"at"`
+	} `json:"reasons"`
+	HoldUntil *time.Time `json:"hold_until"`
 }
 
 // compose writes a notification for a reminder the way a coach would say it: who, what, and
-// why now. sig is the latest good-moment signal for an ask's contact, when known. now and loc
-// (the user's zone) make "yesterday" mean the user's yesterday. Missing records (deleted, or
-// never synced) fall back to plain words, never to an empty notification.
-func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.Location) message {
+// why now, from the ask's readiness. now and loc (the user's zone) make "yesterday" mean the
+// user's yesterday. Missing records (deleted, or never synced) fall back to plain words, never
+// to an empty notification.
+func compose(r reminderRec, rel *related, now time.Time, loc *time.Location) message {
 	if rel == nil {
 		rel = &related{}
 	}
@@ -106,8 +112,8 @@ func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.
 	}
 	var m message
 	switch {
-	case r.Kind == referral.ReminderAsk && r.Subject.Entity == "ask":
-		m = askMessage(rel.asks[r.Subject.ID], name, sig, now, loc)
+	case r.Kind == playbook.ReminderAsk && r.Subject.Entity == "ask":
+		m = askMessage(rel.asks[r.Subject.ID], name, now, loc)
 		m.URL = "/#/asks/" + r.Subject.ID
 	case r.Subject.Entity == "referral":
 		m = referralMessage(r.Kind, rel.referrals[r.Subject.ID], name)
@@ -119,7 +125,7 @@ func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.
 		who := name(r.Subject.ID)
 		switch {
 		case who == "":
-		case r.Kind == referral.ReminderPartnerMeeting:
+		case r.Kind == playbook.ReminderPartnerMeeting:
 			m = message{Title: "Time for your monthly meeting with " + who,
 				Body: "Partners who meet every month keep referrals flowing both ways. Suggest a date."}
 		default:
@@ -145,7 +151,16 @@ func compose(r reminderRec, rel *related, sig *signal, now time.Time, loc *time.
 	return m
 }
 
-func askMessage(a *askRec, name func(string) string, sig *signal, now time.Time, loc *time.Location) message {
+// windowCode: these reasons make now the moment, and go into the body with their day.
+func windowCode(code string) bool {
+	switch code {
+	case "praised", "problem_solved", "good_news", "offered_help":
+		return true
+	}
+	return false
+}
+
+func askMessage(a *askRec, name func(string) string, now time.Time, loc *time.Location) message {
 	if a == nil {
 		return message{}
 	}
@@ -164,9 +179,30 @@ func askMessage(a *askRec, name func(string) string, sig *signal, now time.Time,
 	if target != "" {
 		m.Title = "Ask " + who + " for an intro to " + target
 	}
+	if rd := a.Readiness; rd != nil && rd.State == "needs_work" {
+		// What to fix, in the coach's words; the ask itself can wait for it.
+		var fixes []string
+		for _, x := range rd.Reasons {
+			if !windowCode(x.Code) && !strings.HasPrefix(x.Code, "due_") && x.Code != "brought_forward" {
+				fixes = append(fixes, strings.TrimRight(oneLine(x.Text), ".")+".")
+			}
+		}
+		if len(fixes) > 0 {
+			return message{Title: "Before you ask " + who + ", one thing to fix", Body: strings.Join(fixes, " ")}
+		}
+	}
+	var why string
+	if rd := a.Readiness; rd != nil && rd.State == "ready" {
+		for _, x := range rd.Reasons {
+			if windowCode(x.Code) && x.At != nil {
+				why = oneLine(x.Text) + " " + relDay(*x.At, now, loc) + " — now is a good moment."
+				break
+			}
+		}
+	}
 	switch {
-	case sig != nil && signalReason(sig.Kind, who) != "":
-		m.Body = signalReason(sig.Kind, who) + " " + relDay(sig.At, now, loc) + " — now is a good moment."
+	case why != "":
+		m.Body = why
 	case a.Why != nil && strings.TrimSpace(*a.Why) != "":
 		m.Body = oneLine(*a.Why)
 	case a.Script != nil && strings.TrimSpace(*a.Script) != "":
@@ -175,23 +211,6 @@ func askMessage(a *askRec, name func(string) string, sig *signal, now time.Time,
 		m.Body = "You planned this ask. Name one person and say why they would benefit."
 	}
 	return m
-}
-
-// signalReason says what happened, for the signals that open a window to ask.
-func signalReason(kind, who string) string {
-	switch kind {
-	case "praised":
-		return who + " praised your work"
-	case "good_news":
-		return who + " had good news"
-	case "offered_help":
-		return who + " offered to help"
-	case "problem_solved":
-		return "You solved a problem for " + who
-	case "delivered_similar":
-		return "You delivered great work for a client like " + who
-	}
-	return ""
 }
 
 func referralMessage(kind string, r *referralRec, name func(string) string) message {
@@ -210,7 +229,7 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 		prospect = clip(oneLine(*r.Prospect), maxName)
 	}
 	switch kind {
-	case referral.ReminderThankYou:
+	case playbook.ReminderThankYou:
 		how := "A handwritten card is remembered."
 		if r.Thanks != nil && r.Thanks.Medium != nil {
 			switch *r.Thanks.Medium {
@@ -227,7 +246,7 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 			m.Body = who + " referred you to " + prospect + ". " + how
 		}
 		return m
-	case referral.ReminderFollowUp:
+	case playbook.ReminderFollowUp:
 		if r.Direction == "given" {
 			m := message{Title: "Check in with " + who + " about your referral",
 				Body: "Ask how it is going. Referrals you follow up are the ones people remember."}
@@ -269,13 +288,13 @@ func eventMessage(e *eventRec, name func(string) string) message {
 func fallback(kind string) (title, body string) {
 	const body0 = "Open Askwell to see what is due."
 	switch kind {
-	case referral.ReminderAsk:
+	case playbook.ReminderAsk:
 		return "Time to make your ask", body0
-	case referral.ReminderThankYou:
+	case playbook.ReminderThankYou:
 		return "Time to say thank you", "A referral deserves a prompt thank-you. " + body0
-	case referral.ReminderFollowUp:
+	case playbook.ReminderFollowUp:
 		return "Time to follow up", body0
-	case referral.ReminderPartnerMeeting:
+	case playbook.ReminderPartnerMeeting:
 		return "Time for your partner meeting", body0
 	}
 	return "Something is due today", body0

@@ -40,15 +40,21 @@ func TestComposeMessages(t *testing.T) {
 		name string
 		r    reminderRec
 		rel  related
-		sig  *signal
 		want message
 	}{
 		{
 			name: "ask with a recent praise",
 			r:    rem("ask", "ask", askID),
-			rel:  related{asks: map[string]*askRec{askID: {ContactID: dana, TargetContactID: ptr(lee), Why: ptr("ignored when a signal speaks")}}},
-			sig:  &signal{Kind: "praised", At: now.Add(-20 * time.Hour)}, // 13:00 the day before, New York
+			rel: related{asks: map[string]*askRec{askID: {ContactID: dana, TargetContactID: ptr(lee), Why: ptr("ignored when a signal speaks"),
+				Readiness: readiness("ready", "praised", "Dana praised your work", now.Add(-20*time.Hour))}}}, // 13:00 the day before, New York
 			want: message{Title: "Ask Dana for an intro to Lee", Body: "Dana praised your work yesterday — now is a good moment.", URL: "/#/asks/" + askID},
+		},
+		{
+			name: "ask that needs work says what to fix",
+			r:    rem("ask", "ask", askID),
+			rel: related{asks: map[string]*askRec{askID: {ContactID: dana, Target: ptr("anyone"),
+				Readiness: readiness("needs_work", "vague_target", "“anyone” is vague: name one person, and say why they would benefit", now)}}},
+			want: message{Title: "Before you ask Dana, one thing to fix", Body: "“anyone” is vague: name one person, and say why they would benefit.", URL: "/#/asks/" + askID},
 		},
 		{
 			name: "ask with a why",
@@ -129,7 +135,7 @@ func TestComposeMessages(t *testing.T) {
 			if rel.contacts == nil {
 				rel.contacts = people()
 			}
-			got := compose(c.r, &rel, c.sig, now, ny)
+			got := compose(c.r, &rel, now, ny)
 			if got != c.want {
 				t.Errorf("got  %+v\nwant %+v", got, c.want)
 			}
@@ -139,7 +145,7 @@ func TestComposeMessages(t *testing.T) {
 	t.Run("long text is clipped", func(t *testing.T) {
 		rel := related{contacts: map[string]*contactRec{dana: {Name: strings.Repeat("Dana-Marie ", 30)}},
 			asks: map[string]*askRec{askID: {ContactID: dana, Target: ptr(strings.Repeat("Globex ", 80)), Why: ptr(longWhy)}}}
-		got := compose(rem("ask", "ask", askID), &rel, nil, now, ny)
+		got := compose(rem("ask", "ask", askID), &rel, now, ny)
 		if n := utf8.RuneCountInString(got.Title); n > maxTitle {
 			t.Errorf("title has %d runes: %q", n, got.Title)
 		}
@@ -210,4 +216,15 @@ func TestPayloadStaysSmall(t *testing.T) {
 	if len(actions) != 2 {
 		t.Errorf("actions: %v", got["actions"])
 	}
+}
+
+// readiness is a derived readiness with one reason, as the server stores it on an ask.
+func readiness(state, code, text string, at time.Time) *readinessRec {
+	r := &readinessRec{State: state}
+	r.Reasons = append(r.Reasons, struct {
+		Code string     `json:"code"`
+		Text string     `json:"text"`
+		At   *time.Time `json:"at"`
+	}{code, text, &at})
+	return r
 }

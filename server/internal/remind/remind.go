@@ -237,6 +237,13 @@ func (d *Dispatcher) runOnce(ctx context.Context) (delivered int, err error) {
 
 // claim leases the next batch of due reminders.
 func (d *Dispatcher) claim(ctx context.Context, now time.Time) (due []store.DueReminder, err error) {
+	// Time passing first: an ask whose hold ended or whose planned day came gets its readiness
+	// and reminder re-derived, so what is claimed next says why now.
+	d.writes.do(func() {
+		if _, err := d.sync.Recheck(ctx, d.batch); err != nil {
+			d.log.Error("remind: re-deriving readiness failed", "err", err)
+		}
+	})
 	d.writes.do(func() { due, err = d.store.ClaimDue(ctx, now, d.lease, d.batch) })
 	if err != nil {
 		return nil, fmt.Errorf("remind: %w", err)

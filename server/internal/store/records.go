@@ -30,6 +30,8 @@ type Row struct {
 	// ("stage:trust", "milestone:praised"), so a contact or note change finds its asks by index.
 	ContactID      string  `bun:"contact_id"`
 	PendingTrigger *string `bun:"pending_trigger"`
+	// Asks only: when time alone next changes the ask's readiness (a hold or window ending).
+	RecheckAt *time.Time `bun:"recheck_at"`
 
 	// Reminders only: the status and the next time the dispatcher should act on it.
 	Status string     `bun:"status"`
@@ -41,7 +43,7 @@ func columns(entity string) []string {
 	base := []string{"id", "user_id", "version", "created_at", "updated_at", "deleted_at", "field_versions", "data"}
 	switch entity {
 	case records.Ask:
-		return append(base, "contact_id", "pending_trigger")
+		return append(base, "contact_id", "pending_trigger", "recheck_at")
 	case records.Reminder:
 		return append(base, "status", "fire_at")
 	}

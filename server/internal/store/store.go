@@ -122,6 +122,9 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 	if err := ms.Discover(migrations.FS); err != nil {
 		return nil, fmt.Errorf("store: discover migrations: %w", err)
 	}
+	if err := registerGoMigrations(ms); err != nil {
+		return nil, fmt.Errorf("store: go migrations: %w", err)
+	}
 	return migrate.NewMigrator(s.db, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
 

@@ -6,17 +6,27 @@ import (
 	stdsync "sync"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/records"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 )
 
-// checkDomain applies the rules the contract cannot express.
-func checkDomain(entity string, fields map[string]any) *InvalidError {
+// checkDomain applies the rules the contract cannot express; now bounds signal times.
+func checkDomain(entity string, fields map[string]any, now time.Time) *InvalidError {
 	switch entity {
+	case records.Note:
+		if raw, ok := fields["signals"]; ok && raw != nil {
+			var sigs []playbook.NoteSignal
+			if err := remarshal(raw, &sigs); err != nil {
+				return &InvalidError{Field: "signals", Reason: "want [{contact_id, kind, at?, hold_until?}]"}
+			}
+			if reason := playbook.Default().CheckSignals(sigs, now); reason != "" {
+				return &InvalidError{Field: "signals", Reason: reason}
+			}
+		}
 	case records.Ask:
 		if raw, ok := fields["trigger"]; ok && raw != nil {
-			var t referral.Trigger
+			var t playbook.Trigger
 			if err := remarshal(raw, &t); err != nil {
 				return &InvalidError{Field: "trigger", Reason: "want {kind, value}"}
 			}
@@ -27,11 +37,11 @@ func checkDomain(entity string, fields map[string]any) *InvalidError {
 	case records.Reminder:
 		if st, ok := fields["status"]; ok {
 			switch st {
-			case referral.ReminderDone, referral.ReminderSnoozed:
+			case playbook.ReminderDone, playbook.ReminderSnoozed:
 			default:
 				return &InvalidError{Field: "status", Reason: "clients may set done or snoozed"}
 			}
-			if st == referral.ReminderSnoozed && fields["snoozed_until"] == nil {
+			if st == playbook.ReminderSnoozed && fields["snoozed_until"] == nil {
 				return &InvalidError{Field: "snoozed_until", Reason: "required when snoozing"}
 			}
 		}
@@ -76,12 +86,33 @@ func (b *batch) derive(ctx context.Context) error {
 	if err := b.fireWaitingAsks(ctx); err != nil {
 		return err
 	}
+	if err := b.deriveReadiness(ctx); err != nil {
+		return err
+	}
+	var askReminders []string
+	for _, id := range b.order[records.Ask] {
+		if b.get(records.Ask, id).changed {
+			askReminders = append(askReminders, playbook.ReminderID(playbook.ReminderAsk, id))
+		}
+	}
+	if err := b.load(ctx, records.Reminder, askReminders); err != nil {
+		return err
+	}
 	for _, id := range b.order[records.Ask] {
 		a := b.get(records.Ask, id)
-		if a.changed {
-			if err := b.remind(ctx, referral.AskReminder(a.id, a.str("status"), parseTime(a.data["due_at"]), a.deletedAt != nil)); err != nil {
-				return err
-			}
+		if !a.changed {
+			continue
+		}
+		at := a.remindAt
+		if a.data[readinessField] == nil { // closed: its reminder is done, or cancelled if it never had a time
+			at = parseTime(a.data["due_at"])
+		}
+		want := playbook.AskReminder(a.id, a.str("status"), at, a.deletedAt != nil)
+		// Time passing or a window closing may move the reminder earlier; what the user already
+		// got (sent, done, snoozed) stays then. A new plan or status starts it afresh.
+		want.Sticky = !(a.fieldChanged("trigger", v) || a.fieldChanged("status", v) || a.fieldChanged(deletedKey, v))
+		if err := b.remind(ctx, want); err != nil {
+			return err
 		}
 	}
 	if err := b.deriveMeetings(ctx, loc); err != nil {
@@ -92,9 +123,9 @@ func (b *batch) derive(ctx context.Context) error {
 		if !r.changed {
 			continue
 		}
-		var ref referral.Referral
+		var ref playbook.Referral
 		_ = remarshal(r.data, &ref) // validated on the way in; a bad stored field only loses its reminder
-		for _, want := range referral.ReferralReminders(r.id, ref, r.createdAt, r.deletedAt != nil) {
+		for _, want := range playbook.ReferralReminders(r.id, ref, r.createdAt, r.deletedAt != nil) {
 			if err := b.remind(ctx, want); err != nil {
 				return err
 			}
@@ -107,17 +138,17 @@ func (b *batch) derive(ctx context.Context) error {
 // rules below never query one reminder at a time.
 func (b *batch) prefetchReminders(ctx context.Context) error {
 	kinds := map[string][]string{
-		records.Ask:      {referral.ReminderAsk},
-		records.Referral: {referral.ReminderThankYou, referral.ReminderFollowUp},
-		records.Event:    {referral.ReminderFollowUp},
-		records.Contact:  {referral.ReminderPartnerMeeting},
+		records.Ask:      {playbook.ReminderAsk},
+		records.Referral: {playbook.ReminderThankYou, playbook.ReminderFollowUp},
+		records.Event:    {playbook.ReminderFollowUp},
+		records.Contact:  {playbook.ReminderPartnerMeeting},
 	}
 	var ids []string
 	for entity, ks := range kinds {
 		for _, id := range b.order[entity] {
 			if b.get(entity, id).changed {
 				for _, k := range ks {
-					ids = append(ids, referral.ReminderID(k, id))
+					ids = append(ids, playbook.ReminderID(k, id))
 				}
 			}
 		}
@@ -144,7 +175,7 @@ func (z *zones) get(name string) *time.Location {
 
 // planAsk sets an ask's due time from its trigger, or leaves it waiting for its event.
 func (b *batch) planAsk(a *record, loc *time.Location) {
-	var t referral.Trigger
+	var t playbook.Trigger
 	if err := remarshal(a.data["trigger"], &t); err != nil {
 		return
 	}
@@ -152,9 +183,9 @@ func (b *batch) planAsk(a *record, loc *time.Location) {
 	if c := b.get(records.Contact, a.str("contact_id")); c != nil && c.deletedAt == nil {
 		stage = c.str("stage")
 	}
-	plan := referral.PlanAsk(t, a.createdAt, b.now, stage, loc)
+	plan := playbook.PlanAsk(t, a.createdAt, b.now, stage, loc)
 	if plan.DueAt != nil {
-		b.setDue(a, *plan.DueAt, t.Kind == referral.TriggerStage)
+		b.setDue(a, *plan.DueAt, t.Kind == playbook.TriggerStage)
 	} else {
 		delete(a.data, "due_at")
 		a.stamps["due_at"] = stamp{V: b.w.Version()}
@@ -165,8 +196,8 @@ func (b *batch) planAsk(a *record, loc *time.Location) {
 func (b *batch) setDue(a *record, t time.Time, firedNow bool) {
 	a.data["due_at"] = formatTime(t)
 	a.stamps["due_at"] = stamp{V: b.w.Version()}
-	if firedNow && (a.str("status") == "" || a.str("status") == referral.AskPlanned) {
-		a.data["status"] = referral.AskDue
+	if firedNow && (a.str("status") == "" || a.str("status") == playbook.AskPlanned) {
+		a.data["status"] = playbook.AskDue
 		a.stamps["status"] = stamp{V: b.w.Version()}
 	}
 	a.changed = true
@@ -176,18 +207,20 @@ func (b *batch) setDue(a *record, t time.Time, firedNow bool) {
 // in this batch; it looks at asks both in the batch and in the database.
 func (b *batch) fireWaitingAsks(ctx context.Context) error {
 	v := b.w.Version()
-	events := map[string]map[string]bool{} // contact id → waiting keys that happened
-	add := func(contactID, key string) {
+	events := map[string]map[string]time.Time{} // contact id → waiting keys that happened, and when
+	add := func(contactID, key string, at time.Time) {
 		if events[contactID] == nil {
-			events[contactID] = map[string]bool{}
+			events[contactID] = map[string]time.Time{}
 		}
-		events[contactID][key] = true
+		if at.After(events[contactID][key]) {
+			events[contactID][key] = at
+		}
 	}
 	for _, id := range b.order[records.Contact] {
 		c := b.get(records.Contact, id)
 		if c.changed && c.deletedAt == nil && c.fieldChanged("stage", v) {
-			for _, st := range referral.StagesUpTo(c.str("stage")) {
-				add(c.id, referral.WaitingKey(referral.TriggerStage, st))
+			for _, st := range playbook.StagesUpTo(c.str("stage")) {
+				add(c.id, playbook.WaitingKey(playbook.TriggerStage, st), b.now)
 			}
 		}
 	}
@@ -196,13 +229,9 @@ func (b *batch) fireWaitingAsks(ctx context.Context) error {
 		if !n.changed || n.deletedAt != nil || !n.fieldChanged("signals", v) {
 			continue
 		}
-		signals, _ := n.data["signals"].([]any)
-		for _, s := range signals {
-			m, _ := s.(map[string]any)
-			cid, _ := m["contact_id"].(string)
-			kind, _ := m["kind"].(string)
-			if cid != "" && kind != "" {
-				add(cid, referral.WaitingKey(referral.TriggerMilestone, kind))
+		for _, s := range playbook.Signals(noteInput(n)) {
+			if s.ContactID != "" && !s.At.After(b.now) {
+				add(s.ContactID, playbook.WaitingKey(playbook.TriggerMilestone, s.Kind), s.At)
 			}
 		}
 	}
@@ -225,19 +254,17 @@ func (b *batch) fireWaitingAsks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.ID)
-	}
-	if err := b.load(ctx, records.Ask, ids); err != nil {
+	if err := b.adoptRows(records.Ask, rows); err != nil {
 		return err
 	}
 	for _, id := range b.order[records.Ask] {
 		a := b.get(records.Ask, id)
-		if a.deletedAt != nil || !referral.AskOpen(a.str("status")) || a.data["due_at"] != nil {
+		if a.deletedAt != nil || !playbook.AskOpen(a.str("status")) || a.data["due_at"] != nil {
 			continue
 		}
-		if key := waitingKey(a); key != "" && events[a.str("contact_id")][key] {
+		// A milestone counts when it happened after the ask was planned (docs/coach.md): an old
+		// praise logged late is history, not the moment the plan waited for.
+		if at, ok := events[a.str("contact_id")][waitingKey(a)]; ok && !at.Before(a.createdAt) {
 			b.setDue(a, b.now, true)
 		}
 	}
@@ -246,29 +273,29 @@ func (b *batch) fireWaitingAsks(ctx context.Context) error {
 
 // waitingKey is the event an ask still waits for, or "".
 func waitingKey(a *record) string {
-	if a.data["due_at"] != nil || a.deletedAt != nil || !referral.AskOpen(a.str("status")) {
+	if a.data["due_at"] != nil || a.deletedAt != nil || !playbook.AskOpen(a.str("status")) {
 		return ""
 	}
-	var t referral.Trigger
+	var t playbook.Trigger
 	if err := remarshal(a.data["trigger"], &t); err != nil {
 		return ""
 	}
-	if t.Kind == referral.TriggerStage || t.Kind == referral.TriggerMilestone {
-		return referral.WaitingKey(t.Kind, t.Value)
+	if t.Kind == playbook.TriggerStage || t.Kind == playbook.TriggerMilestone {
+		return playbook.WaitingKey(t.Kind, t.Value)
 	}
 	return ""
 }
 
 // remind brings one reminder in line with what its source wants. A new due time resets it to
 // pending; otherwise what the user did with it (done, snoozed) and what was sent stays.
-func (b *batch) remind(ctx context.Context, want referral.Want) error {
+func (b *batch) remind(ctx context.Context, want playbook.Want) error {
 	if err := b.load(ctx, records.Reminder, []string{want.ID}); err != nil {
 		return err
 	}
 	v := b.w.Version()
 	rec := b.get(records.Reminder, want.ID)
 	if rec == nil {
-		if want.State != referral.ReminderPending {
+		if want.State != playbook.ReminderPending {
 			return nil // nothing to remind of, and nothing reminded before
 		}
 		kind, _ := b.schema.Kind(records.Reminder)
@@ -295,21 +322,25 @@ func (b *batch) remind(ctx context.Context, want referral.Want) error {
 	}
 	status := rec.str("status")
 	switch want.State {
-	case referral.ReminderPending:
+	case playbook.ReminderPending:
 		due := formatTime(want.DueAt)
-		if rec.data["due_at"] != due || status == "" || status == referral.ReminderCancelled {
+		if cur := parseTime(rec.data["due_at"]); want.Sticky && cur != nil && want.DueAt.Before(*cur) &&
+			(status == playbook.ReminderSent || status == playbook.ReminderDone || status == playbook.ReminderSnoozed) {
+			return nil
+		}
+		if rec.data["due_at"] != due || status == "" || status == playbook.ReminderCancelled {
 			set("due_at", due)
-			set("status", referral.ReminderPending)
+			set("status", playbook.ReminderPending)
 			set("snoozed_until", nil)
 			set("sent_at", nil)
 		}
-	case referral.ReminderDone:
-		if status != referral.ReminderDone && status != referral.ReminderCancelled {
-			set("status", referral.ReminderDone)
+	case playbook.ReminderDone:
+		if status != playbook.ReminderDone && status != playbook.ReminderCancelled {
+			set("status", playbook.ReminderDone)
 		}
-	case referral.ReminderCancelled:
-		if status != referral.ReminderDone && status != referral.ReminderCancelled {
-			set("status", referral.ReminderCancelled)
+	case playbook.ReminderCancelled:
+		if status != playbook.ReminderDone && status != playbook.ReminderCancelled {
+			set("status", playbook.ReminderCancelled)
 		}
 	}
 	return nil
@@ -323,16 +354,17 @@ func indexColumns(rec *record, row *store.Row) {
 		if key := waitingKey(rec); key != "" {
 			row.PendingTrigger = &key
 		}
+		row.RecheckAt = rec.recheckAt
 	case records.Reminder:
 		row.Status = rec.str("status")
 		if row.Status == "" {
-			row.Status = referral.ReminderPending
+			row.Status = playbook.ReminderPending
 		}
 		if rec.deletedAt == nil {
 			switch row.Status {
-			case referral.ReminderPending:
+			case playbook.ReminderPending:
 				row.FireAt = parseTime(rec.data["due_at"])
-			case referral.ReminderSnoozed:
+			case playbook.ReminderSnoozed:
 				row.FireAt = parseTime(rec.data["snoozed_until"])
 			}
 		}
@@ -351,12 +383,12 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 		if !e.changed {
 			continue
 		}
-		var ev referral.Event
+		var ev playbook.Event
 		_ = remarshal(e.data, &ev)
-		if err := b.remind(ctx, referral.EventFollowUp(e.id, ev, e.deletedAt != nil, b.now, loc)); err != nil {
+		if err := b.remind(ctx, playbook.EventFollowUp(e.id, ev, e.deletedAt != nil, b.now, loc)); err != nil {
 			return err
 		}
-		if e.deletedAt == nil && referral.OneToOne(ev.Kind) && ev.StartsAt != nil {
+		if e.deletedAt == nil && playbook.OneToOne(ev.Kind) && ev.StartsAt != nil {
 			for _, cid := range ev.ContactIDs {
 				if t, ok := lastMet[cid]; !ok || ev.StartsAt.After(t) {
 					lastMet[cid] = *ev.StartsAt
@@ -378,7 +410,7 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 		}
 		seen[id] = true
 		todo = append(todo, id)
-		rids = append(rids, referral.ReminderID(referral.ReminderPartnerMeeting, id))
+		rids = append(rids, playbook.ReminderID(playbook.ReminderPartnerMeeting, id))
 	}
 	if err := b.load(ctx, records.Reminder, rids); err != nil {
 		return err
@@ -386,10 +418,10 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 	for _, id := range todo {
 		c := b.get(records.Contact, id)
 		partner := c.deletedAt == nil && c.str("kind") == "partner" && c.data["archived"] != true
-		rid := referral.ReminderID(referral.ReminderPartnerMeeting, c.id)
+		rid := playbook.ReminderID(playbook.ReminderPartnerMeeting, c.id)
 		existing := b.get(records.Reminder, rid)
-		want := referral.Want{ID: rid, Kind: referral.ReminderPartnerMeeting, SubjectEntity: records.Contact, SubjectID: c.id,
-			State: referral.ReminderCancelled}
+		want := playbook.Want{ID: rid, Kind: playbook.ReminderPartnerMeeting, SubjectEntity: records.Contact, SubjectID: c.id,
+			State: playbook.ReminderCancelled}
 		t, metNow := lastMet[c.id]
 		switch {
 		case !partner:
@@ -397,17 +429,17 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 				continue
 			}
 		case metNow:
-			want.State, want.DueAt = referral.ReminderPending, t.Add(referral.PartnerEvery).UTC()
-			if existing != nil && referral.Active(existing.str("status")) {
+			want.State, want.DueAt = playbook.ReminderPending, t.Add(playbook.PartnerEvery).UTC()
+			if existing != nil && playbook.Active(existing.str("status")) {
 				if cur := parseTime(existing.data["due_at"]); cur != nil && cur.After(want.DueAt) {
 					continue // an older meeting edited: the rhythm already runs from a later one
 				}
 			}
 		case c.changed && (c.fieldChanged("kind", v) || c.fieldChanged(deletedKey, v) || c.fieldChanged("archived", v)):
-			if existing != nil && referral.Active(existing.str("status")) {
+			if existing != nil && playbook.Active(existing.str("status")) {
 				continue
 			}
-			want.State, want.DueAt = referral.ReminderPending, b.now.Add(referral.PartnerEvery).UTC()
+			want.State, want.DueAt = playbook.ReminderPending, b.now.Add(playbook.PartnerEvery).UTC()
 		default:
 			continue
 		}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/askwell/askwell/server/internal/referral"
+	"github.com/askwell/askwell/server/internal/playbook"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -20,7 +20,7 @@ func state(srv *tu.Server, u tu.User) map[string]tu.Change {
 
 func reminder(t *testing.T, recs map[string]tu.Change, kind string, subject int) map[string]any {
 	t.Helper()
-	c, ok := recs[referral.ReminderID(kind, tu.ID(subject))]
+	c, ok := recs[playbook.ReminderID(kind, tu.ID(subject))]
 	if !ok {
 		return nil
 	}
@@ -52,7 +52,7 @@ func TestAskReminders(t *testing.T) {
 			t.Fatalf("moved: %v", rem)
 		}
 		// Snoozed by the user: it stays snoozed until the source changes again.
-		srv.Push(u, "phone-0001", tu.Mutation{ID: 4, Entity: "reminder", RecordID: referral.ReminderID("ask", tu.ID(2)), Op: "put",
+		srv.Push(u, "phone-0001", tu.Mutation{ID: 4, Entity: "reminder", RecordID: playbook.ReminderID("ask", tu.ID(2)), Op: "put",
 			Fields: map[string]any{"status": "snoozed", "snoozed_until": "2026-11-28T14:00:00Z"}, BaseVersion: 2})
 		srv.Push(u, "phone-0001", put(5, "ask", 2, 2, map[string]any{"why": "She praised my talk"}))
 		rem = reminder(t, state(srv, u), "ask", 2)
@@ -73,7 +73,7 @@ func TestAskReminders(t *testing.T) {
 		// Clients cannot set server-only reminder states or fields.
 		for _, f := range []map[string]any{{"status": "sent"}, {"due_at": "2026-12-01T00:00:00Z"}, {"status": "snoozed"}} {
 			r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "phone-0001", "mutations": []tu.Mutation{
-				{ID: 9, Entity: "reminder", RecordID: referral.ReminderID("ask", tu.ID(2)), Op: "put", Fields: f, BaseVersion: 7}}})
+				{ID: 9, Entity: "reminder", RecordID: playbook.ReminderID("ask", tu.ID(2)), Op: "put", Fields: f, BaseVersion: 7}}})
 			if r.Status != 422 {
 				t.Errorf("reminder %v: %d %s", f, r.Status, r.Body)
 			}

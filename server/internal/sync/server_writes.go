@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/records"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 )
 
@@ -47,12 +47,12 @@ func (s *Service) MarkSent(ctx context.Context, userID string, sent []Claimed) (
 			if err != nil {
 				return err
 			}
-			if st := rec.str("status"); st != referral.ReminderPending && st != referral.ReminderSnoozed {
+			if st := rec.str("status"); st != playbook.ReminderPending && st != playbook.ReminderSnoozed {
 				continue
 			}
 			b.adopt(rec)
 			v := w.Version()
-			rec.data["status"] = referral.ReminderSent
+			rec.data["status"] = playbook.ReminderSent
 			rec.data["sent_at"] = formatTime(now)
 			rec.stamps["status"], rec.stamps["sent_at"] = stamp{V: v}, stamp{V: v}
 			rec.changed = true
@@ -86,7 +86,7 @@ func (s *Service) ServerPut(ctx context.Context, userID, entity, id string, fiel
 		}
 		return "", err
 	}
-	if ie := checkDomain(entity, fields); ie != nil {
+	if ie := checkDomain(entity, fields, s.now().UTC()); ie != nil {
 		return "", ie
 	}
 	now := s.now().UTC()

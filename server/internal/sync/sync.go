@@ -12,8 +12,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/records"
-	"github.com/askwell/askwell/server/internal/referral"
 	"github.com/askwell/askwell/server/internal/store"
 )
 
@@ -157,6 +157,7 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 // validate checks what can be checked without the database, so a bad batch never opens a
 // transaction: ids consecutive, entity and op known, fields of the right shape.
 func (s *Service) validate(muts []Mutation) error {
+	now := s.now().UTC()
 	for i, m := range muts {
 		if i > 0 && m.ID != muts[i-1].ID+1 {
 			return &InvalidError{Index: i, MutationID: m.ID, Reason: "mutation ids in a batch must be consecutive"}
@@ -183,7 +184,7 @@ func (s *Service) validate(muts []Mutation) error {
 				}
 				return err
 			}
-			if err := checkDomain(kind.Name, m.Fields); err != nil {
+			if err := checkDomain(kind.Name, m.Fields, now); err != nil {
 				err.Index, err.MutationID = i, m.ID
 				return err
 			}
@@ -239,6 +240,12 @@ type record struct {
 	changed   bool
 	// saved is the row as written by save, for callers that return the record.
 	saved *store.Row
+
+	// Asks only: the coach's assessment in this batch (assessed), when the ask's reminder
+	// should go out, and when time alone next changes its readiness.
+	assessed  bool
+	remindAt  *time.Time
+	recheckAt *time.Time
 }
 
 func (r *record) str(field string) string {
@@ -259,11 +266,12 @@ type batch struct {
 	recs     map[string]map[string]*record // entity → id → record
 	order    map[string][]string           // entity → ids in first-touch order
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
+	recheck  map[string]bool               // asks the scheduler re-derives because time passed
 }
 
 func newBatch(s *Service, w *store.Writer, now time.Time, clientID string) *batch {
 	return &batch{schema: s.schema, zones: s.zones, w: w, now: now, clientID: clientID,
-		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}}
+		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}, recheck: map[string]bool{}}
 }
 
 // load brings the given records of one entity into the batch (those not there yet).
@@ -314,7 +322,7 @@ func (b *batch) adopt(rec *record) {
 func (b *batch) get(entity, id string) *record { return b.recs[entity][id] }
 
 func fromRow(kind *records.Kind, r *store.Row) (*record, error) {
-	rec := &record{kind: kind, id: r.ID, createdAt: r.CreatedAt, deletedAt: r.DeletedAt}
+	rec := &record{kind: kind, id: r.ID, createdAt: r.CreatedAt, deletedAt: r.DeletedAt, recheckAt: r.RecheckAt}
 	if err := json.Unmarshal([]byte(r.Data), &rec.data); err != nil {
 		return nil, fmt.Errorf("sync: %s %s: bad stored data: %w", kind.Name, r.ID, err)
 	}
@@ -364,8 +372,34 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 			b.adopt(rec)
 		}
 		b.put(rec, m, v)
+		if m.Entity == records.Note && m.Fields["signals"] != nil {
+			if who := unnamedSignal(rec); who != "" {
+				return &InvalidError{Index: i, MutationID: m.ID, Field: "signals",
+					Reason: "a signal is about contact " + who + ", whom the note does not name in contact_ids"}
+			}
+		}
 	}
 	return nil
+}
+
+// unnamedSignal is a contact a note's signal is about but the note does not name, or "": a
+// signal counts for the asks to one contact, so it must be about someone who was there.
+func unnamedSignal(n *record) string {
+	named := map[string]bool{}
+	ids, _ := n.data["contact_ids"].([]any)
+	for _, id := range ids {
+		if s, ok := id.(string); ok {
+			named[s] = true
+		}
+	}
+	sigs, _ := n.data["signals"].([]any)
+	for _, s := range sigs {
+		m, _ := s.(map[string]any)
+		if cid, _ := m["contact_id"].(string); !named[cid] {
+			return cid
+		}
+	}
+	return ""
 }
 
 // createDefaults are the values a new record starts with unless the client sets them, so every
@@ -375,7 +409,7 @@ func createDefaults(entity string) map[string]any {
 	case records.Contact:
 		return map[string]any{"stage": "met"}
 	case records.Ask:
-		return map[string]any{"status": referral.AskPlanned}
+		return map[string]any{"status": playbook.AskPlanned}
 	case records.Referral:
 		return map[string]any{"status": "open"}
 	}

@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import {
   askDueAt,
-  askLine,
+  askTitle,
   fmtDate,
   isDue,
+  isOpenAsk,
+  reasonLine,
   SIGNAL_LABEL,
   SIGNALS,
   STAGE_LABEL,
@@ -12,8 +14,10 @@ import {
 } from '../../domain/playbook';
 import type { Ask, AskStatus, AskTrigger, SignalKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
-import { save, toast } from '../../session';
-import { Chips, Empty, Section, Segmented, Title } from '../components';
+import { app, save, toast } from '../../session';
+import { readinessOf } from '../due';
+import { useStore } from '../store';
+import { Chips, Empty, READINESS_TAG, Reasons, Section, Segmented, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
 import { back, type Route } from '../router';
@@ -22,9 +26,12 @@ const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { int
 const STATUS_LABEL: Record<AskStatus, string> = { planned: 'Planned', due: 'Due', asked: 'Asked', introduced: 'Introduced', declined: 'Declined', later: 'Later' };
 
 function AskCard({ a, d }: { a: Ask; d: Data }) {
-  const line = askLine(a, d.byId, d.notes);
+  const { user, sync } = useStore(app);
+  const now = Date.now();
+  const r = readinessOf(a, d, now, { tz: user?.timezone, pending: sync.pending });
   const status = a.status ?? 'planned';
-  const due = isDue(a);
+  const due = isDue(a, now, user?.timezone);
+  const first = r?.reasons[0];
   const setStatus = (s: AskStatus) =>
     save((w) => w.put('ask', a.id, s === 'asked' ? { status: s, asked_at: new Date().toISOString() } : { status: s })).then(() =>
       toast(s === 'asked' ? 'Marked as asked' : s === 'introduced' ? 'An introduction! Remember to thank them.' : 'Noted'),
@@ -33,10 +40,12 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
     <li class="card stack-sm">
       <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
         <div class="spread">
-          <h3 style={{ flex: 1 }}>{line.title}</h3>
-          <span class={`tag${due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>{due ? 'Due' : STATUS_LABEL[status]}</span>
+          <h3 class="grow">{askTitle(a, d.byId)}</h3>
+          <span class={`tag${r?.state === 'ready' ? ' ok' : r?.state === 'needs_work' || due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>
+            {r ? READINESS_TAG[r.state][0] : STATUS_LABEL[status]}
+          </span>
         </div>
-        {line.reason && <p class="muted small">{line.reason}</p>}
+        {first && <p class="muted small">{reasonLine(first, now)}</p>}
         {(status === 'planned' || status === 'due') && !due && <p class="muted small">Ask {triggerText(a.trigger, a.created_at)}</p>}
         {status === 'asked' && a.asked_at && <p class="muted small">Asked {fmtDate(a.asked_at)}</p>}
       </a>
@@ -63,7 +72,7 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
 export function AskList() {
   const d = useData();
   if (!d) return <div class="skeleton" aria-busy="true" />;
-  const open = d.asks.filter((a) => !a.status || a.status === 'planned' || a.status === 'due');
+  const open = d.asks.filter((a) => isOpenAsk(a) && a.status !== 'later');
   const due = open.filter((a) => isDue(a)).sort((a, b) => (askDueAt(a) ?? 0) - (askDueAt(b) ?? 0));
   const planned = open.filter((a) => !isDue(a)).sort((a, b) => (askDueAt(a) ?? Infinity) - (askDueAt(b) ?? Infinity));
   const waiting = d.asks.filter((a) => a.status === 'asked' || a.status === 'later');
@@ -130,6 +139,7 @@ const STARTER = 'Who else do you know who… could use the same help? Would you 
 
 export function AskForm({ id, route }: { id?: string; route: Route }) {
   const d = useData();
+  const { user } = useStore(app);
   const [f, setF] = useState<Partial<Ask> | null>(null);
   const [err, setErr] = useState('');
   if (!d) return <div class="skeleton" aria-busy="true" />;
@@ -152,6 +162,9 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
     set({ trigger: { kind, value } });
   };
   const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
+  // The coach's view of the ask as it stands in the form, by the same rules as Today.
+  const coach = v.contact_id ? readinessOf({ ...(existing ?? { created_at: new Date().toISOString() }), ...v, trigger: t } as Ask, d, Date.now(), { tz: user?.timezone }) : null;
+  const script = coach?.reasons.find((x) => x.script)?.script;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -192,6 +205,22 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         {id ? 'Ask' : 'Plan an ask'}
       </Title>
       {existing && <Conflicts entity="ask" rec={existing} />}
+      {coach && (
+        <section class="card tint stack-sm" aria-label="The coach" data-readiness={coach.state}>
+          <div class="spread">
+            <h2>{coach.state === 'ready' ? 'Now is a good moment' : coach.state === 'hold' ? 'Not now' : coach.state === 'needs_work' ? 'Before you ask' : coach.state === 'mixed' ? 'Your call' : 'Not yet'}</h2>
+            <span class={READINESS_TAG[coach.state][1]}>{READINESS_TAG[coach.state][0]}</span>
+          </div>
+          <Reasons r={coach} />
+          {script && !v.script && (
+            <div>
+              <button type="button" class="btn quiet" onClick={() => set({ script })}>
+                Use “{script}”
+              </button>
+            </div>
+          )}
+        </section>
+      )}
       {err && (
         <p role="alert" class="banner">
           {err}

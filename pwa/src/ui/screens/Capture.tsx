@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { adviceFor, EVENT_KINDS, EVENT_LABEL, SIGNAL_LABEL, SIGNALS, STAGE_LABEL } from '../../domain/playbook';
+import { RULES } from '../../domain/readiness';
 import type { AskTrigger, EventKind, SignalKind } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
@@ -24,6 +25,37 @@ interface Person {
   isNew: boolean;
 }
 
+type AskAgain = 'default' | 'tomorrow' | 'monday' | 'two_weeks' | 'day';
+const ASK_AGAIN: AskAgain[] = ['default', 'tomorrow', 'monday', 'two_weeks', 'day'];
+const ASK_AGAIN_LABEL: Record<AskAgain, string> = {
+  default: `In ${RULES.holds.busy} days`,
+  tomorrow: 'Tomorrow',
+  monday: 'Next Monday',
+  two_weeks: 'In 2 weeks',
+  day: 'Pick a day',
+};
+
+/** A day from today in the device's calendar, as the date input wants it. */
+function dayISO(offset: number): string {
+  const d = new Date();
+  d.setDate(d.getDate() + offset);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The convenient time picked for a busy contact, at the morning hour; null for the default hold. */
+function askAgainAt(choice: AskAgain, day: string): string | null {
+  const d = new Date();
+  d.setHours(RULES.day_due_hour, 0, 0, 0);
+  if (choice === 'tomorrow') d.setDate(d.getDate() + 1);
+  else if (choice === 'monday') d.setDate(d.getDate() + (((8 - d.getDay()) % 7) || 7));
+  else if (choice === 'two_weeks') d.setDate(d.getDate() + 14);
+  else if (choice === 'day' && /^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    const [y, m, dd] = day.split('-').map(Number);
+    d.setFullYear(y, m - 1, dd);
+  } else return null;
+  return d.getTime() > Date.now() ? d.toISOString() : null;
+}
+
 export function Capture({ route }: { route: Route }) {
   const d = useData();
   const preset = route.query.get('contact');
@@ -37,6 +69,8 @@ export function Capture({ route }: { route: Route }) {
   const [askTarget, setAskTarget] = useState('');
   const [askWhen, setAskWhen] = useState<When>('today');
   const [saving, setSaving] = useState(false);
+  const [askAgain, setAskAgain] = useState<AskAgain>('default');
+  const [askAgainDay, setAskAgainDay] = useState('');
 
   // the person the screen was opened for is picked once the contacts have loaded
   const picked: Person[] = people ?? (preset && d?.byId.get(preset) ? [{ id: preset, name: d.byId.get(preset)!.name ?? '', isNew: false }] : []);
@@ -78,6 +112,7 @@ export function Capture({ route }: { route: Route }) {
     const t0 = performance.now();
     const now = new Date().toISOString();
     const noteId = uuidv7();
+    const holdUntil = signals.includes('busy') ? askAgainAt(askAgain, askAgainDay) : null;
     const contactIds = picked.map((p) => p.id);
     try {
       await save(async (w) => {
@@ -93,7 +128,8 @@ export function Capture({ route }: { route: Route }) {
           meeting_at: now,
           event_id: eventId,
           contact_ids: contactIds,
-          signals: contactIds.flatMap((cid) => signals.map((kind) => ({ contact_id: cid, kind, at: now }))),
+          // at the meeting's time; a busy signal may carry the convenient time the user picked
+          signals: contactIds.flatMap((cid) => signals.map((kind) => (kind === 'busy' && holdUntil ? { contact_id: cid, kind, hold_until: holdUntil } : { contact_id: cid, kind }))),
         }, { fresh: true });
         if (planAsk && contactIds[0]) {
           await w.put('ask', uuidv7(), {
@@ -192,6 +228,18 @@ export function Capture({ route }: { route: Route }) {
       </label>
 
       <Chips label="Signals" options={SIGNALS} labels={SIGNAL_LABEL} value={signals} onChange={flip} />
+
+      {signals.includes('busy') && (
+        <div class="stack-sm">
+          <Chips label="When is a better time to ask?" options={ASK_AGAIN} labels={ASK_AGAIN_LABEL} value={askAgain} onChange={setAskAgain} />
+          {askAgain === 'day' && (
+            <label class="field">
+              From this day
+              <input type="date" value={askAgainDay} min={dayISO(1)} max={dayISO(RULES.busy_max_days - 1)} onInput={(e) => setAskAgainDay(e.currentTarget.value)} />
+            </label>
+          )}
+        </div>
+      )}
 
       {advice && (
         <div class={`advice ${advice.tone}`} role="status">

@@ -199,13 +199,19 @@ export function ContactPage({ id }: { id: string }) {
 
       <section class="card stack-sm" aria-labelledby="champ">
         <h2 id="champ">On the way to champion</h2>
-        <p class="muted small">{championCoach(c.champion)}</p>
-        {CHAMPION_CHECKS.map(([k, label]) => (
-          <label class="check" key={k}>
-            <input type="checkbox" checked={!!c.champion?.[k]} onChange={(e) => setCheck(k, e.currentTarget.checked)} />
-            {label}
-          </label>
-        ))}
+        <p class="muted small">{championCoach(c.champion, c.stage)}</p>
+        <div class="checks stack-sm">
+          {CHAMPION_CHECKS.map(([k, label]) => {
+            const missing = c.stage === 'champion' && !c.champion?.[k];
+            return (
+              <label class="check" key={k}>
+                <input type="checkbox" checked={!!c.champion?.[k]} onChange={(e) => setCheck(k, e.currentTarget.checked)} />
+                <span class={missing ? 'missing' : undefined}>{label}</span>
+                {missing && <span class="tag accent">Missing</span>}
+              </label>
+            );
+          })}
+        </div>
       </section>
 
       {(c.email || c.phone || c.how_met || c.what_they_do || c.target) && (

@@ -1,9 +1,10 @@
-import { askLine, relDay, thankLine, weekRhythm } from '../../domain/playbook';
+import type { ComponentChildren } from 'preact';
+import { askTitle, fmtDate, relDay, thankLine, weekRhythm } from '../../domain/playbook';
 import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
-import { Empty, Section, ThanksChips } from '../components';
-import { useData } from '../data';
-import { dueToday } from '../due';
+import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../components';
+import { type Data, useData } from '../data';
+import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
 
 function greeting(d = new Date()) {
@@ -20,14 +21,14 @@ function tomorrowMorning() {
 
 export function Today() {
   const d = useData();
-  const { user } = useStore(app);
+  const { user, sync } = useStore(app);
   const now = Date.now();
   if (!d) return <div class="skeleton" aria-busy="true" />;
 
-  const { dueAsks, owed, followUps } = dueToday(d, now);
-  const rhythm = weekRhythm(d.events, d.notes);
+  const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
+  const rhythm = weekRhythm(d.events);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
-  const nothing = !dueAsks.length && !owed.length && !followUps.length;
+  const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length;
   const first = (user?.name || '').split(' ')[0];
 
   const markAsked = (id: string) =>
@@ -70,32 +71,42 @@ export function Today() {
         )
       )}
 
-      {dueAsks.length > 0 && (
-        <Section title="Asks due" count={dueAsks.length}>
-          <ul class="list">
-            {dueAsks.map((a) => {
-              const line = askLine(a, d.byId, d.notes, now);
-              return (
-                <li key={a.id} class="card stack-sm">
-                  <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
-                    <h3>{line.title}</h3>
-                    {line.reason && <p class="muted small">{line.reason}</p>}
-                  </a>
-                  {a.script && <p class="small pre">“{a.script}”</p>}
-                  <div class="row">
-                    <button type="button" class="btn primary" onClick={() => markAsked(a.id)}>
-                      I asked
-                    </button>
-                    <a class="btn quiet" href={`#/asks/${a.id}`}>
-                      Open
-                    </a>
-                  </div>
-                </li>
-              );
-            })}
-          </ul>
-        </Section>
-      )}
+      <AskSection title="Ready now" list={ready} d={d} now={now}>
+        {(x) => (
+          <>
+            {x.a.script && <p class="small pre">“{x.a.script}”</p>}
+            <AskedRow id={x.a.id} primary onAsked={markAsked} />
+          </>
+        )}
+      </AskSection>
+
+      <AskSection title="Your call" list={mixed} d={d} now={now}>
+        {(x) => <AskedRow id={x.a.id} onAsked={markAsked} />}
+      </AskSection>
+
+      <AskSection title="Needs work" list={needsWork} d={d} now={now}>
+        {(x) => (
+          <div class="row">
+            {x.r.reasons.some((r) => r.code === 'no_target' || r.code === 'vague_target') && (
+              <a class="btn" href={`#/asks/${x.a.id}`}>
+                Name one person
+              </a>
+            )}
+            {x.r.reasons.some((r) => r.code === 'build_trust' || r.code === 'champion_checks') && (
+              <a class="btn" href={`#/contacts/${x.a.contact_id}`}>
+                {x.r.missing?.length ? 'Champion checks' : `See ${d.byId.get(x.a.contact_id ?? '')?.name ?? 'them'}`}
+              </a>
+            )}
+            <button type="button" class="btn quiet" onClick={() => markAsked(x.a.id)}>
+              I asked anyway
+            </button>
+          </div>
+        )}
+      </AskSection>
+
+      <AskSection title="On hold" list={held} d={d} now={now}>
+        {() => null}
+      </AskSection>
 
       {owed.length > 0 && (
         <Section title="Thank-yous owed" count={owed.length}>
@@ -147,6 +158,53 @@ export function Today() {
         </div>
       </Section>
     </div>
+  );
+}
+
+/** A section of asks in one readiness state; nothing when there are none. */
+function AskSection({ title, list, d, now, children }: { title: string; list: AskNow[]; d: Data; now: number; children: (x: AskNow) => ComponentChildren }) {
+  if (!list.length) return null;
+  return (
+    <Section title={title} count={list.length}>
+      <ul class="list">
+        {list.map((x) => (
+          <AskItem key={x.a.id} x={x} d={d} now={now}>
+            {children(x)}
+          </AskItem>
+        ))}
+      </ul>
+    </Section>
+  );
+}
+
+function AskedRow({ id, primary, onAsked }: { id: string; primary?: boolean; onAsked: (id: string) => void }) {
+  return (
+    <div class="row">
+      <button type="button" class={`btn${primary ? ' primary' : ''}`} onClick={() => onAsked(id)}>
+        I asked
+      </button>
+      <a class="btn quiet" href={`#/asks/${id}`}>
+        Open
+      </a>
+    </div>
+  );
+}
+
+/** An ask with what the coach says about it: why now, why not yet, or what to fix. */
+function AskItem({ x, d, now, children }: { x: AskNow; d: Data; now: number; children?: ComponentChildren }) {
+  const [label, cls] = READINESS_TAG[x.r.state];
+  return (
+    <li class="card stack-sm" data-readiness={x.r.state}>
+      <a href={`#/asks/${x.a.id}`} class="plain stack-sm">
+        <div class="spread">
+          <h3 class="grow">{askTitle(x.a, d.byId)}</h3>
+          <span class={cls}>{label}</span>
+        </div>
+        <Reasons r={x.r} now={now} />
+        {x.r.hold_until && <p class="muted small">Ask again from {fmtDate(x.r.hold_until)}.</p>}
+      </a>
+      {children}
+    </li>
   );
 }
 

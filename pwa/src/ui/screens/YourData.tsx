@@ -8,6 +8,7 @@ import { app, auth, db, runner, signOut, toast } from '../../session';
 import { SHARE_CACHE, SHARED_FILE } from '../../share';
 import { Title } from '../components';
 import { useLive, useStore } from '../store';
+import './YourData.css';
 
 const io = () => import('../../io');
 

@@ -1,4 +1,4 @@
-package referral
+package playbook
 
 import (
 	"testing"

@@ -1,7 +1,9 @@
-// Package referral encodes the playbook: when a planned ask becomes due, and which reminders a
-// referral or an ask calls for. It is pure: it takes records and a clock reading and returns
-// decisions, so every rule can be tested without a database or a server.
-package referral
+// Package playbook encodes the referral playbook: when a planned ask becomes due, whether now is
+// the moment to make it (readiness), and which reminders a referral or an ask calls for. It is
+// pure: it takes records and a clock reading and returns decisions, so every rule can be tested
+// without a database or a server. Its constants and words live in rules.json, which the PWA reads
+// too (docs/coach.md).
+package playbook
 
 import (
 	"errors"
@@ -13,26 +15,13 @@ import (
 )
 
 // Stages are the relationship stages in order: asking before trust rarely works.
-func Stages() []string { return []string{"met", "know", "like", "trust", "champion"} }
+func Stages() []string { return Default().Stages }
 
 // SignalKind reports whether k is something a note can log about a contact.
-func SignalKind(k string) bool {
-	switch k {
-	case "praised", "good_news", "bad_news", "offered_help", "we_helped", "problem_solved", "delivered_similar", "busy":
-		return true
-	}
-	return false
-}
+func SignalKind(k string) bool { return Default().has(Default().SignalKinds, k) }
 
 // StageRank is a stage's position (met = 0); -1 for an unknown stage.
-func StageRank(stage string) int {
-	for i, s := range Stages() {
-		if s == stage {
-			return i
-		}
-	}
-	return -1
-}
+func StageRank(stage string) int { return Default().StageRank(stage) }
 
 // StagesUpTo lists every stage at or below stage: reaching "trust" also satisfies a "like" trigger.
 func StagesUpTo(stage string) []string {
@@ -86,9 +75,6 @@ func (t Trigger) Validate() error {
 	return nil
 }
 
-// MorningHour is when a day-level reminder falls due in the user's time zone.
-const MorningHour = 9
-
 // parseDay accepts a day or a date-time; dayOnly tells which.
 func parseDay(v string) (t time.Time, dayOnly bool, err error) {
 	if d, err := time.Parse(time.DateOnly, v); err == nil {
@@ -99,7 +85,7 @@ func parseDay(v string) (t time.Time, dayOnly bool, err error) {
 }
 
 func morningOf(y int, m time.Month, d int, loc *time.Location) time.Time {
-	return time.Date(y, m, d, MorningHour, 0, 0, 0, loc).UTC()
+	return time.Date(y, m, d, Default().DayDueHour, 0, 0, 0, loc).UTC()
 }
 
 // Plan is what a trigger means right now: a due time, or the event it still waits for.
@@ -157,9 +143,9 @@ const (
 	AskLater      = "later"
 )
 
-// AskOpen reports whether an ask is still to be made.
+// AskOpen reports whether an ask is still to be made ("later" is: the user put it off, not away).
 func AskOpen(status string) bool {
-	return status == "" || status == AskPlanned || status == AskDue || status == AskLater
+	return status == "" || Default().has(Default().OpenAskStatuses, status)
 }
 
 // Reminder kinds and states.
@@ -187,6 +173,9 @@ type Want struct {
 	DueAt time.Time
 	// State is pending (remind at DueAt), done (the source was completed) or cancelled.
 	State string
+	// Sticky keeps a reminder the user already got (sent, done, snoozed) when only time moved
+	// its due time earlier (a window closing), so it is not pushed twice.
+	Sticky bool
 }
 
 // reminderSpace is the UUIDv5 namespace of reminder ids; changing it would orphan every reminder.
@@ -282,8 +271,8 @@ const PartnerEvery = 30 * 24 * time.Hour
 // followUpWindow: a meeting logged later than this is history, not something to follow up.
 const followUpWindow = 7 * 24 * time.Hour
 
-// OneToOne reports whether an event kind is a meeting with one person.
-func OneToOne(kind string) bool { return kind == "one_to_one" || kind == "coffee" || kind == "lunch" }
+// OneToOne reports whether an event kind is a meeting with one person (a call counts).
+func OneToOne(kind string) bool { return Default().has(Default().OneToOneKinds, kind) }
 
 // Active reports whether a reminder state still has something to remind of.
 func Active(status string) bool {

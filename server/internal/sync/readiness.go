@@ -1,0 +1,286 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/askwell/askwell/server/internal/playbook"
+	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/store"
+)
+
+// readinessField is the ask field the coach writes (read-only for clients, like due_at).
+const readinessField = "readiness"
+
+// deriveReadiness re-derives, in the batch's transaction, the readiness of every ask whose
+// inputs the batch changed: the ask itself, its contact (stage, checks, name), or a note that
+// logs or logged a signal about that contact. Signals are re-indexed here first, so the
+// derivation reads them by contact instead of reading notes.
+func (b *batch) deriveReadiness(ctx context.Context) error {
+	v := b.w.Version()
+	contacts := map[string]bool{} // contacts whose asks are looked at again
+	var noteIDs []string
+	var rows []store.SignalRow
+	for _, id := range b.order[records.Note] {
+		n := b.get(records.Note, id)
+		if !n.changed || !(n.fieldChanged("signals", v) || n.fieldChanged("meeting_at", v) || n.fieldChanged(deletedKey, v)) {
+			continue
+		}
+		noteIDs = append(noteIDs, id)
+		for _, s := range playbook.Signals(noteInput(n)) {
+			rows = append(rows, store.SignalRow{NoteID: id, ContactID: s.ContactID, Kind: s.Kind, At: s.At, HoldUntil: s.HoldUntil})
+			contacts[s.ContactID] = true
+		}
+	}
+	before, err := b.w.ReplaceSignals(ctx, noteIDs, rows)
+	if err != nil {
+		return err
+	}
+	for _, c := range before {
+		contacts[c] = true
+	}
+	for _, id := range b.order[records.Contact] {
+		c := b.get(records.Contact, id)
+		if c.changed && (c.fieldChanged("stage", v) || c.fieldChanged("champion", v) || c.fieldChanged("name", v) || c.fieldChanged(deletedKey, v)) {
+			contacts[id] = true
+		}
+	}
+	if len(contacts) > 0 {
+		asks, err := b.w.AsksOf(ctx, keys(contacts))
+		if err != nil {
+			return err
+		}
+		if err := b.adoptRows(records.Ask, asks); err != nil {
+			return err
+		}
+	}
+	var todo []*record
+	need := map[string]bool{}
+	for _, id := range b.order[records.Ask] {
+		a := b.get(records.Ask, id)
+		if a.changed || b.recheck[id] || contacts[a.str("contact_id")] {
+			todo = append(todo, a)
+			need[a.str("contact_id")] = true
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := b.load(ctx, records.Contact, keys(need)); err != nil {
+		return err
+	}
+	rules := playbook.Default()
+	sigRows, err := b.w.SignalsAbout(ctx, keys(need), b.now.Add(-rules.Lookback()))
+	if err != nil {
+		return err
+	}
+	signals := make([]playbook.Signal, len(sigRows))
+	for i, s := range sigRows {
+		signals[i] = playbook.Signal{ContactID: s.ContactID, Kind: s.Kind, NoteID: s.NoteID, At: s.At.UTC(), HoldUntil: s.HoldUntil}
+	}
+	bySubject := map[string][]playbook.Signal{}
+	for _, s := range signals {
+		bySubject[s.ContactID] = append(bySubject[s.ContactID], s)
+	}
+	loc := b.location()
+	for _, a := range todo {
+		cid := a.str("contact_id")
+		if err := b.setReadiness(a, rules.Assess(askInput(a), b.contactInput(cid), bySubject[cid], b.now, loc)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setReadiness stores an assessment on the ask: the synced readiness (stamped only when it
+// changed), the recheck time, and when its reminder should go out.
+func (b *batch) setReadiness(a *record, as playbook.Assessment) error {
+	a.assessed, a.remindAt = true, as.RemindAt
+	var val any
+	if as.Readiness != nil {
+		var err error
+		if val, err = readinessData(as.Readiness); err != nil {
+			return err
+		}
+	}
+	if !reflect.DeepEqual(a.data[readinessField], val) {
+		if val == nil {
+			delete(a.data, readinessField)
+		} else {
+			a.data[readinessField] = val
+		}
+		a.stamps[readinessField] = stamp{V: b.w.Version()}
+		a.changed = true
+	}
+	if !sameInstant(a.recheckAt, as.RecheckAt) {
+		a.recheckAt = as.RecheckAt
+		a.changed = true
+	}
+	return nil
+}
+
+// readinessData is readiness as it is stored and synced: JSON values, times in the one wire
+// format, so an unchanged readiness compares equal to the stored one.
+func readinessData(r *playbook.Readiness) (any, error) {
+	type reason struct {
+		Code      string  `json:"code"`
+		Text      string  `json:"text"`
+		ContactID string  `json:"contact_id,omitempty"`
+		NoteID    string  `json:"note_id,omitempty"`
+		At        *string `json:"at,omitempty"`
+		Script    string  `json:"script,omitempty"`
+	}
+	out := struct {
+		State       string   `json:"state"`
+		Reasons     []reason `json:"reasons"`
+		HoldUntil   *string  `json:"hold_until,omitempty"`
+		WindowUntil *string  `json:"window_until,omitempty"`
+		Missing     []string `json:"missing,omitempty"`
+	}{State: r.State, Reasons: make([]reason, 0, len(r.Reasons)), HoldUntil: wireTime(r.HoldUntil), WindowUntil: wireTime(r.WindowUntil), Missing: r.Missing}
+	for _, x := range r.Reasons {
+		out.Reasons = append(out.Reasons, reason{Code: x.Code, Text: x.Text, ContactID: x.ContactID, NoteID: x.NoteID, At: wireTime(x.At), Script: x.Script})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("sync: encode readiness: %w", err)
+	}
+	var v any
+	return v, json.Unmarshal(b, &v)
+}
+
+func wireTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// adoptRows brings rows already read into the batch, keeping what the batch holds already.
+func (b *batch) adoptRows(entity string, rows []*store.Row) error {
+	kind, _ := b.schema.Kind(entity)
+	if b.looked[entity] == nil {
+		b.looked[entity] = map[string]bool{}
+	}
+	for _, r := range rows {
+		b.looked[entity][r.ID] = true
+		if b.get(entity, r.ID) != nil {
+			continue
+		}
+		rec, err := fromRow(kind, r)
+		if err != nil {
+			return err
+		}
+		b.adopt(rec)
+	}
+	return nil
+}
+
+func askInput(a *record) playbook.AskInput {
+	in := playbook.AskInput{ID: a.id, ContactID: a.str("contact_id"), Status: a.str("status"), Target: a.str("target"),
+		TargetContactID: a.str("target_contact_id"), DueAt: parseTime(a.data["due_at"]), CreatedAt: a.createdAt, Deleted: a.deletedAt != nil}
+	var t playbook.Trigger
+	if remarshal(a.data["trigger"], &t) == nil && t.Kind != "" {
+		in.Trigger = &t
+	}
+	return in
+}
+
+func (b *batch) contactInput(id string) playbook.ContactInput {
+	c := b.get(records.Contact, id)
+	if c == nil || c.deletedAt != nil {
+		return playbook.ContactInput{ID: id}
+	}
+	in := playbook.ContactInput{ID: id, Name: c.str("name"), Stage: c.str("stage")}
+	_ = remarshal(c.data["champion"], &in.Champion) // validated on the way in
+	return in
+}
+
+func noteInput(n *record) playbook.NoteInput {
+	in := playbook.NoteInput{ID: n.id, Deleted: n.deletedAt != nil, MeetingAt: parseTime(n.data["meeting_at"]), CreatedAt: n.createdAt}
+	_ = remarshal(n.data["signals"], &in.Signals) // validated on the way in
+	return in
+}
+
+// Recheck re-derives the asks whose readiness time alone has changed (a hold or window ended,
+// a planned day came), up to limit of them, one transaction per user. The dispatcher calls it
+// on its own clock before it claims reminders, so a self-hosted server needs no cron job.
+func (s *Service) Recheck(ctx context.Context, limit int) (int, error) {
+	now := s.now().UTC()
+	due, err := s.store.DueRechecks(ctx, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	byUser := map[string][]string{}
+	var users []string
+	for _, r := range due {
+		if byUser[r.UserID] == nil {
+			users = append(users, r.UserID)
+		}
+		byUser[r.UserID] = append(byUser[r.UserID], r.AskID)
+	}
+	done := 0
+	var first error
+	for _, u := range users {
+		ids := byUser[u]
+		_, err := s.store.Write(ctx, u, func(w *store.Writer) error {
+			b := newBatch(s, w, now, serverClient)
+			if err := b.load(ctx, records.Ask, ids); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				b.recheck[id] = true
+			}
+			if err := b.derive(ctx); err != nil {
+				return err
+			}
+			if !b.anyChanged() {
+				return store.ErrNoChange // another instance got there first
+			}
+			return b.save(ctx)
+		})
+		if err != nil {
+			if first == nil { // one user's failure must not hold back the others
+				first = fmt.Errorf("sync: recheck readiness of user %s: %w", u, err)
+			}
+			continue
+		}
+		done += len(ids)
+		if s.poker != nil {
+			s.poker.Poke(ctx, u)
+		}
+	}
+	return done, first
+}
+
+// anyChanged reports whether the batch has something to write.
+func (b *batch) anyChanged() bool {
+	for _, recs := range b.recs {
+		for _, r := range recs {
+			if r.changed {
+				return true
+			}
+		}
+	}
+	return false
+}
