@@ -79,6 +79,11 @@ describe('vCard', () => {
     expect(people[2]).toMatchObject({ phones: ['0170 555 0101'], note: 'Line one\nLine two' });
   });
 
+  it('reads quoted-printable in a charset the browser does not know as UTF-8', () => {
+    const { people } = parseVCards(card(['FN;CHARSET=X-PHONE-UNKNOWN;ENCODING=QUOTED-PRINTABLE:Zo=C3=AB'], '2.1'));
+    expect(people[0].name).toBe('Zoë');
+  });
+
   it('names the card and line that is wrong', () => {
     const bad = danaCard + card(['FN Dana without a colon']) + danaCard;
     expect(() => parseVCards(bad)).toThrow(ImportError);

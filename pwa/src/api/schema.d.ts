@@ -1352,12 +1352,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No feed has this secret (a rotated or guessed one). */
+            /** @description No feed has this secret (a rotated or guessed one) (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

@@ -38,7 +38,13 @@ function modernise(line: string): string {
   let value = h.value;
   if (qp) {
     const bytes = Uint8Array.from(qpDecode(value), (c) => c.charCodeAt(0));
-    value = escapeText(new TextDecoder(charset, { fatal: false }).decode(bytes));
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(charset);
+    } catch {
+      decoder = new TextDecoder(); // a charset the browser does not know: UTF-8 is the usual truth
+    }
+    value = escapeText(decoder.decode(bytes));
   }
   return [h.name, ...params].join(';') + ':' + value;
 }

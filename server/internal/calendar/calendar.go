@@ -4,6 +4,7 @@
 package calendar
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sort"
-	"strings"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -135,11 +135,11 @@ func Build(recs []Record, o Options) ([]byte, error) {
 		}
 		add(e.ID, *e.StartsAt, end, e.UpdatedAt, e.Title, "", e.Place)
 	}
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := cal.SerializeTo(&b); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
 
 // describe words a reminder like the app does: who, and what to do.
