@@ -54,12 +54,16 @@ type rec struct {
 	Target    string `json:"target"`
 	Why       string `json:"why"`
 	Prospect  string `json:"prospect"`
+	Readiness *struct {
+		State       string     `json:"state"`
+		WindowUntil *time.Time `json:"window_until"`
+		Reasons     []struct {
+			Text string `json:"text"`
+		} `json:"reasons"`
+	} `json:"readiness"`
 	// reminder
-	Kind    string `json:"kind"`
-	Subject struct {
-		Entity string `json:"entity"`
-		ID     string `json:"id"`
-	} `json:"subject"`
+	Kind         string     `json:"kind"`
+	Subject      subject    `json:"subject"`
 	DueAt        *time.Time `json:"due_at"`
 	Status       string     `json:"status"`
 	SnoozedUntil *time.Time `json:"snoozed_until"`
@@ -122,6 +126,34 @@ func Build(recs []Record, o Options) ([]byte, error) {
 		summary, desc := describe(r, by, name)
 		add(r.ID, *at, at.Add(reminderSlot), r.UpdatedAt, summary, desc, "")
 	}
+	// An ask the coach calls ready and that has no reminder of its own yet: an all-day item from
+	// when it became ready (its last change) through the end of its good moment.
+	due := map[string]bool{}
+	for _, r := range by["reminder"] {
+		if r.Kind == "ask" && r.Subject.Entity == "ask" && r.Status != "cancelled" {
+			due[r.Subject.ID] = true
+		}
+	}
+	for _, a := range sorted(by["ask"]) {
+		if a.Readiness == nil || a.Readiness.State != "ready" || due[a.ID] || !openAsk(a.Status) {
+			continue
+		}
+		summary, _ := describe(&rec{Kind: "ask", Subject: subject{"ask", a.ID}}, by, name)
+		day := a.UpdatedAt.In(loc)
+		last := day
+		if w := a.Readiness.WindowUntil; w != nil && w.After(day) {
+			last = w.In(loc)
+		}
+		ev := cal.AddEvent(a.ID + "@askwell")
+		ev.SetDtStampTime(a.UpdatedAt)
+		ev.SetModifiedAt(a.UpdatedAt)
+		ev.SetAllDayStartAt(day)
+		ev.SetAllDayEndAt(last.AddDate(0, 0, 1))
+		ev.SetSummary("Ready: " + summary)
+		if len(a.Readiness.Reasons) > 0 {
+			ev.SetDescription(a.Readiness.Reasons[0].Text)
+		}
+	}
 	for _, e := range sorted(by["event"]) {
 		if e.StartsAt == nil {
 			continue
@@ -140,6 +172,16 @@ func Build(recs []Record, o Options) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+type subject struct {
+	Entity string `json:"entity"`
+	ID     string `json:"id"`
+}
+
+// openAsk is an ask not yet made, declined or answered.
+func openAsk(status string) bool {
+	return status == "" || status == "planned" || status == "due" || status == "later"
 }
 
 // describe words a reminder like the app does: who, and what to do.

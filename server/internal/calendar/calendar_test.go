@@ -26,13 +26,16 @@ func TestBuildKeepsOpenItemsOnlyAndIsStable(t *testing.T) {
 		rec("reminder", `{"id":"r3","kind":"partner_meeting","subject":{"entity":"contact","id":"c1"},"due_at":"2026-12-03T08:00:00Z","status":"snoozed","snoozed_until":"2026-12-05T16:30:00Z"}`),
 		rec("reminder", `{"id":"r4","kind":"follow_up","subject":{"entity":"referral","id":"gone"},"due_at":"2026-12-03T08:00:00Z","status":"cancelled"}`),
 		rec("event", `{"id":"e1","title":"Old lunch","starts_at":"2026-01-01T12:00:00Z"}`),
+		rec("ask", `{"id":"a2","contact_id":"c1","target":"Kim","status":"planned","updated_at":"2026-11-24T03:00:00Z",`+
+			`"readiness":{"state":"ready","window_until":"2026-11-26T12:00:00Z","reasons":[{"code":"praised","text":"Lee praised your work"}]}}`),
+		rec("ask", `{"id":"a3","contact_id":"c1","status":"asked","readiness":{"state":"ready","reasons":[]}}`),
 	}
 	o := calendar.Options{Zone: "America/New_York", Name: "Askwell", Since: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	a, err := calendar.Build(recs, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := calendar.Build([]calendar.Record{recs[6], recs[5], recs[4], recs[3], recs[2], recs[1], recs[0]}, o)
+	b, _ := calendar.Build([]calendar.Record{recs[8], recs[7], recs[6], recs[5], recs[4], recs[3], recs[2], recs[1], recs[0]}, o)
 	if !bytes.Equal(a, b) || calendar.ETag(a) != calendar.ETag(b) {
 		t.Fatal("the same records in another order give another calendar")
 	}
@@ -45,15 +48,18 @@ func TestBuildKeepsOpenItemsOnlyAndIsStable(t *testing.T) {
 	for _, ev := range cal.Events() {
 		uid, _ := ev.Props.Text(goical.PropUID)
 		sum, _ := ev.Props.Text(goical.PropSummary)
-		start, err := ev.DateTimeStart(nil)
+		start, err := ev.DateTimeStart(ny)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got[uid] = fmt.Sprintf("%s @ %s", sum, start.In(ny).Format("Jan 2 15:04"))
+		end, _ := ev.DateTimeEnd(ny)
+		got[uid] = fmt.Sprintf("%s @ %s–%s", sum, start.In(ny).Format("Jan 2 15:04"), end.In(ny).Format("Jan 2 15:04"))
 	}
 	want := map[string]string{
-		"r1@askwell": "Ask Lee for an intro to Harbor CFO @ Dec 1 03:00",
-		"r3@askwell": "Partner meeting with Lee @ Dec 5 11:30",
+		"r1@askwell": "Ask Lee for an intro to Harbor CFO @ Dec 1 03:00–Dec 1 03:15",
+		"r3@askwell": "Partner meeting with Lee @ Dec 5 11:30–Dec 5 11:45",
+		// ready since Nov 23 in New York (03:00 UTC), until the window ends on the 26th: all day
+		"a2@askwell": "Ready: Ask Lee for an intro to Kim @ Nov 23 00:00–Nov 27 00:00",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events:\n got %v\nwant %v", got, want)
