@@ -1335,7 +1335,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The calendar: asks due, thank-yous, follow-ups, partner meetings and events, in the user's zone. */
+            /** @description The calendar: asks ready or due, thank-yous, follow-ups, partner meetings and events, in the user's zone. */
             200: {
                 headers: {
                     ETag?: string;

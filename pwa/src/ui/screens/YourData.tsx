@@ -247,7 +247,7 @@ export function CalendarSection() {
     <section class="card stack-sm" aria-labelledby="calendar">
       <h2 id="calendar">Calendar feed</h2>
       <p class="muted small">
-        Subscribe to this private address in Google Calendar, Apple Calendar or Outlook to see asks that are due, thank-yous, follow-ups, partner meetings and events.
+        Subscribe to this private address in Google Calendar, Apple Calendar or Outlook to see asks that are ready or due, thank-yous, follow-ups, partner meetings and events.
         Anyone with it can read them.
       </p>
       {url ? (
