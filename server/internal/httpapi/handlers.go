@@ -403,6 +403,9 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 			}
 			msg = "event: poke\ndata: {}\n\n"
 		case <-ping.C:
+			if h.accountGone(ctx, userID(c)) {
+				return nil // deleted through another instance
+			}
 			msg = ": ping\n\n"
 		}
 		if _, err := w.Write([]byte(msg)); err != nil {

@@ -22,7 +22,7 @@ func (h *handlers) ExportAll(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := h.store.UserByID(ctx, userID(c))
 	if err != nil {
-		return accountGone(err)
+		return accountGoneError(err)
 	}
 	user, err := json.Marshal(toUser(u))
 	if err != nil {
@@ -116,7 +116,7 @@ func calendarFeed(st *store.Store, now func() time.Time) echo.HandlerFunc {
 		}
 		u, err := st.UserByID(ctx, f.UserID)
 		if err != nil {
-			return accountGone(err)
+			return accountGoneError(err)
 		}
 		var recs []calendar.Record
 		if err := st.EachRecord(ctx, u.ID, calendar.Entities(), func(r store.Record) error {
@@ -141,8 +141,18 @@ func calendarFeed(st *store.Store, now func() time.Time) echo.HandlerFunc {
 	}
 }
 
-// accountGone turns a missing account into 401 (its tokens outlived it) and passes other errors on.
-func accountGone(err error) error {
+// accountGone reports whether the account was deleted, here or on another instance; a stream
+// asks at each keep-alive, so one open elsewhere ends within a ping interval.
+func (h *handlers) accountGone(ctx context.Context, userID string) bool {
+	if h.ended.ended(userID) {
+		return true
+	}
+	_, err := h.store.UserByID(ctx, userID)
+	return errors.Is(err, store.ErrNotFound)
+}
+
+// accountGoneError turns a missing account into 401 (its tokens outlived it) and passes other errors on.
+func accountGoneError(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
 	}
