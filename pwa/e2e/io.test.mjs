@@ -21,6 +21,15 @@ export function phoneVCards() {
   ].join('');
 }
 
+/** Waits until every local change has reached the server. */
+async function drained(page) {
+  const end = Date.now() + 15_000;
+  while ((await readTable(page, 'outbox')).length) {
+    assert.ok(Date.now() < end, 'the outbox did not empty');
+    await page.waitForTimeout(100);
+  }
+}
+
 describe('your data in and out', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
   let server;
   let browser;
@@ -65,14 +74,32 @@ describe('your data in and out', { skip: !ok && 'chromium missing (apt-get insta
     const local = await readTable(page, 'contacts');
     assert.deepEqual(local.map((c) => c.name).sort(), ['Dana Ødegård 🌱', 'Zoë Ångström', 'נועה כהן'].sort());
     assert.ok(local.every((c) => c.stage === 'met' && /^Imported from vCard/.test(c.how_met)));
-    const end = Date.now() + 15_000;
-    while ((await readTable(page, 'outbox')).length) {
-      assert.ok(Date.now() < end, 'the outbox did not empty');
-      await page.waitForTimeout(100);
-    }
+    await drained(page);
     const token = await apiLogin(server.url, who);
     const onServer = (await apiPullAll(server.url, token)).filter((c) => c.entity === 'contact');
     assert.equal(onServer.length, 3, 'the import synced through the outbox');
+
+    // Another device adds Dana again, by her email: Settings offers to merge the two.
+    const push = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        client_id: 'e2e-laptop-01',
+        mutations: [{ id: 1, entity: 'contact', record_id: '0192f3a0-0000-7000-8000-00000000d0a0', op: 'put', fields: { name: 'Dana O.', email: 'DANA@harbor.example', phone: '+1 555 0100', stage: 'know' }, base_version: 0 }],
+      }),
+    });
+    assert.equal(push.status, 200);
+    await page.reload();
+    await page.getByRole('button', { name: 'Merge…' }).click();
+    await page.evaluate(() => document.getElementById('dups').scrollIntoView({ block: 'start' }));
+    await check(page, 'merge-duplicates');
+    await page.getByRole('button', { name: 'Merge into one' }).click();
+    await page.getByRole('status').filter({ hasText: 'Merged into' }).waitFor();
+    const merged = (await readTable(page, 'contacts')).filter((c) => !c.deleted_at);
+    assert.equal(merged.length, 3);
+    const dana = merged.filter((c) => /^dana@harbor\.example$/i.test(c.email ?? ''));
+    assert.equal(dana.length, 1, 'one Dana is left');
+    assert.ok(dana[0].phone && dana[0].how_met?.startsWith('Imported from vCard'), 'the merge kept her phone and how you met');
 
     // The same file again: all duplicates, nothing to import.
     await input.setInputFiles({ name: 'contacts.vcf', mimeType: 'text/vcard', buffer: Buffer.from(phoneVCards()) });
@@ -85,6 +112,7 @@ describe('your data in and out', { skip: !ok && 'chromium missing (apt-get insta
     assert.equal(doc.format, 'askwell');
     assert.equal(doc.contacts.length, 3);
     // The server's export for scripts has the same shape and the same records.
+    await drained(page);
     const res = await fetch(`${server.url}/api/v1/export`, { headers: { Authorization: `Bearer ${token}` } });
     const remote = await res.json();
     assert.equal(remote.format, doc.format);

@@ -7,8 +7,6 @@ import { applyPlan, makePlan, type Plan } from './plan';
 import { isVCard, parseVCards } from './vcard';
 
 export { backupJSON, download, tableCSV, type CsvKind } from './exporter';
-export { findDuplicates } from './dedupe';
-export { mergeContacts } from './merge';
 export { ImportError };
 
 /** What a file holds, ready for the preview. */

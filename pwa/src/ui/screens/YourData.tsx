@@ -290,7 +290,11 @@ export function CalendarSection() {
 }
 
 type Pair = [Contact, Contact];
-const MERGE_FIELDS = ['name', 'company', 'role', 'email', 'phone', 'kind', 'stage', 'how_met', 'what_they_do', 'target'] as const;
+const MERGE_LABEL = {
+  name: 'Name', company: 'Company', role: 'Role', email: 'Email', phone: 'Phone', kind: 'Kind', stage: 'Stage',
+  how_met: 'How you met', what_they_do: 'What they do', target: 'Their dream customer',
+} as const;
+const MERGE_FIELDS = Object.keys(MERGE_LABEL) as Array<keyof typeof MERGE_LABEL>;
 
 export function DuplicatesSection() {
   const contacts = useLive(() => db.contacts.toArray(), []);
@@ -298,7 +302,8 @@ export function DuplicatesSection() {
   const [open, setOpen] = useState<number | null>(null);
   useEffect(() => {
     if (!contacts) return;
-    void io().then((m) => setPairs(m.findDuplicates(contacts.filter((c) => !c.deleted_at && !c.archived))));
+    // Only the small duplicate finder loads here, not the file parsers.
+    void import('../../io/dedupe').then((m) => setPairs(m.findDuplicates(contacts.filter((c) => !c.deleted_at && !c.archived))));
   }, [contacts]);
   if (!pairs) return null;
   return (
@@ -340,21 +345,21 @@ function MergeForm({ a, b, onDone }: { a: Contact; b: Contact; onDone: () => voi
     const chosen: Partial<Contact> = {};
     for (const f of differ) (chosen as Record<string, unknown>)[f] = (pick[f] === 'a' ? a : b)[f];
     chosen.tags = [...new Set([...(a.tags ?? []), ...(b.tags ?? [])])].slice(0, 50);
-    await (await io()).mergeContacts(db, a.id, b.id, chosen);
+    await (await import('../../io/merge')).mergeContacts(db, a.id, b.id, chosen);
     runner.requestFlush();
     toast(`Merged into ${chosen.name ?? a.name}`);
     onDone();
   };
   return (
     <div class="stack-sm merge">
-      {differ.length === 0 && <p class="muted small">Their details are the same.</p>}
+      <p class="muted small">{differ.length ? 'Pick what to keep where they differ. Tags are combined.' : 'Their details are the same.'}</p>
       {differ.map((f) => (
         <fieldset key={f} class="stack-sm">
-          <legend>{f.replace(/_/g, ' ')}</legend>
+          <legend>{MERGE_LABEL[f]}</legend>
           <div class="chips" role="radiogroup">
             {(['a', 'b'] as const).map((side) => (
               <button key={side} type="button" role="radio" class="chip" aria-checked={pick[f] === side} onClick={() => setPick({ ...pick, [f]: side })}>
-                {String((side === 'a' ? a : b)[f] ?? '—')}
+                {String((side === 'a' ? a : b)[f] || '(empty)')}
               </button>
             ))}
           </div>
