@@ -249,6 +249,36 @@ func (e EventKind) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	Askwell ExportFormat = "askwell"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case Askwell:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportVersion.
+const (
+	N1 ExportVersion = 1
+)
+
+// Valid indicates whether the value is a known member of the ExportVersion enum.
+func (e ExportVersion) Valid() bool {
+	switch e {
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok          HealthStatus = "ok"
@@ -656,6 +686,15 @@ type AuthResponse struct {
 // AuthResponseTokenType defines model for AuthResponse.TokenType.
 type AuthResponseTokenType string
 
+// CalendarFeed defines model for CalendarFeed.
+type CalendarFeed struct {
+	// Path The feed's path on this server, e.g. /cal/{token}.ics.
+	Path string `json:"path"`
+
+	// Token The secret; anyone with it can read the calendar.
+	Token string `json:"token"`
+}
+
 // ChampionChecks defines model for ChampionChecks.
 type ChampionChecks struct {
 	HasOpportunity   *bool `json:"has_opportunity,omitempty"`
@@ -734,11 +773,14 @@ type Contact struct {
 	HowMet *string             `json:"how_met,omitempty"`
 	Id     *openapi_types.UUID `json:"id,omitempty"`
 	Kind   *ContactKind        `json:"kind,omitempty"`
-	Name   *string             `json:"name,omitempty"`
-	Phone  *string             `json:"phone,omitempty"`
-	Role   *string             `json:"role,omitempty"`
-	Stage  *ContactStage       `json:"stage,omitempty"`
-	Tags   *[]string           `json:"tags,omitempty"`
+
+	// MergedInto Set, with the deletion, on a contact merged into another: devices move notes, asks and edits that still name this one to that contact.
+	MergedInto *openapi_types.UUID `json:"merged_into,omitempty"`
+	Name       *string             `json:"name,omitempty"`
+	Phone      *string             `json:"phone,omitempty"`
+	Role       *string             `json:"role,omitempty"`
+	Stage      *ContactStage       `json:"stage,omitempty"`
+	Tags       *[]string           `json:"tags,omitempty"`
 
 	// Target Their dream customer.
 	Target     *string    `json:"target,omitempty"`
@@ -752,6 +794,11 @@ type ContactKind string
 
 // ContactStage defines model for Contact.Stage.
 type ContactStage string
+
+// DeleteAccountRequest defines model for DeleteAccountRequest.
+type DeleteAccountRequest struct {
+	Password string `json:"password"`
+}
 
 // Entity defines model for Entity.
 type Entity string
@@ -788,6 +835,26 @@ type Event struct {
 
 // EventKind defines model for Event.Kind.
 type EventKind string
+
+// Export defines model for Export.
+type Export struct {
+	Asks       []Ask         `json:"asks"`
+	Contacts   []Contact     `json:"contacts"`
+	Events     []Event       `json:"events"`
+	ExportedAt time.Time     `json:"exported_at"`
+	Format     ExportFormat  `json:"format"`
+	Notes      []Note        `json:"notes"`
+	Referrals  []Referral    `json:"referrals"`
+	Reminders  []Reminder    `json:"reminders"`
+	User       User          `json:"user"`
+	Version    ExportVersion `json:"version"`
+}
+
+// ExportFormat defines model for Export.Format.
+type ExportFormat string
+
+// ExportVersion defines model for Export.Version.
+type ExportVersion int
 
 // Goals defines model for Goals.
 type Goals struct {
@@ -1204,6 +1271,9 @@ type RefreshJSONRequestBody = RefreshRequest
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
 
+// DeleteMeJSONRequestBody defines body for DeleteMe for application/json ContentType.
+type DeleteMeJSONRequestBody = DeleteAccountRequest
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UserPatch
 
@@ -1236,12 +1306,24 @@ type ServerInterface interface {
 	// Register Create an account and sign in.
 	// (POST /auth/register)
 	Register(ctx echo.Context) error
+	// ExportAll Everything of the signed-in user as one JSON document, streamed (the app imports it again).
+	// (GET /export)
+	ExportAll(ctx echo.Context) error
+	// DeleteMe Delete the account and everything of it — records, tokens, subscriptions, reminders, the calendar feed — on this server; ends its sessions and streams.
+	// (DELETE /me)
+	DeleteMe(ctx echo.Context) error
 	// GetMe The signed-in user's profile and settings.
 	// (GET /me)
 	GetMe(ctx echo.Context) error
 	// UpdateMe Change profile and settings; only the fields given change.
 	// (PATCH /me)
 	UpdateMe(ctx echo.Context) error
+	// GetCalendarFeed The private calendar feed's secret and path (made on first use).
+	// (GET /me/calendar)
+	GetCalendarFeed(ctx echo.Context) error
+	// RotateCalendarFeed Make a new secret; the old URL answers 404 from now on.
+	// (POST /me/calendar/rotate)
+	RotateCalendarFeed(ctx echo.Context) error
 	// DeletePushSubscription Stop pushes to this browser (on sign-out or when notifications are switched off).
 	// (DELETE /push/subscriptions)
 	DeletePushSubscription(ctx echo.Context) error
@@ -1309,6 +1391,24 @@ func (w *ServerInterfaceWrapper) Register(ctx echo.Context) error {
 	return err
 }
 
+// ExportAll converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportAll(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportAll(ctx)
+	return err
+}
+
+// DeleteMe converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMe(ctx)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -1324,6 +1424,24 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMe(ctx)
+	return err
+}
+
+// GetCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCalendarFeed(ctx)
+	return err
+}
+
+// RotateCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateCalendarFeed(ctx)
 	return err
 }
 
@@ -1464,8 +1582,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
 	router.POST(options.BaseURL+"/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
+	router.DELETE(options.BaseURL+"/me", wrapper.DeleteMe, options.OperationMiddlewares["deleteMe"]...)
 	router.GET(options.BaseURL+"/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.GET(options.BaseURL+"/me/calendar", wrapper.GetCalendarFeed, options.OperationMiddlewares["getCalendarFeed"]...)
+	router.POST(options.BaseURL+"/me/calendar/rotate", wrapper.RotateCalendarFeed, options.OperationMiddlewares["rotateCalendarFeed"]...)
+	router.GET(options.BaseURL+"/export", wrapper.ExportAll, options.OperationMiddlewares["exportAll"]...)
 	router.POST(options.BaseURL+"/sync/push", wrapper.SyncPush, options.OperationMiddlewares["syncPush"]...)
 	router.POST(options.BaseURL+"/sync/pull", wrapper.SyncPull, options.OperationMiddlewares["syncPull"]...)
 	router.GET(options.BaseURL+"/sync/events", wrapper.SyncEvents, options.OperationMiddlewares["syncEvents"]...)
@@ -1482,134 +1604,146 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H3rktu4kuarZHAnwqpYlupid8901a/q27TntLu9tns6dl21EkSmRIxIgAcAS1Z7K2KfZh9sn2QDmSBF",
-	"ilRJsss+sdM/2iUJxCWRyOuX4Mco0UWpFSpno6uPUSmMKNChoU9vsJAqRfPyR/9JqugqKoXLojhSosDo",
-	"KpJpFEcG/15Jg2l05UyFcWSTDAvhn/gng/PoKvovZ5tBzvhXe/YGE23Slz9GDw8Pvg9bamWRhv1epG/w",
-	"7xVa5z8lWjlU9Kcoy1wmwkmtzv7DauW/O2y0n4zRhodK0SZGlr6T6Cp6lyEYHgykhULkc20KTEEbmAuZ",
-	"W7gXuUxpTBhNm98nfvxpDFOpqMEkdNL+ai4xT6cx/N///X9OxtFDHP2m3c+6UumXX9ZvGmyVZGCIyjDX",
-	"BlwmLYgk0ZVyMJoq7SZzP5kpz+2d1r8Ks8CvQ/KZTtee3voeDVzAK/k9jKb+y4nTepL7iWzm9UqodWAI",
-	"+xWmpzUUQq1BOIdF6SzMjS4C+dLUoLUwmhrhcJLLQjqsKfiHEpXLtJF/4VfY4VfSWqkWMeCH0p8+z7CB",
-	"8SAxmKJyUuR+qlVrXm32bLXyXzu9RDUxWNmwoof6KBPRb+ySVpLnv8+jq/eHHO5X6ET0EH+MSqNLNE7y",
-	"8RZ2ielEEGH8YfJ/RalweOpkgV64VHkuZjnWAsWtSy9srDNSLTylPWVF4iaS6Nyly5+ZhrWuYCXzHIRd",
-	"jqN4M0pVkcTqdZhWGCbU7ewtOpitwWUIFo3n1VWGij47IxcLNDCXBm1nkMeWYlCkv6t8vXNpunKJLugU",
-	"FuLDr6gWLouuvjk/P99Hlzj6cCrscoV5fpprtTh1+MFx0wceWCq09phNrB95uNueOfGGp9PWRC/PP3um",
-	"1glX0TRRVUV09T4qc6EU+o1LK09UYqAojqRyRqdVwj9hkktulQuHJroboK7zgmVgn71IKtFYrfwx8rTw",
-	"AoDYSCgHTsMMYTMcOO13vLXu5/tX3Qw/6bLvNnPu74U5b5/kuLHLd6HlQxytsvUT89RD01jP/gMTR1yy",
-	"aZ4Y9OdgYxy8bx/bzSruHmIvW17nQjFvpqn0uyLy1y2pMRe5xSFFkuJcVLnzJx08n/hthDAQLKVKY/DS",
-	"R1tM+eyK5lc9B5cJbgUs3DH1+9oVV0kugxQ/nNqJVgoTp4/cpLmRyNbB4c+Uwjh1LDeURtvS79kRT/X3",
-	"mzbu3YYbj9i6P2sx6vdthl7kWUgrHMPUi8/plTe7KqRtgVSsYXR5fvnt6cXl6fnFiT+j/tsgZscwFXOH",
-	"ZpKKtZ1e3arWo6tM5wiqKmZo/Ib7JkCtm9FXwkKQMGOYWicWW8PTV775rapZp6isA4MiyWCE48UYnKms",
-	"OxnDtJA5WqfVdh9yoUTOrCZAaYfcR64X3ji7VX42de/cZWn0LMdiYnV+j+nJ+Fb1WNN31xaUniRePjbU",
-	"iEicLvyXzcQGBSNNdUtAvDj3T6n640XvsYe27f+eZ1N3dTfELZXL3gRDn5yNrlmQJGjthMwQ/7k3RzZ0",
-	"7ESqIUWdaJVaqJSTOW8tdQfUXbCRSE2HbqVyGA6DwblBm21G7nb92qBF5UCrfB1EiNc/ftvGQ7YE21H8",
-	"9WZrvkdhdiilyu4/vn/YcATbBO9QrDNwh1hhhKEd+SETRSm1+iHDZLlf/HY3LBN2ostSG1cp6datPZtp",
-	"naNQfoSl0is7WWXCTZyeWLGjGZ0fO2HDp/9z5b1Q64RK7UTP50yv7WYPwwtUiwFmSzFHx2Z6fzRvFPN6",
-	"HrXMuRXtibd2d1OPNWtfd7FwCi7aSCv0EuoHFgIx/HSPysXwm3YYw41dxvAG52iMyP1f7JifxCByq8m/",
-	"C0sCrTqMHmjhVfNCn4YvvQ8yfiNWr9BaLx6aReywSfryAo2V7Mc0baVy374YOGFbXBuo2x5x01/c7ExD",
-	"1kG+JZ3MYYkuXW/ACJXqAmRKYoC1NxRiiRa0SsjOA6msE3l+DTPvAXv7zredS2Nd4yKTbVBZtCDdlrX3",
-	"7YuOZPwXr4WdQ+Mn8D/f35z+D3H61/npd5PTu//6T0PU+0GreS5Z/W4Jwd1eUa8XCi8MSspGmvd5zhtw",
-	"vDSv9wyWuUjY6nlsj/v9hB/Bd5TJJAPZ7/FYzuAF1dNvM4Vww2zAZlaY5BO4po85lv9dVxvLcpVpINHm",
-	"Gac4zMdEJ2Te75eU/W3kGfAXYWbawKvKYlXATAuT3kZbvPfNQZ6GdhmayR4/ufCTX9M6YtZs0rG50jKR",
-	"17oyFkZKO3aDRdEYKidD6z5wahxA3Dep2Rp8wzA7P4dmbltkuTzvWSt7Z3IvRVtFE709s+VVoWQUR0le",
-	"zfw/Os9RLIgl56KQ+Zp+I68gjhTKRTbTlYnC0gZ0/KCr1A9bMEOtPA1Gt9GPQnm70XmxBTu4A1bSZfAr",
-	"4m10EnsxNmcDsxQu8x8FpAZFAUllnS6QDJbDXTRPnzs+Zv7Lpwr/mCST97t0bxIskn3ad8tyIZ+LvPZ+",
-	"QOIATiAqDSmTLvma83AFVhfoNfa+GMGAdVEEMdCe5TcvDphlpleTAt2Tx4a23YiGtxs3ceNmtn3bxmG9",
-	"O2Dy9YF//Mz2Hisz77Jsr/iA8YzO8ZN4gR2mFjk8ydmQjeIol0tSxt5ejVrsOhxtWhDHS4eFHVjDnqUX",
-	"4sNLftI3Dj8LY8R6TyhLmoFjf7QKYZs9w/Uk1f/w0BFxj5dFPzW2ecOtQTrFEd4HkaxdCBOSFclGM/3J",
-	"VvOGidm6sNVigdbt2kYOwfdMNRz+OtEpDkkS6zytoBBJJpVfnEjpC98+BjICpkXlKEcwWYhyOt5tRNh9",
-	"vkbPUiqCod+3FrdsMJr+pn3f6tq25okKQ8YZ+S9Pbpd1D9Reo2tzhujwbx8i9A7l52QiMm2DG9kzFsH/",
-	"BtJdsR+iRZJB4LSg5J0Gqe6lw2FFsS2WF0ZXpbcyFHpf2stFz8jzOfo/8kolmf9C5Dkz+BwNqgQfsUvi",
-	"iIz1rdP9/FAxadyjxOvLQ+nywcH2RZmOFBY8TnuKXnL8qxb5sSEOkii16JaF34cguPnD+VA8abM/xz05",
-	"FL/4BUXuydI7EHsCNgNOYa/vfqJFe4FZKXEvJG/+3b6YX+hj6Pz/qhdStfL4x5B9l4nU519h7SoEXzqN",
-	"vx0yCdBVRk168b6BQFJHxNFsWmMNrfaVVrg+cpmi0JVyHR65OG/9N8guHMsmg7cy/oCvGbfRiT/cfXz+",
-	"MBB52I4f8vitngZXFpTSkYubCYuTR0MIHN95ZptYQitekwvrwIoVjM4puCVA4So8cTIYW3j8TB4b0qNQ",
-	"hD0upPezNjAtKzeNOVZMy6H4YwrcH6ecEHg2MCJHLclOrmHq5e0UkhyF8Q44te9H8R7iaMiXf5dJGyj3",
-	"zEJtRYD1h08lTf5jdBHDZQzPa0TKY1S8GJRsZSctW7kmXjeoXDohxQOxQF0OJaU+GDDU5SCz/uZNv6ex",
-	"OWY63XYmL8KxPMa5+mKmi1dNn5pCLhCdVIvPMn04pdVd1GPEfkvt967seHVPG+U1/Osqzz9N4fDZOYBT",
-	"m8Azy1/LHkBftk35x2l94kuD91JXFkqxwBhqoTav8hxSvVK5FukniDUCIPEMKA3OAIweVEhTttLzugWp",
-	"QCukeVxTpGiBoPAeDdgy52hTE92NwWqQDhKhYIZAsKwAgfGtnBHKCvKiGkFXaFNLdhvczpZme1zAbLsi",
-	"zaY0tB468rzru7KKPK/DuTQkjB76B26z3Xvj2jHlxjwphoNcXrtNGmdvWKIjZHKRoXUbeS5TZqdG2LeB",
-	"SZmwQDAzTK9BV26mP3g9YyRaEA60gRnmetXaztTosjwwUk8IzV3IGaYMhf91nlJqXQSQlC5mlHSGsjIL",
-	"BEKhaXVNY0OuE5E3jDlaIpb0FM/+BIRKofQnhAB450Ne0jbLhN1udqu1EwNkr1c1zFY2+0mlpZbqaPO1",
-	"9Vgn/PTiX/aZZM2ju6b0FeVbTanDD09jKnaE/MX5oJTfddQ3w+6mwU4MAR+APpv+olcM6mx6b47SzJtg",
-	"sEKD9fmBEWWx1haEQco6UEYQ2fIckMJf9jgfeEAftbUri+aZDVI6LMc0QBhpoaxs9ik5u4Ez1Urbhe3Y",
-	"tZFvq1lrov1kkHCw3Wzs9L+9/f230Qks5D3aGMq8siAU6JLPAqR4LxOvrGaY99Fc7bO5pSUr67xYzJwr",
-	"Lckev/MGCX/DyZTSyHvh0AvTXOtyJpJlDQnupaMGznpAZRCp3kkOh29sL13N8kcMr43ft8S1HWD9iuME",
-	"7djKZTe0MuQTl5fffJtmfTu3m+A+3ye3QjcxT2Novz0HTsQCe2Lx+fn5wVIxLH6o//9WSXS/6MociyL8",
-	"TRPzg7RAOJ8ZuhWiAooeER+gSr3Z5DbnyNvI8JdWeA3490rk9IWFAoUCpeHvfi6Q+ckMciD980EUpd/l",
-	"6Pyfr56fRx0Mwej9+cXd+/PT7+7+1+X789PndydX789Pv+GvBiEFNNtuv5cXV+ef2W8/2mMo0K6Gz/Sb",
-	"Nsi4B/hzGRpQ3gShrDkUukBOnBViiXyGGV0VE9lX2RpGqU7sGQVPx0V6MoYf0ch7TAMq+1YFcSlrUPbG",
-	"ItVz8AI/iDznDVlv/ZaVszAK4L+YvkxqyI3SDunoEx5PmgDbs2yKiIWQqgaRZjonyP1KqlSvPIvYaxCz",
-	"gBRLsIEXknTXFtMhAJ/vZUKYtT7Fflc8SANpU9c02zqLASsh3W7ked/n44KB/kB1KhU4qAjWyTyHShVI",
-	"SfZG89d+/warNQTMinu4sCEQ2GC6bMvgNijsMdZHw31v6MGhLq0TrpPbMyhSP0NPac4cTdbIaX1M7WSl",
-	"zZKcsA8dLdZKktH279pCr3kXWqc1q3tl2cIoqkM3byDoitGGQI8exUCMz0IaDee03rrtBFZphLSYxjAT",
-	"6UThysYwq+w6BiJgDKXOpUNmlBhmRleLzE3m2qyESWNIK5z4efBflIflPxvsqu9P5umEWDCGOvs6Yc71",
-	"B3jCedEY7sWiwuaTPytSLUL39acwRP2xGWYc7S062Ru+8bLk0LabUortrGEuFdsedklYjxiIeDWYnWQe",
-	"LdHLGVqyF0rhqA/DUyk4NWhrtfJUYm1jGlBX/D1pvBHbqQSVh9tojdahScX6NmIXbSrc9GS8l39DjpFm",
-	"Msy7IRw4QJA//nj5I4z8/+//mVzHokCVYnriVUCuV2hOE2HR+7haSe9feurHUIgU61IeXsW4qxq9ChSn",
-	"87uP//Jw2vz94oC/Ly4fBjVyK7jYW8fPHA7GezRrsGuVYFrjQDNhr8Fu1x0NlCUEDOGArv1VqwUD/Wo0",
-	"nu9MsJkzE5ZAoqRvyVsP9voYbmo/JBi9tgkgzNZQVs4fEnbQFaEiwXvsFkbT93dTCmgprfDkunlKOnJj",
-	"vBltERVrdZqXdJBq5J8ycY8xe1oUhgphCQL51xUZh4VualTltvc5EMuhKOKjRWh7K7UCUPWYGOrePofl",
-	"xd7HqjL97OU8hujd8fAun3DLC2wRuzPV4aMf0BpPhDX7QkWGXrFTUh1KYdwaRqtMAyNNMIW1rmKyDTNd",
-	"EECs/uXkMKCoNBtQa5P8l/cE8jeYIKHnhqyRuc5zb42UnxXYJyv4yUFm7ZKjo8EG9cOfWzo3kPIuiayh",
-	"X8KdM95rRbyba+uGjdVMqOVekfSOW7Uh2YdxNaeTH3rAuk9Ij2zYqcPTd3zaDH5qTHFP2czP2kBtLtSG",
-	"RKL1UqK99qbfyqIhj5tx+r84V3oRE9oQQh85J7KN4PucvP6AwFlIb8V8JlCh4cQaLLAXubALD3kUxKFb",
-	"hHAwYbaMqtx64eWb0laE5qF0KnjWVLA/mu/e1JNhEJMXOn8FCOfWsApe3vx2s4ml8I0FwsJPlSfy2fdo",
-	"cqkGSi/2BIsOgWvUBTRPpGc29eOfpny3oV4MXSQZM1nrKmqJ9g0WdxKyuF5YIS4nZS4IwLh3NIvKPanZ",
-	"YpXWf2ErkvGJGeV+5TeqlFdoGdqZMuotDEhwN5Vgnu9QiLbiHT9il5kv3lYb6bpV+X4AmP8Htni2rg4I",
-	"10g06VEQM+1NX8LwC0jRoSmkktbJBGQ6hh/CSStEHca6VYQsmTKlpjByGlIqHDMQaMKxqmlnS6bjW9Xm",
-	"+rcbsmzHJo+DyRzk3+6q/5LDRzPgBI6EUg36tFzRkomyRIUpF7HMcK4NAuXJuaIkQ0GZGKVXJ9dNQbnf",
-	"KG8JPbOwQUvEgLnFje9NhbwrYWFlpHOHB3T2XmFR1KU4M125a64VnpHjVSMKwtxa8JKDjMvHIo4EYJpV",
-	"dj0lAFMcAgLqHhWnp7ykrqPgUMpkSWUOIOzyulVUHWqdOYOyikE4KLR18N35dvk1tzycaLWY3A8z+Ztv",
-	"2Y87tIpbqK/d/Pe3LYkcQltRHC205uBWFEd1nCuKoxCXmWSYlySR6S96olvJzZgpeU+trSxkLozvqrLD",
-	"YdG3dJI/zT4ppKpcXfEaECLf9vAhPMLmkiBvvMOouVlBUSbjpIPmePH8soPm+GYoI7krsG2aEKjkVMoR",
-	"cdD+dpWYSJH/XlcFH5H5uQHLD3NQjcsiuVKUPTapFuS/obDr6yEYt80ENZKOpXjQzJw+rKOTdcRXOkoT",
-	"cPKBAI6pWMfewFrrymzsoJN+sKcO2m0XcfQjAbsD0fWItQChNV9DfUBqNeSH2pxZAWsUhmVkb5f2ivqd",
-	"Eb63m4qLL1+4uS1OY5BzxkDRjS+HFDHutYDqcvuntKq2jUKLOFGeojFFAyYzkXgr0fMgTlZU6O/EEps8",
-	"DNWiTcKFbd44nLBZyTUHzZN18+NsyCdIzuwYY5OsSQKAagvKIRcZ37tkKYa7o5tNvvyLWachdhBs0lTa",
-	"QlrWEbV9+ohNWgNCd+GibZtlYRQY3MZeHiNfDcAXiZzEtY+mTRoUK1VAUOnspkD5cOTpvo3ZkUKgSTtN",
-	"QpEtUu/ck7RbSRVvhA7/SWxIWAgSeEcfj6aaZE/LA+z1G/DnCqwLALQtKb+VhI4h7SSha/vey3yO5Tem",
-	"+63ytjvZ7BZdy25PKZnVsMw++/3a+wfc2Gsrc6v4d/C+wtKCSIy2NkBfWPsYPKVpMtopOADvmqjVEUbE",
-	"Huf2ALBxKquiU7LHhda1px5KlhZy7g4qJT3Wfz3Aivgj3MHSu6mOJKI94J4kvsDqsNxCX33UcaTeL4u6",
-	"aumx4bm06VB/bBN76v1AwJVJVqNoHhuzhbfxW8KG1OZylkdN9LbJthUjetygkG22oVW0nu5OvyZd3NrF",
-	"zubc7WCD18Il2d4jUkjV/vYifgrWOW6zD44gPt2uHmapdfe3J235Ig0qOXJdC/yalFtRujWnCclclm68",
-	"zSR744G9jf13Ucr0b1yh1d2osprlMpkscb2f/VptBwtjLSaVkW791hMiVJHQvU83AZzHn36uz+e//fku",
-	"CpdsUtiU74hqes6cK/nqT6nmethY+OXdu9cUBDDNlXYIN5wNIG1UJ5Dhp4Fk8wy9r0da2xvE5NcLug3v",
-	"VoWQRl3LRGANmL7+/e07OPO9nJWVzaZB14h0R5M8n8LIIscN/He3qjTa6UTntdmSopULxeCrkzFQubUF",
-	"ka/E2lJ2mJ/NRIkw/XjLJce30RV8vCUowW0Uw21dscwfQpn0bfTwMB3fqlvFISsIHAqJMGYNbqUBPzhU",
-	"lry0lir3CyLYPCHeTqvy6lZNd2ZZppBLbyfwHUKU2RdcCcaBGx6tvmCFH7atSGDMkLPpQPrsCrwKm0Ih",
-	"zNK2Lu+Rti7akDkql6/pJt2wZVc1SI0S/gED4A/SrQpVdtYZOj8Mkgs4gGm7ZG8a7LW8zthbWGLp6j1r",
-	"avemDQ5hygC3XCYYsNnhkmgvJ41EJ8w6iqPK5IG17dXZWVjwONxJe1Y/vbHvopqZb16/bKWVr6KL8fn4",
-	"nKvSUIlSRlfR8/H5+DnDOjI6fWeictlZrhd8Z1ypOYLizz/ZRS9TgksspAr3WKN134e6rye5vrdTBPvQ",
-	"lSfNzaytq68vz8+fbOzOdXsDNwi/lQuFKUh1PZT2sWSxCsJWbyXnSB6/4JkOTaBZ0VnrJm965GL/I51b",
-	"lP1Dl9/tf2j7kui2MI6u3t95r6soPAPysj0bU7yDbAkuNAnpIkpj0cUd7wOY2XfWMJKu3KOcpKko8kuw",
-	"0lay9qF/b/rl+YsBlB7vMjmRdFfcBjhGG70SFiq1VHqlTj5tYx+h9Ru810vss9czC3yTEgfKchQmOF7M",
-	"X7u3IHTT3oPuet+0x+EKDivVIiftNoZwm6NUCy5hq29CEzlBQX0jr8/8tC3BbemSvlvF070KkK1QY2Dr",
-	"E9QoP+qP5A2LfhuYjbDDLCC7LBOm+w/kma8ncH7DVdiW/78lyDsjUgSxJTFHAbmgDSXLT1p16527SAlK",
-	"DkY7ShF2+nic8RmosFv61FCGL8ZLXaTEQdrs4qsx1024tjF4eF9Pp333dd6YEDRVeAGB3EismjEwhdGU",
-	"Wk2cWKIKbyV4cu7n5LYnYX1TJgW+WNDt4OCMrjH5i0hBFrYlJ5JtwbPo4c43Ym82XGrVZe1/RfeKgRRf",
-	"SHSF+3UHKV8aPZd5zSFHC6CHjujIaq1xKlVdTRQGYDoiwWztACHJruXQRJc6fxCmMhDo6Q/+JijylQ3Y",
-	"xzYl4Ei3NudrKJTOfnK5+OAOXm9uAQlOIWE4A5Jjx0HxHtuZbdU7tm4r7m/8j/R9r5Lyy7BBpyD6IE54",
-	"MWSdFfoeU4LHhhtjucqykWHbr6r5R+3sW6dLcqDR8v3A0tawRRhpRaf41FvV2jS3k8p5IG2wO1fSJZk3",
-	"vufzk/aG+275QA8q8rfi/mtuameYw7X69sZutJA2teIlyPPXNPW+mjYOB8Er4hbzOg1CMTB886al9nFu",
-	"qeaHrqPEfXT47BmXZUO7AxhRiSHXImoV/BFRlhyqGmKzRq7ci1KmpxzEPA0Bz13qlgKmr6np33D9JVVv",
-	"E5rdQeolrmE0Exa/fVGZPIZK+U68FYQpvD69/OZboK2oabrLaG+ie88s/PvN65c/AlPCDxCT2PGH4ZVQ",
-	"YoFmHGg+wx0EJdtrj0FTV2ras48yfThLQ/R6l/XOjX/kVEb7RWw7wu2bJmetF7UxYvEL7VUDm935JrVQ",
-	"myosWKcNpuPPOMsv9j/UvFGte5xeCbMkBy1MJ6VSbe+GlSFO23HJtAneAjd/5pUPHTb+uQFu0mksxbq+",
-	"rWeQLzp7zmna/bvOEKzP3/en1xBd+NkXjiB8Mn99LfXy6SwZQHYbpvxkftzBeZRw2VxYOXg58BtO1HAC",
-	"QBQcA53O0SUhkyMU3IQl8yUlGYoUzRhuYHoFpVSLKXDNpWsuTCAVdKsuvwEb3sLiNJUGerP4g8TwAr0k",
-	"17YuINxcvzsUE3u7VslPvJC9vObwg+NVn/Kausy2nc/rhw0CmiZQ5EmcvLekEU5r4ihnr/l9ReI095s8",
-	"LfUSpwEHSy8R8iSVbmP7UiKuQKEs3EZ0BZLSK34VQL3zfrvbO+9b7ZYznqSvqzz/Ymbk5ua1r+wkdq7/",
-	"GtpgvuJMz4PjZf9zGqShclfSm8yat5r0jdFw09IOM/TP1htpbHOn2wawzbdqEeCsvrSTQGcxETl9nD8f",
-	"i9q/2lyKxL6TgBLNaVhVc5El2bheiAgHF2N4mXbvNtsUdz+zhHe9VfWVTjJll2wpqbh4ZMUcOTW6PvGn",
-	"cyFKtuXnlAEgwfji/LutO7lDojakl8f4ocTEYTqR6ZREJOV8E2Go/HnXJaDNtZ+c/Nikg29VSMvXqeKm",
-	"Rho/SOvGEMrGCzQLxvOerox0aE5XUll6sQ0N4bcnJLJZsNwq2iWaIscSpkCPaG6jajQGptIxfIxLu+u3",
-	"kqFy101Oe5Vpi7eqmy6miCRtBVW1hMR+jo6uEdSt6pfmrivhmncWSReDQdLo7cT4LuXgDfUv6BD/wySZ",
-	"fTzCXV8H9p9Nft3w6VPtq9EsjLpH7yQm24nOh0xBrxQDMOsXcVBhzmgq01q28VsCN3LxGKEYRy8unh8U",
-	"Nud3JlOc/fJrUGpDIgsEiwivq55VjquZ8lyvKBVQv+a3fmJ6cu1bZF58rtq3y3VVgOeyNYhwLZ5Xm+EN",
-	"Ws3FebJ3++eQ3O+64l0g1Ps7760MOM6ilGf3F+TLhP4+Dqd5WEjVycTmfeQUSX2IB1/vWtmMjCRGRTUg",
-	"JII7ueZqPG+atXuk5fR7/BNnFC7oxGZq4G3toyQMvd10Rjqw3xlf8t4gqQgmT69/7MxElzZ6uHv4fwEA",
-	"AP//",
+	"3L3rchtHsif+KhX9nwiB8W+AICX5jMnYD7RljzVjyVpJPg6vwAUK3Ql0HXRX9VRVE4K1jJiHOM+wDzZP",
+	"slGZ1Td0gwAokrN7/MEigOq6ZGVl5eWX2V+CSGW5kiCtCS6+BDnXPAMLGj+9h0zIGPTrV+6TkMFFkHOb",
+	"BGEgeQbBRSDiIAw0/L0QGuLgwuoCwsBECWTcPfEnDYvgIvj/TutBTulXc/oeIqXj16+C29tb14fJlTSA",
+	"w37H4/fw9wKMdZ8iJS1I/JPneSoiboWSp/9hlHTfHTbaD1orTUPFYCItctdJcBF8TIBpGowJwzKeLpTO",
+	"IGZKswUXqWE3PBUxjskGs+r3qRt/FrKZkNhg6jtpfrUQkMazkP3zH//7ZBTchsFbZX9UhYwff1lvFTNF",
+	"lDCNVGYLpZlNhGE8ilQhLRvMpLLThZvMjOb2UamfuV7C05B8ruKNo7e6Ac3O2BvxHRvM3JdTq9Q0dROp",
+	"5/WGy41nCPME01OKZVxuGLcWstwattAq8+SLYw3GsMFMcwvTVGTCQknBXyUvbKK0+AOeYIffCGOEXIYM",
+	"Pufu9DmG9YzHIg0xSCt46qZaNObVZM9GK/e1VSuQUw2F8Su6LY8yEv3KrHAlafrLIrj4dMjhfgOWB7fh",
+	"lyDXKgdtBR1vblYQTzkSxh0m91cQcwtDKzJwwqVIUz5PoRQodpM7YWOsFnLpKO0oyyM7FUjnNl1+SxTb",
+	"qIKtRZoyblajIKxHKQqUWJ0O4wL8hNqdfQDL5htmE2AGtOPVdQISP1stlkvQbCE0mNYgdy1FA49/kelm",
+	"59JUYSOV4SnM+OefQS5tEly8HI/H++gSBp+H3KzWkKbDVMnl0MJnS01vaWAhwZhjNrF85PZ6e+bIG45O",
+	"WxM9H3/1TI3ltsBpgiyy4OJTkKdcSnAbFxeOqMhAQRgIabWKi4h+gigV1CrlFnRw3UNd6wRLzz47kZSD",
+	"Nkq6Y+Ro4QQAshGXllnF5sDq4ZhVbscb636+f9XV8NM2+24z5/5eiPP2SY4rs/roW96GwTrZPDBP3VaN",
+	"1fw/ILLIJXXzSIM7B7Vy8Kl5bOtVXN+GTra8S7kk3oxj4XaFp+8aUmPBUwN9F0kMC16k1p105vjEbSPz",
+	"A7GVkHHInPRRBmI6u7z6VS2YTTi1YiTcIXb72hZXUSq8FD+c2pGSEiKrjtykhRZA2sHhz+RcW3ksN+Ra",
+	"mdzt2RFPdfcbN+5jzY1HbN1vpRh1+zYHJ/IMiwsYsZkTn7MLp3YVgNvCYr5hg/Px+TfDs/Ph+OzEnVH3",
+	"rRezIzbjCwt6GvONmV1MZOPRdaJSYLLI5qDdhrsmDFtXo6+5YV7CjNjMWL7cGh6/cs0nsmSdrDCWaeBR",
+	"wgYwWo6Y1YWxJyM2y0QKxiq53YdYSp4Sq3EmlQXqI1VLp5xNpJtN2Tt1mWs1TyGbGpXeQHwymsgOa7ru",
+	"moLSkcTJx4oaAYrTpfuymlivYMSpbgmIF2P3lCw/nnUeu23q/p9oNmVX133cUtjkvVf00dhoqwVRBMZM",
+	"UQ1xnztzJEXHTIXsu6gjJWPDCmlFSluL3THszutIeE37boW04A+DhoUGk9Qjt7t+p8GAtEzJdONFiLt/",
+	"3LaN+nQJ0qPo63prvgOud1xKhdl/fH81/gg2Cd6iWGvgFrH8CH078j1PQcZc/wiksrZ3BG293rtyARA/",
+	"M8w1YEqSbkwKUsiQeU8jnp5+wRndjkRkdlOqfwADkQZ7ybjcKAlsLWzChGURl+7YxbjDkZ98T99bhCop",
+	"hAvqpUPCs1wo+X0C0Wr/NdQmU8LNVOW50raQwm4avDtXKgUu3QgrqdZmuk64nVo1NXxHM5QjZkoKYPfn",
+	"wlnjxnIZm6laLIhvtpvd9i9QLnsOXQwpWNr77mjOOKD13GmhUCskudP6d1OPNIzuZpOQ9qbqwO23WrDv",
+	"SRiG7IcbkDZkb5WFkF2ZVcjewwK05qn7ixwUJyHjqVFo5/olMSVbB97TwqkoSzX0XzpbbPSer9+AMU5M",
+	"VovYoZt15SZoI8ieq9oKab950SNptpjSU7c5Yt1fWO1MRdZevkXdhNwzbbpeMc1lrDIm/GHBlizjKzBM",
+	"yQj1XSaksTxNL9lcFdKptdh2IbSxlasAdaTCgGHCbmm937xo3RB/xhNmQbsJ/M9PV8P/wYd/jIffTofX",
+	"//+f+qj3vZKLVJAasnUZ7LYOO72gm6X3xqhutS7POUWWlubufw15yiPS/u7a424//kfmOkpEhFJqu8dj",
+	"OYMWVE6/yRTc9rMBqZt+kg9got9lYP+uilrDXieKoWhzjJMdZmuD5SLt9ov3xiRwDPgT13Ol2ZvCQJGx",
+	"ueI6ngRbvPfyIItL2QT0dI+/IHOT3+A6QrrhhSW1rWEqbFShDRtIZckdwLNKYTvpW/eBUyNH6r5JzTfM",
+	"NfSzc3Oo5rZFlvNxR2vbO5MbwZuqCtLbMVtaZFIEYRClxdz9o9IU+BJZcsEzkW7wN7SOwkCCWCZzVejA",
+	"L61H1+k1GbvuG2KotaPBYBK84tLpz9aQptHLHaQg/AwwCU5CJ8YWpGijgmKVsxY08IxFhbEqA1QZDjdV",
+	"HX2u6Zi5Lx/KDaajRNzsunsjr5Hsu323NBe0PdF70XXMHMAJSKW+y6RNvuo8XDCjMnA39j5fSY92kXkx",
+	"0JzlyxcHzDJR62kG9sF9ZNvmVMXblblcm9tNG78y3K8PmHwGegnxVEirev2NIfGyRd9GCu6H0HF+LYyo",
+	"B0dixbjEs3bBYrgRERiWqRtA+9KEzk4xjMuYQeyOD952xoo0RWFCWrvbO7z2uW1KlKOlWSnH7hZFncfy",
+	"xFmk2xt5wHhapXAvFid7uLHLjpNIPw/CIBUr1DGcGh40TmG/M3GJB1lYyEzPGvYsPeOfX9OTrrH/mWvN",
+	"N3s8lUL3SLOjb0YyRRLYTGP1L/cMIvc4EfsKtd4rUj0bQcAjzLGcG7P2dkhjUWfj8ZH+jKqjPpXrh8o2",
+	"qqSFvx3CAG78laisd1ejFk9GC/5JVkstREi7M8VyCcbu4jcKBXVUZej/OlIx9ElyY92msoxHiZBuF3iM",
+	"X7j23nifZYXFWNV0yfPZaLcSZ/bZeh2yZd7Q6mrrW8TH6dftu1uwbU0hFXp36qYMwj2kXtw++XuV3vqw",
+	"o5TaPu3gDPqviYglyngzvqOsM/cbE/aC7EDFo4R5TvNKllVMyBthof+i3r4Wl1oVudPyJEytmjoB7hh5",
+	"sQD3R1rIKHFf8DQlBl+ABhnBHXphGKCxtHVinx8qz7W9k3hdwS1s2jvYPulwpFSjcZpTdCLuh8+50n0m",
+	"r1m1mWqPYz647fKR58/D+ylV2p6+UIod3hMds75+cL13R3y7Nr1vVXOdp3Mv96C+c/BM3zqx3DPRUkIf",
+	"3lPpiOrvjYT8Mb35a6Gnt8N9xC1/hSfe2fV+nwMRvOlsaG6cn0GDwyoGKckfEgc36dikQp9o/ovi6bHe",
+	"1potM/5ZZG59XtmiD+M+F38tqo57ss+V+hPwlPziW3fDHt9xj3+q03c39q2c7lBIfsMFycHrfWqL76OP",
+	"3j+rpZD306p2WmtdUd6vf52//KZPjQdbaDnthGB6fNqt2x5nE96tor1REjZHLpNnTvFs8YhTHKv/etmF",
+	"wosofwvt7rqNj540XaHXX57f/mlvpMKP3+ipd2VePztycXNuYHqnN5Nczc9M5dZsuI5TbiwzfM0GY/Sz",
+	"cyZh7Z846XVz3n0mj40uoFfUHBdd+FFpNssLOwspfIfLwVBIzKg/QgEAo9mwAfqMouTkks2c6jFjUQpc",
+	"G8apfTegcBsGfW7Fj864Jso9M6xUqJlxh09GVUh6cBay85A9L0GCd1HxrFey5S2kTGGr0EHvTdmKbhwI",
+	"z2xzKOq3vbELlfcyK163D6N+z1W86THrGhr1QX6eR9Pi3dV0X1RPBmCFXH6VFUAog8M1jg/Yfu/Kjtd8",
+	"caOcsvuuSNP7XTh0dg7g1CoGRvLXkDHclW0z+nFWnvhcw41QhWE5X0LISqG2KNKUxWotU8Xje4g1xITS",
+	"DBCZRJi4DnpTIYDE8bphQqIbzs3jEp3WS2ASbkAzk6fk+K4CTSEzqoyEz4EhUtajEtGVp7k0HB0KlaDL",
+	"lC4lu/GuosbNdreA2bbKq02paN135GnXdwE9aF5H2CgUu+4zd6rt3htiCzFM70jR7293t9u08nv0S3Rg",
+	"iVgmYGwtz0VM7FQJ+yZWNOGGIfIX4kumCjtXn909owUYxi1Tms0hVevGdsZa5fmBQUMEze8CMxJlMBKp",
+	"0hjRTtzjVlU2RxwQywu9BIbAYCUvcWyWqoinFWMOVgA5PkWzP0Fvcu5OCGKix30Og22W8btd7VZjJ3rI",
+	"Xq6qn61M8oOMcyXk0epr47GWy/jFn/epZNWju6b0hPKtpNThh6dSFVtC/mzcK+V3HfV62N002AnrogPQ",
+	"ZdOf1Jpw9lXv1VGaOxWMrUFDeX7YAAPqG8O4xvgGQw8xkObZI4Uf9zgfeEDv1LWdQf3MeCntl6MrbKIw",
+	"LC9Mch/4QM+ZaiAI/Hbs2sgPxbwx0W5cmlu23Wxk1V8//PJ2cMKW4gZMyPK0MIxLpnI6Cz44xVI+h7QL",
+	"sG2eza1bsjDWicXE2pwiWW7nNSAkkuK6uRY33IITpqlS+ZxHqzJLoxMZ7znrHiiHpPooKIRV616qmKd3",
+	"KF613beCjelh/YL8BE0343nby9hnE+fnL7+Jk66e28bajPeGL6ibkKbRt9+OA6d8CR2x+Hw8Plgq+sX3",
+	"9f/fCwH2J1XoY4HdbxUyP0NUoXQsYNcAkqEjlSKaMnZqk63PkdOR2R9KwiWDvxc8xS8My4BLJhX7u5sL",
+	"S9xkejkQ//nMs9ztcjD+t4vn46AFZxp8Gp9dfxoPv73+X+efxsPn1ycXn8bDl/RVL7oJZ9vu9/zsYvyV",
+	"/Xa9PRpjTrL/TL9v5n10MNg2Ac2kU0EQwMMylQHF8DO+AjrDBHgNkezrZMMGsYrMKcYRRll8MmKvQIsb",
+	"iH2izER6cSnKPJlaI1UL5gS+F3nWKbJO+80La9jA47FD/DIq0X/oW3RjI0RaaI+kNqSK8CUXssT1JyrF",
+	"LKi1kLFaOxYxl4zPPXg3ggrxjdJdGYj7MNWulynCiLsU+0XSIBXKWF7ibEsvJ1tzYXcnA3VtPsrh6g5U",
+	"ojoYORV91L6QGWB0vrr5S7u/ho32YUTDDkS1D4/aG+LuOLW5OUb7qLjvPT7Y16Wx3Lbi8Rp47GboKE3O",
+	"5ekGCGEEsZmulV6hEfa5dYs1Atu4/bu20N28S6XiktXdZdmAjctDN6/H6QpBTaA7j6InxleBHvvDux/s",
+	"diw311wYiEM25/FUwtqEbF6YTciQgCHLVSosEKOEbK5VsUzsdKH0mus4ZHEBUzcP+guxE/RnlU7g+hNp",
+	"PEUWDFmJmJgS57oDPCUsQ8hu+LKA6pM7K0IuffflJz9E+bEaZhTszQPc675xsuTQtnV223YAPRUEmcHc",
+	"EWGTkCHxyvwilHm4RCdncMlOKPmj3o+DR+dUr67VCNnyjSFskCroe7zxBqSnYvYSmwQbMBZ0zDeTgEy0",
+	"Gbezk/0IeR9ux5n08653B/YQ5NdfX79iA/f/m39D0zHLQMYQn7grIFVr0MOIG3A2rpLC2ZeO+iHLeAxl",
+	"diWtYtS+Gt0VyIeL6y9/vh1Wf7844O+z89veG7nhXOys40dyB8MN6A0zGxlBXELSE24umdlOBe3JFPNw",
+	"5p679mcll4Q5LoHBrjNOas6cG8Sr432L1rrX10fsqrRDvNJrKgfCfMPywrpDQga6RIA2cxa7YYPZp+sZ",
+	"OrSkknByWT0lLJoxTo02AJJudZyXsCxWQD8l/AZCsrTQDeXdEph3VSbJHRpeJoD3tvXZ48tBL+KdUeK9",
+	"ybMeM3+MD3Vvn/3yYu9jRR5/9XLuSi7Y8fAum3DLCmwQuzXV/qPvg9wPBHt9pLxvd7EjvoTlXNsNG6wT",
+	"xSgUDTHbqCJE3TBRGWJVy19ODsOsC13j6yscjLjBrCINESCQ97oXyJCmThvJv8qxXwEcHhTv2swCPRp3",
+	"Uz78tdnMPSHvHMnq+8UUGMJorpF3U2Vsv7KacLnaK5I+UqtmdshhXE3h5NsOxvce4ZGanVo8fU2nTcN9",
+	"fYp7Mhl/VJqV6kKpSERKrQSYS6f6rQ1otLgpZegna3MnYnwbTBYCiolso26/Jq7fI3CWwmkxXwlUqDix",
+	"BAvsRS7swjAfBXFo50MdTJgtpSo1Tni5prgVvrnPZvWWNdZQGSx2b+pJP57PCZ0/POx6a1jJXl+9vap9",
+	"KVREhhv2Q+GIfPod6FTIniywPc6iQ+AaFfzpYe6ZuqTH/S7fbdQjoXhRxkw3qggaor1OC5j6KK4TVgCr",
+	"aZ5yxPLuHc2AtA+qthip1B/Q8GTcM6LcLcYBMqYVGkI5xwQA9QMi8lNGkKY7LkRT0I4fscvEFx+KWrpu",
+	"FSM5IK/oe9J4tqq5+Mo+VXiU8blyqi+mYHAWgwWdCSmMFRET8Yh9709axks31kQismRGlJqxgVUsxhxW",
+	"zTxNyFc1a23JbDSRTa7/UJNl2zd5HEzmIPt2Vyqq6D+aHidwJJSq16al5LqE5zlIiCmfbg4LpYFhnJyS",
+	"2xLgGImRan1yWdX4cBvlNKFnhtVoiZBBaqC2vbG2wpobttbC2sMdOnurCmVlVuBcFfaSyjfM0fAqEQV+",
+	"bg14yUHK5V0eRwQwzQuzmSGAKfQOAXkDksJTIoPKC85yEa0w44pxs7ps1Lnw5ScogrIOGbcsU8ayb8fb",
+	"FTGo5eFEK8XkfpjJ31zLrt+hkWeHfe3mv79tSWTv2grCYKkUObeCMCj9XEEYeL/MNIE0R4mMf+ET7eIa",
+	"hJkSN9jaiEykXLuuCtPvFv2AJ/l++kkmZGHL5HuPEPmmgw+hEeq6bU55Z4Oq2I3ESMZJC83x4vl5C83x",
+	"si8iucuxrSsXqKBQyhF+0O525RAJnv5SFig4IvJzxQw9TE41ykujpHWy2IRcov0G3Gwu+zIaTMKxkbAk",
+	"xf3NTOHD0jtZenyFxTABBR8Q4BjzTegUrI0qdK0HnXSdPaXTbjvxqusJ2O2ILkcsBQiu+ZKVB6S8htxQ",
+	"9ZnlbANck4zs7NL+Uhi7PHwf6uSjx88h3xanIRMLwkBhEa5DMhD3akBlBZSH1Kq2lUIDMJWOoiF6A6Zz",
+	"Hjkt0fEgTNdYe8XyFVRxGEyLnfoamk45nJJaSek31ZNl8+N0yAcIzuwYow7WRB5AtQXlEMuESuEZ9OHu",
+	"6KaOlz+adup9B14njYXJhKE7otRP79BJS0DoLly0abIsG5SpEKGTx0BVSqi200lY2mhKx/5ixWQgTLyt",
+	"ayUcjjzdtzE7Qgg4aatQKJJG6ox7lHZrIcNa6NCfyIaIhUCBd/TxqBKr9rQ8QF+/Yu5cMWM9AG1Lym8F",
+	"oUMWt4LQpX7vZD758ivVfSKd7o46uwHb0NtjDGZVLLNPf7909gE1dreVnkj6nTlbYWUYj7QypsrLdj1o",
+	"GOI0Ce3kDYCPldfqCCVij3F7ANg4FkXWyl6lmg+lpe6z95ZiYQ/Kaj/Wfj1Ai/jVpzx1suRQIh6SIUc1",
+	"BQ+LLXSvj9KP1PllWWYt3TU8pTYdao/VvqfODwhcmSYliuauMRt4G7clpEjVdaLuVNGbKtuWj+huhUI0",
+	"2QZX0Xi6Pf2SdGFjF1ubc72DDd5xGyV7j0gmZPPbs/AhWOe4zT7Yg/hwu3qYptbe3460pZo+mHJk2xr4",
+	"JV5uWW43FCZEdVnY0TaT7PUHdjb233ku4r9RhtZWBn8xT0U0XcFmP/s12vbmiBuICi3s5oMjhM8iwVJ8",
+	"Vx6cR59+LM/nX3/7GPi6x+g2pbJ9Vc+JtTlVYxZyofqVhZ8+fnyHTgBdVRkFdkXRALyNygAy+6En2DwH",
+	"Z+vhre0UYrTrORYonUjv0ihzmRCswWbvfvnwkZ26Xk7zwiQzf9dglby+Jmk6YwMD5Ddw301krpVVkUpL",
+	"tSUGI5aSwFcnI4aVBwzj6ZpvDEaH6dmE58BmXyaUfT8JLtiXCUIJJkHIJmXyPn3wFQMmwe3tbDSRE0ku",
+	"K+Y5lEVc6w2za8XgswVp0EprXOVuQQibR8TbsMgvJnK2M8oyY6kw1vhyZhjZ55QJRo4bGq2s9UQPm4Yn",
+	"MCTI2awnfHbB3BU2YxnXK9OoIyZMmbQhUpA23WBxc79lFyVIDQP+HgPgDtJE+iw7YzWeHwLJeRzArJmy",
+	"N/P6WlpG7A1bQW7LPaty92YVDmFGALdUROCx2b5uv5OTWoDlehOEQaFTz9rm4vTUL3jky4Sflk/X+l1Q",
+	"MvPVu9eNsPJFcDYaj8aUlQaS5yK4CJ6PxqPnvvQinr5TXtjkNFVLKuOZK/KguPOPetHrGOESSyH9qwXA",
+	"2O983teDVFRvJcHetuVJVSy78TaC8/H4wcZuVUDtKer+QSwllva57Av7GNRYOWKrt4JzKI9f0Ez7JlCt",
+	"6LTxcgV85Gz/I63C9u6h82/3P7Rdt78pjIOLT9fO6soyx4C0bMfG6O9AXYISTXy4CMNYWGznkwczu84q",
+	"RlKFvZOTFCZFPgYrbQVrb7uvsjgfv+hB6dEuoxGJZStr4Bhu9JobVsiVVGt5cr+NvYPW7+FGraDLXs8M",
+	"o6Ju5ChLgWtveBF/7d4C301zD9rrfd8chzI4jJDLFG+3EfMFdoVcUgpbWZSRpwgFdY3cfeambRBui/VC",
+	"J5Kme+EhWz7HwJQnqLr8sD+UNyT6jWc2xA6TgGyzjJ/uv5Bnnk7gvIW135b/tyXIR81jYHxLYg48ckFp",
+	"DJafNPLWW+WhEUrOtLIYImz1cTfjE1Bht/QpoQyPxkttpMRBt9nZkzGXL+Pl1av46e60b5/mJTb+pvLv",
+	"hBG1xCoZA2I2mGGrqeUrkP5FMQ/O/RTcdiQsi/ai44sE3Q4O3irQjSRBTdugMUk64Wlwe+0aQ1WzyBel",
+	"a7M5lTS6Sqm42SOJMl83adde4K9urQnwsuzO9zTu8JUwuTKiP6eNW8ujJANpL9nCqe48g/82KesNDanj",
+	"4e+///778M2b4atXIzftSRA0X3S1baPe3k8w3jY3FY1Dm+C1uKhisxAPhfRWISWG//XDL29ZrKIiQw+0",
+	"syN4Bt7Ly/OcicytAJ3XeOedNDki5pZ7jkiwsM0fd3NCWa0WK0x0GIHK972BR5J3vdUBDxJ6PVoYdRaP",
+	"2FvVonJ5hIRhKSzs096L4+dPI7pK1dqtcq0xuDzDf6flL9UroCqGJIK1aISpeC0+FZb98x//WQZMQq9c",
+	"hMw0EkZNWGVMmbBVyh9fLIAdtN8qcFn6ndwXhnwDKOKQ2U0PQ4f9kuovYD13PpKU8i9q6Ce6Vk7AjIIH",
+	"kA4fO/LgmSkHINIAJgeYHvGP1jg5VNvU+RWR4I92fGtX7hOb3Xdtike/b23OUxz31n5SkYveHbysaxd5",
+	"VxYizz3+bMf1nsFpeah2Xtt/Adt6Acgj7kBrnB074c7+g52NMi+8JVmeGf9iEe9esAkbYBaSkv6lB4WB",
+	"Xddjg6KnZCrcoffj7/83EdfZPA9G4DeYHIx9li9qKT2Tv77/mXFp1qANezF+QQhLqdZMyR10zQuTnLau",
+	"h/0aRqdSweMIrFbBkfvqGe8hUzcQY/qJfzkEVTGobITtt3P+q2TQB6tydFCDoZrgwpRpAWygJN43Q1VY",
+	"SqShFxGIhSet9+ushY0SiJlaLFoHyXVLV0/vgfnAb55yU1vDHG41b29sbeUpXRq2mFL0pCrjU1m7/iA4",
+	"lbHBvHUR+sbLZZvHuWH63rYdkdRHi8+eUdmTlrrIBpjCT7n+Snp/n7NsMBTUx2aVXLnhuYiHFCQc+oDi",
+	"rrsQA5LvsOnfYPOYArsKfe4g9Qo2bDDnBr55Ueg0ZIV0nWhAXMq74fnLbxhuRUnTXU6xKnr2zLB/v3r3",
+	"+hUjSrgBQhQ77jC84ZIvQY88zeewg6Do29hjHlZ6/ekXEd+exj46vMs7Ro1fEVSg+e7pHeHsuslp493U",
+	"lBHwSHtVV+Xd9fJoX/uBG2as0ve/Yt1DL/Y/VL1EevtO1it0gPrpxFgKhUcR5D4O2nJ5Ku29cdT8mbt8",
+	"8LDRz1ViBJ7GnG/Kani9fNHac4JB7d91gjh//b4//A3Rhnc/sof+3vz1VNfL/VnSg9hrprw3P+7gPAQ0",
+	"1AWhe1+Y8b58XSD5CijGOFuAjTxSgkt25ZdMRcDIgThiV2x2wXIhlzNGNQ1sVZAIr6CJPH/p9F988aRV",
+	"mHrvDLjPAvw7w6NUmTJBv37TQ1/M6cNGRj+U9bT38JqFz5ZWPaQ1tZmt44sMu1l++LSnyINYBB/wRhiW",
+	"xJHWXNIrWvkwdZs8y9UKZj7PBN+b6kgqbK37okszAy4NmwRYYlCqNb31q9x5t93NnXetdssZR9J3hfdJ",
+	"P4YaWVc2fWJ3Rqu8Zt8GUwlRtfAuAvNfUyH1lTEEOjGrFxh2lVFfyXCHGvpb4+WTpqqZWidEUdVKBHSX",
+	"RbER1B0ikeO7+fOuqPibuugg2U6c5aCHflVVoWjUcZ0Q4ZadjdjruF07tC6e8sxgPslEliUTRUwm2Upg",
+	"8Y6B4Qsg6NHmxJ3OJc9Jl19ghB0F44vxt1uvf/FAKA/fGsHnHCIL8VTEMxSRiKmKuMbyIruKbFdltQlc",
+	"UMOtJtLD3kooVlWDBD4LY0fMl2XBd17h+oZrLSzo4VpIg++wxCHc9nigGAmWicRdwimSL2HG8BFFbWSJ",
+	"dqR3Y7lpUemU8kXMGA8qMWPrRBmYyDYcCyN+uBWYNbr9yq5GdmlVS5Lb6vWkwoZMA97oTeDZrsvBKeqP",
+	"aBD/yySZuTuCXJbb/K8mv67o9Mlm6VHDBu2jdxKi7oTnQ8RMrSUlOJTv3MPE18FMxKVsoxej13LxGKEY",
+	"Bi/Onh8Ulv6ZayrH/OL8/CkoVZPIMIQdLpTOHCUKS9nCaarWGGr3kMWq+Ons5NK1wNjUulm9tX0FOC7b",
+	"MO7Lzrpr078stypMKzrVtfvkftsUbwONP107a6XHcOa5OL05Q1vG9/elH0ZBQqoE65RYc/L534Z9QGT0",
+	"gKAqhajjCuSLcGJblZ51qlmzR1xOt8ffYI7ugnYoz4ONSxslotSWujO8A7ud0UtUKqQypqHhG+9bM1G5",
+	"6XkWwepOtUQUlyQg3T//8Z8eAxD66u49/v/Qy2evklfu1mpAdEvvIGZ/h4iznm/qr3mem/oVjj7cICQS",
+	"/Nf3PzcGW6C7/vr2/wQAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -2,18 +2,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   apiLogin,
   apiPullAll,
+  check,
   haveChromium,
   launch,
   launchPersistent,
+  OUT,
   loginUI,
   pollPage,
-  PWA_DIR,
   readTable,
   registerUI,
   startServer,
@@ -24,9 +24,6 @@ import {
 import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const OUT = join(PWA_DIR, 'test-output');
 const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
 const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
@@ -679,17 +676,3 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await fresh.close();
   });
 });
-
-/** Screenshot plus an axe-core scan; fails on serious or critical violations. */
-async function check(page, name) {
-  await page.waitForTimeout(50);
-  await page.screenshot({ path: join(OUT, `${name}.png`) });
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  assert.deepEqual(violations, [], `axe on ${name}: ${JSON.stringify(violations, null, 1)}`);
-}

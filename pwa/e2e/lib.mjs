@@ -1,14 +1,19 @@
 // Shared helpers for the browser tests and the bench: build and start the real Go server on a
 // random loopback port with a temporary data dir, and launch the system Chromium.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const PWA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = resolve(PWA_DIR, '..');
+/** Screenshots of the browser tests go here (not committed). */
+export const OUT = join(PWA_DIR, 'test-output');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The system Chromium: $ASKWELL_CHROMIUM, else the first chromium on PATH. */
 export const CHROMIUM =
   process.env.ASKWELL_CHROMIUM ??
@@ -244,4 +249,18 @@ export async function watchWorker(ctx, page, url) {
       throw new Error(`the service worker registration is not known: ${JSON.stringify(regs)}`);
     },
   };
+}
+
+/** Screenshot plus an axe-core scan; fails on serious or critical violations. */
+export async function check(page, name) {
+  await page.waitForTimeout(50);
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(violations, [], `axe on ${name}: ${JSON.stringify(violations, null, 1)}`);
 }

@@ -87,11 +87,63 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete the account and everything of it — records, tokens, subscriptions, reminders, the calendar feed — on this server; ends its sessions and streams. */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /** Change profile and settings; only the fields given change. */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/me/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The private calendar feed's secret and path (made on first use). */
+        get: operations["getCalendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/calendar/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new secret; the old URL answers 404 from now on. */
+        post: operations["rotateCalendarFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything of the signed-in user as one JSON document, streamed (the app imports it again). */
+        get: operations["exportAll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/sync/push": {
@@ -226,6 +278,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cal/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The private calendar (RFC 5545) of the user whose secret is in the URL; no other credentials. */
+        get: operations["calendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -264,6 +333,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DeleteAccountRequest: {
+            password: string;
+        };
+        CalendarFeed: {
+            /** @description The secret; anyone with it can read the calendar. */
+            token: string;
+            /** @description The feed's path on this server, e.g. /cal/{token}.ics. */
+            path: string;
+        };
+        Export: {
+            /** @enum {string} */
+            format: "askwell";
+            /** @enum {integer} */
+            version: 1;
+            /** Format: date-time */
+            exported_at: string;
+            user: components["schemas"]["User"];
+            contacts: components["schemas"]["Contact"][];
+            events: components["schemas"]["Event"][];
+            notes: components["schemas"]["Note"][];
+            asks: components["schemas"]["Ask"][];
+            referrals: components["schemas"]["Referral"][];
+            reminders: components["schemas"]["Reminder"][];
+        };
         Error: {
             error: {
                 /** @description A stable machine-readable code, e.g. `mutation_gap`. */
@@ -525,6 +618,11 @@ export interface components {
             archived?: boolean;
             /** @description A dream customer of yours: someone you want to be introduced to. */
             dream?: boolean;
+            /**
+             * Format: uuid
+             * @description Set, with the deletion, on a contact merged into another: devices move notes, asks and edits that still name this one to that contact.
+             */
+            merged_into?: string | null;
         };
         Event: components["schemas"]["RecordMeta"] & {
             title?: string;
@@ -932,6 +1030,39 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted. Nothing of the account is left. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The password is wrong (`wrong_password`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     updateMe: {
         parameters: {
             query?: never;
@@ -955,6 +1086,71 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    rotateCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    exportAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="askwell-export-YYYY-MM-DD.json" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
         };
     };
@@ -1187,6 +1383,47 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    calendarFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar: asks ready or due, thank-yous, follow-ups, partner meetings and events, in the user's zone. */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Unchanged since the ETag sent in If-None-Match. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No feed has this secret (a rotated or guessed one) (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     healthz: {

@@ -38,6 +38,7 @@ const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
 const NextStepsPage = lazy(() => import('./screens/NextSteps').then((m) => m.NextStepsPage));
 const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
 const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
+const ImportScreen = lazy(() => import('./screens/YourData').then((m) => m.ImportScreen));
 const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
 
 export function App() {
@@ -74,6 +75,9 @@ export function App() {
       break;
     case 'next':
       screen = <NextStepsPage />;
+      break;
+    case 'import':
+      screen = <ImportScreen />;
       break;
     default:
       screen = <Today />;

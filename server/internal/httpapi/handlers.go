@@ -43,6 +43,7 @@ type handlers struct {
 	vapidPublic   string
 	now           func() time.Time
 	gz            *gzipPool
+	ended         *endedAccounts
 }
 
 var _ api.ServerInterface = (*handlers)(nil)
@@ -423,9 +424,15 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 			return nil
 		case <-h.shutdown:
 			return nil
-		case <-pokes:
+		case _, open := <-pokes:
+			if !open {
+				return nil // the account was deleted
+			}
 			msg = "event: poke\ndata: {}\n\n"
 		case <-ping.C:
+			if h.accountGone(ctx, userID(c)) {
+				return nil // deleted through another instance
+			}
 			msg = ": ping\n\n"
 		}
 		if _, err := w.Write([]byte(msg)); err != nil {

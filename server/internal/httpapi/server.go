@@ -103,6 +103,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.GET("/readyz", readyz(d.Store))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 
+	ended := newEndedAccounts(d.Tokens.TTL(), d.Now)
 	g := e.Group("/api/v1",
 		middleware.BodyLimit("1M"),
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
@@ -110,7 +111,7 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
 		v.middleware(),
-		routeGuard(d.Tokens, d.AuthRatePerMin),
+		routeGuard(d.Tokens, d.AuthRatePerMin, ended),
 	)
 	ping := d.PingEvery
 	if ping == 0 {
@@ -119,16 +120,17 @@ func New(d Deps) (*echo.Echo, error) {
 	api.RegisterHandlers(g, &handlers{
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
-		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(),
+		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(), ended: ended,
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	e.GET("/cal/:file", calendarFeed(d.Store, d.Now))
 	e.GET("/*", staticHandler(d.Static))
 	return e, nil
 }
 
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
-func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
+func routeGuard(tokens *auth.Tokens, perMin int, ended *endedAccounts) echo.MiddlewareFunc {
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
@@ -141,7 +143,7 @@ func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
 	})
 	user, reminder := requireUser(tokens), reminderUser(tokens)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited, authed, acted := limiter(next), user(next), reminder(next)
+		limited, authed, acted := limiter(next), user(ended.guard(next)), reminder(next)
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):

@@ -7,6 +7,7 @@ import { save, toast } from '../../session';
 import { Chips, Title } from '../components';
 import { useData, when } from '../data';
 import { back, type Route } from '../router';
+import { PhoneContactsButton } from '../PhoneContacts';
 
 type When = 'today' | 'week' | 'month' | 'trust';
 const WHEN_LABEL: Record<When, string> = { today: 'Today', week: 'In a week', month: 'In 30 days', trust: 'When they trust me' };
@@ -60,7 +61,7 @@ export function Capture({ route }: { route: Route }) {
   const preset = route.query.get('contact');
   const [people, setPeople] = useState<Person[] | null>(null);
   const [query, setQuery] = useState('');
-  const [body, setBody] = useState('');
+  const [body, setBody] = useState(route.query.get('note') ?? ''); // text shared to the app lands here
   const [signals, setSignals] = useState<SignalKind[]>([]);
   const [eventKind, setEventKind] = useState<EventKind | null>(null);
   const [eventTitle, setEventTitle] = useState('');
@@ -211,6 +212,7 @@ export function Capture({ route }: { route: Route }) {
               + Add “{query.trim()}”
             </button>
           )}
+          <PhoneContactsButton known={recent} onPick={(more) => setPeople([...picked, ...more.filter((m) => !picked.some((p) => p.id === m.id))])} />
         </div>
       </section>
 

@@ -6,6 +6,7 @@ import { Title } from '../components';
 import { useLive, useStore } from '../store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
+import { DeleteAccountSection, YourData } from './YourData';
 
 function zones(current: string): string[] {
   let list: string[] = [];
@@ -139,6 +140,8 @@ export function Settings() {
 
       <OfferSettings />
 
+      <YourData />
+
       <section class="card stack-sm" aria-labelledby="install">
         <h2 id="install">Put Askwell on your home screen</h2>
         {standalone() ? (
@@ -189,6 +192,8 @@ export function Settings() {
           </div>
         )}
       </section>
+
+      <DeleteAccountSection />
     </div>
   );
 }
