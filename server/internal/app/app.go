@@ -126,7 +126,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		argon = *o.Argon2
 	}
 	a.Tokens = auth.NewTokens(secret, a.cfg.AccessTTL, a.now)
-	if a.Auth, err = auth.NewService(a.Store, a.Tokens, argon, a.cfg.RefreshTTL, a.now); err != nil {
+	if a.Auth, err = auth.NewService(a.Store, a.Tokens, argon, a.cfg.RefreshTTL, a.cfg.RefreshReuseGrace, a.now); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()

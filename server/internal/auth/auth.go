@@ -155,6 +155,10 @@ type Service struct {
 	store      *store.Store
 	tokens     *Tokens
 	refreshTTL time.Duration
+	// reuseGrace is how long a used refresh token may come back without revoking its family:
+	// a phone that killed the app before the browser stored the rotated cookie presents the
+	// old one again at the next start.
+	reuseGrace time.Duration
 	now        func() time.Time
 	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
 	// sign-ins queues here instead of growing memory without limit.
@@ -168,9 +172,11 @@ type Service struct {
 // maxConcurrentHashes is how many password hashes run at once.
 const maxConcurrentHashes = 2
 
-// NewService makes the account service.
-func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL time.Duration, now func() time.Time) (*Service, error) {
-	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, now: now,
+// NewService makes the account service. reuseGrace is how long after its first use a refresh
+// token may be presented again and still be answered with a new token of the same family
+// (0: never, every reuse revokes).
+func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, now func() time.Time) (*Service, error) {
+	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace, now: now,
 		hashing: make(chan struct{}, maxConcurrentHashes)}, nil
 }
 
@@ -271,7 +277,8 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
 }
 
-// Refresh trades a refresh token for a new pair. A token used twice revokes its family.
+// Refresh trades a refresh token for a new pair. A token used again within the reuse grace
+// window gets another token of the same family; used again later, it revokes the family.
 func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error) {
 	now := s.now().UTC()
 	t, first, err := s.store.UseRefreshToken(ctx, hashToken(refresh), now)
@@ -284,7 +291,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
 		return nil, ErrInvalidToken
 	}
-	if !first {
+	if !first && !s.withinGrace(t, now) {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 			return nil, err
 		}
@@ -295,6 +302,15 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 		return nil, err
 	}
 	return s.startFamily(ctx, u, t.FamilyID)
+}
+
+// withinGrace reports whether a used token came back soon enough to be a retry of the same
+// device rather than a stolen copy. A nil UsedAt means the other use raced this one.
+func (s *Service) withinGrace(t *store.RefreshToken, now time.Time) bool {
+	if s.reuseGrace <= 0 {
+		return false
+	}
+	return t.UsedAt == nil || !now.After(t.UsedAt.Add(s.reuseGrace))
 }
 
 // Logout revokes the family of the given refresh token; unknown tokens are ignored.

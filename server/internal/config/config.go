@@ -31,6 +31,9 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL is how long an unused refresh token lives.
 	RefreshTTL time.Duration
+	// RefreshReuseGrace is how long a used refresh token may be presented again and get a
+	// token of the same family instead of revoking it (0 turns the grace off).
+	RefreshReuseGrace time.Duration
 	// AuthRatePerMin is the number of auth requests one address may make per minute.
 	AuthRatePerMin int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
@@ -76,6 +79,13 @@ func Load(getenv Getenv) (Config, error) {
 		}
 		return d
 	}
+	// zeroOrDuration is duration where 0 is allowed and means "off".
+	zeroOrDuration := func(key string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(get(key, "")); err == nil && d == 0 {
+			return 0
+		}
+		return duration(key, def)
+	}
 	integer := func(key string, def int) int {
 		s := get(key, "")
 		if s == "" {
@@ -90,16 +100,17 @@ func Load(getenv Getenv) (Config, error) {
 	}
 
 	c := Config{
-		Addr:           get("ASKWELL_ADDR", ":8080"),
-		DataDir:        get("ASKWELL_DATA_DIR", "data"),
-		DatabaseURL:    get("ASKWELL_DATABASE_URL", ""),
-		BaseURL:        get("ASKWELL_BASE_URL", ""),
-		AccessTTL:      duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
-		RefreshTTL:     duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
-		AuthRatePerMin: integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
-		TombstoneTTL:   duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
-		LogFormat:      get("ASKWELL_LOG_FORMAT", "text"),
-		LogLevel:       get("ASKWELL_LOG_LEVEL", "info"),
+		Addr:              get("ASKWELL_ADDR", ":8080"),
+		DataDir:           get("ASKWELL_DATA_DIR", "data"),
+		DatabaseURL:       get("ASKWELL_DATABASE_URL", ""),
+		BaseURL:           get("ASKWELL_BASE_URL", ""),
+		AccessTTL:         duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
+		RefreshTTL:        duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
+		AuthRatePerMin:    integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
+		RefreshReuseGrace: zeroOrDuration("ASKWELL_REFRESH_REUSE_GRACE", 30*time.Second),
+		TombstoneTTL:      duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
+		LogFormat:         get("ASKWELL_LOG_FORMAT", "text"),
+		LogLevel:          get("ASKWELL_LOG_LEVEL", "info"),
 	}
 	for key, dst := range map[string]*string{
 		"ASKWELL_JWT_SECRET": &c.JWTSecret, "ASKWELL_VAPID_PUBLIC_KEY": &c.VAPIDPublicKey, "ASKWELL_VAPID_PRIVATE_KEY": &c.VAPIDPrivateKey,
@@ -156,6 +167,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.VAPIDSubject, "mailto:") && !strings.HasPrefix(c.VAPIDSubject, "https://") {
 		errs = append(errs, fmt.Errorf("ASKWELL_VAPID_SUBJECT=%q: want mailto:you@example.com or an https URL", c.VAPIDSubject))
+	}
+	if c.RefreshReuseGrace > 5*time.Minute {
+		errs = append(errs, errors.New("ASKWELL_REFRESH_REUSE_GRACE: at most 5m; a longer window lets a stolen token in"))
 	}
 	if c.AccessTTL > 24*time.Hour {
 		errs = append(errs, errors.New("ASKWELL_ACCESS_TTL: at most 24h; access tokens should be short-lived"))

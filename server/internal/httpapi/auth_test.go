@@ -68,6 +68,7 @@ func TestAuthFlow(t *testing.T) {
 		if r := srv.Do("GET", "/api/v1/me", rotated.AccessToken, nil); r.Status != 200 {
 			t.Fatalf("new access token: %d", r.Status)
 		}
+		srv.Clock.Advance(31 * time.Second) // past the reuse grace window
 		r = srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh})
 		if r.Status != 401 || r.ErrorCode() != "token_reused" {
 			t.Fatalf("reuse: %d %s", r.Status, r.Body)
@@ -77,6 +78,81 @@ func TestAuthFlow(t *testing.T) {
 			t.Fatalf("family not revoked: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// refresh trades a refresh token and returns the status and the new refresh token.
+func refresh(t *testing.T, srv *testutil.Server, token string) (int, string) {
+	t.Helper()
+	r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": token, "return_refresh_token": true})
+	var a struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if r.Status == http.StatusOK {
+		r.JSON(t, &a)
+	}
+	return r.Status, a.RefreshToken
+}
+
+// A phone killed right after a refresh has not stored the rotated cookie: at its next start
+// it presents the old token again. Within the grace window that must not end the session.
+func TestRefreshReuseGrace(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("kim@example.com")
+		st, next := refresh(t, srv, u.Refresh)
+		if st != 200 {
+			t.Fatalf("first refresh: %d", st)
+		}
+		srv.Clock.Advance(3 * time.Second)
+		st, again := refresh(t, srv, u.Refresh)
+		if st != 200 || again == "" || again == next {
+			t.Fatalf("old token again within the grace window: %d %q", st, again)
+		}
+		srv.Clock.Advance(20 * time.Second)
+		st, third := refresh(t, srv, u.Refresh)
+		if st != 200 {
+			t.Fatalf("old token a third time, 23 s after its first use: %d", st)
+		}
+		// Every successor works, and each is still single-use.
+		for _, tok := range []string{next, again, third} {
+			if st, _ := refresh(t, srv, tok); st != 200 {
+				t.Fatalf("successor refused: %d", st)
+			}
+		}
+		// After the window the old token is a reuse again: the family is revoked.
+		srv.Clock.Advance(8 * time.Second)
+		r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh})
+		if r.Status != 401 || r.ErrorCode() != "token_reused" {
+			t.Fatalf("reuse after the window: %d %s", r.Status, r.Body)
+		}
+		u2 := srv.Login(u)
+		if st, _ := refresh(t, srv, u2.Refresh); st != 200 {
+			t.Fatalf("a new sign-in after the revocation: %d", st)
+		}
+
+		// A revoked (logged-out) token gets nothing, even within the window.
+		st, fresh := refresh(t, srv, u2.Refresh)
+		if st != 200 {
+			t.Fatalf("refresh in window: %d", st)
+		}
+		if r := srv.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": fresh}); r.Status != 204 {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		if st, _ := refresh(t, srv, u2.Refresh); st != 401 {
+			t.Fatalf("old token after logout: %d", st)
+		}
+	})
+}
+
+func TestRefreshReuseGraceOff(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_REFRESH_REUSE_GRACE", "0"))
+	u := srv.Register("lee@example.com")
+	if st, _ := refresh(t, srv, u.Refresh); st != 200 {
+		t.Fatalf("refresh: %d", st)
+	}
+	if r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh}); r.Status != 401 || r.ErrorCode() != "token_reused" {
+		t.Fatalf("reuse with the grace off: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestRefreshByCookieAndLogout(t *testing.T) {
