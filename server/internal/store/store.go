@@ -32,6 +32,9 @@ var (
 	ErrClientTaken   = errors.New("store: client id belongs to another user")
 	ErrSchemaBehind  = errors.New("store: database schema is behind; run `askwell migrate`")
 	ErrSchemaAhead   = errors.New("store: database schema is newer than this program")
+	// ErrNonStandardStrings refuses a PostgreSQL connection where a backslash escapes a quote:
+	// bun writes values into the SQL text, and only standard strings keep them values.
+	ErrNonStandardStrings = errors.New("store: PostgreSQL connection has standard_conforming_strings off; refusing it")
 )
 
 // Store wraps the database handle.
@@ -63,7 +66,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: PostgreSQL URL: %w", err)
 		}
-		sqldb := stdlib.OpenDB(*pgcfg)
+		// bun writes arguments into the SQL text with quotes doubled; that is only safe when a
+		// backslash is an ordinary character. Ask for it on every connection, whatever the
+		// database or role default, and refuse a connection (a pooler dropping the setting) that
+		// does not report it.
+		pgcfg.RuntimeParams["standard_conforming_strings"] = "on"
+		sqldb := stdlib.OpenDB(*pgcfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			if c.PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+				return ErrNonStandardStrings
+			}
+			return nil
+		}))
 		n := o.MaxOpenConns
 		if n == 0 {
 			n = 20
