@@ -32,9 +32,18 @@ var (
 	ErrEmailTaken         = errors.New("auth: email already registered")
 )
 
-// Claims of an access token.
+// Claims of an access token. Session is the refresh-token family the token was issued for,
+// so signing out (which revokes the family) ends its access tokens and event streams too.
 type Claims struct {
 	jwt.RegisteredClaims
+	Session string `json:"sid,omitempty"`
+}
+
+// Access is what a verified access token says.
+type Access struct {
+	UserID  string
+	Session string
+	Expires time.Time
 }
 
 // Tokens issues and verifies access tokens.
@@ -55,8 +64,8 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) *Tokens {
 // TTL is the access token lifetime.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs an access token for a user.
-func (t *Tokens) Issue(userID string) (string, error) {
+// Issue signs an access token for a user's session (its refresh-token family).
+func (t *Tokens) Issue(userID, session string) (string, error) {
 	now := t.now()
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, Claims{RegisteredClaims: jwt.RegisteredClaims{
 		Subject:   userID,
@@ -64,7 +73,7 @@ func (t *Tokens) Issue(userID string) (string, error) {
 		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		Issuer:    "askwell",
 		Audience:  jwt.ClaimStrings{"askwell"},
-	}})
+	}, Session: session})
 	tok.Header["kid"] = t.kid
 	s, err := tok.SignedString(t.secret)
 	if err != nil {
@@ -75,11 +84,17 @@ func (t *Tokens) Issue(userID string) (string, error) {
 
 // Verify checks an access token and returns the user id.
 func (t *Tokens) Verify(token string) (string, error) {
+	a, err := t.Check(token)
+	return a.UserID, err
+}
+
+// Check verifies an access token and returns its user, session and expiry.
+func (t *Tokens) Check(token string) (Access, error) {
 	var c Claims
 	if err := t.parse(token, &c, "askwell"); err != nil {
-		return "", err
+		return Access{}, err
 	}
-	return c.Subject, nil
+	return Access{UserID: c.Subject, Session: c.Session, Expires: c.ExpiresAt.Time}, nil
 }
 
 // parse checks signature (HS256 only: "none" and every other algorithm are refused), key id,
@@ -304,6 +319,12 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	return s.startFamily(ctx, u, t.FamilyID)
 }
 
+// Live reports whether the session of an access token still stands: its account exists and
+// its sign-in was not ended (logout or a detected reuse). A signature alone cannot say either.
+func (s *Service) Live(ctx context.Context, a Access) (bool, error) {
+	return s.store.SessionLive(ctx, a.UserID, a.Session)
+}
+
 // withinGrace reports whether a used token came back soon enough to be a retry of the same
 // device rather than a stolen copy. A nil UsedAt means the other use raced this one.
 func (s *Service) withinGrace(t *store.RefreshToken, now time.Time) bool {
@@ -341,7 +362,7 @@ func (s *Service) startFamily(ctx context.Context, u *store.User, family string)
 	}); err != nil {
 		return nil, err
 	}
-	access, err := s.tokens.Issue(u.ID)
+	access, err := s.tokens.Issue(u.ID, family)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,8 @@ type Config struct {
 	RefreshReuseGrace time.Duration
 	// AuthRatePerMin is the number of auth requests one address may make per minute.
 	AuthRatePerMin int
+	// BodyTimeout is how long a client may take to send a request body before a 408.
+	BodyTimeout time.Duration
 	// TombstoneTTL is how long deleted records are kept before they are purged.
 	TombstoneTTL time.Duration
 	// VAPIDPublicKey and VAPIDPrivateKey sign Web Push requests; empty means generate and keep

@@ -112,21 +112,24 @@ func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]a
 
 // reminderUser accepts the access token, or an action token made for the reminder in the path
 // (the service worker acts from a notification with no session at hand).
-func reminderUser(tokens *auth.Tokens) echo.MiddlewareFunc {
+func reminderUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-			tok = strings.TrimSpace(tok)
-			if !ok || tok == "" {
+			tok := bearer(c)
+			if tok == "" {
 				return newError(http.StatusUnauthorized, "unauthorized", "send the access token or the reminder's action token")
 			}
-			id, err := tokens.Verify(tok)
+			a, err := tokens.Check(tok)
 			if err != nil {
-				if id, err = tokens.VerifyAction(tok, c.Param("id")); err != nil {
+				id, err := tokens.VerifyAction(tok, c.Param("id"))
+				if err != nil {
 					return err
 				}
+				a = auth.Access{UserID: id} // no sign-in behind it: only the account must exist
 			}
-			c.Set(userKey, id)
+			if err := checkLive(c, svc, a); err != nil {
+				return err
+			}
 			return next(c)
 		}
 	}

@@ -1,9 +1,17 @@
 package httpapi_test
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/askwell/askwell/server/internal/testutil"
 )
@@ -34,4 +42,169 @@ func TestNoInjectionWithNonStandardStrings(t *testing.T) {
 		t.Fatalf("another account's email changed: %+v", me)
 	}
 	srv.Login(victim)
+}
+
+func contactPut(id int64, rec int, fields map[string]any) testutil.Mutation {
+	return testutil.Mutation{ID: id, Entity: "contact", RecordID: testutil.ID(rec), Op: "put", Fields: fields}
+}
+
+// A NUL character in any text is refused with a 422 on both databases, and changes nothing.
+func TestNULRefused(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("nul@example.com")
+		push := func(name string) *testutil.Response {
+			return srv.Do("POST", "/api/v1/sync/push", u.Token, []byte(`{"client_id":"client-nul-1","mutations":[`+
+				`{"id":1,"entity":"contact","record_id":"`+testutil.ID(1)+`","op":"put","fields":{"name":"`+name+`"}}]}`))
+		}
+		for name, r := range map[string]*testutil.Response{
+			"push":     push(`Ann\u0000e`),
+			"me":       srv.Do("PATCH", "/api/v1/me", u.Token, []byte(`{"name":"Pat\u0000"}`)),
+			"register": srv.Do("POST", "/api/v1/auth/register", "", []byte(`{"email":"x@example.com","password":"long enough pw","name":"\u0000"}`)),
+		} {
+			if r.Status != http.StatusUnprocessableEntity || r.ErrorCode() != "invalid_text" {
+				t.Errorf("%s: %d %s", name, r.Status, r.Body)
+			}
+		}
+		if changes, _ := srv.PullAll(u, "client-nul-2", 0); len(changes) != 0 {
+			t.Fatalf("a refused push stored %d changes", len(changes))
+		}
+		// An escaped backslash before "u0000" is plain text, not a NUL.
+		if r := push(`Ann\\u0000e`); r.Status != http.StatusOK {
+			t.Fatalf("escaped backslash: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// Dates that parse but that a database cannot hold (or a derived date would leave the range)
+// are refused with a 422 naming the field, on both databases.
+func TestOutOfRangeDatesRefused(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("dates@example.com")
+		for i, at := range []string{"0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"} {
+			m := testutil.Mutation{ID: 1, Entity: "event", RecordID: testutil.ID(10 + i), Op: "put",
+				Fields: map[string]any{"title": "Breakfast", "starts_at": at}}
+			r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "client-dates", "mutations": []testutil.Mutation{m}})
+			if r.Status != http.StatusUnprocessableEntity || r.ErrorCode() != "invalid_mutation" || !strings.Contains(string(r.Body), "starts_at") {
+				t.Errorf("%s: %d %s", at, r.Status, r.Body)
+			}
+		}
+		ok := testutil.Mutation{ID: 1, Entity: "event", RecordID: testutil.ID(20), Op: "put",
+			Fields: map[string]any{"title": "Breakfast", "starts_at": "2026-12-01T08:00:00+01:00"}}
+		srv.Push(u, "client-dates", ok)
+	})
+}
+
+// rawRequest writes a request by hand on a new connection and returns the status line's code
+// and the body, for bodies net/http would never send.
+func rawRequest(t *testing.T, srv *testutil.Server, head, body string) (int, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.HTTP.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second)) // a bound for a server that never answers
+	if _, err := io.WriteString(conn, head+"\r\n"+body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A body that stops arriving gets a 408 once the body timeout passes, and a broken chunked
+// body a 400, instead of a 500 after the server-wide read timeout.
+func TestStalledAndUnframedBodies(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_BODY_TIMEOUT", "200ms"))
+	u := srv.Register("slow@example.com")
+	head := "POST /api/v1/sync/pull HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + u.Token + "\r\nContent-Type: application/json\r\n"
+	st, body := rawRequest(t, srv, head+"Content-Length: 100\r\n", `{"client_id":`)
+	if st != http.StatusRequestTimeout || !strings.Contains(body, `"body_timeout"`) {
+		t.Fatalf("stalled body: %d %s", st, body)
+	}
+	st, body = rawRequest(t, srv, head+"Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n")
+	if st != http.StatusBadRequest || !strings.Contains(body, `"malformed_body"`) {
+		t.Fatalf("unframed body: %d %s", st, body)
+	}
+}
+
+// A well-signed token of an account that no longer exists is a 401 on every route, the event
+// stream included; so is the token of a sign-in that was ended by logout.
+func TestTokenOfGoneUserOrSession(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		gone := srv.Register("gone@example.com")
+		srv.Push(gone, "client-gone", contactPut(1, 1, map[string]any{"name": "Ann"}))
+		if err := srv.App.Store.Exec(context.Background(), "DELETE FROM users WHERE id = ?", gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		left := srv.Register("left@example.com")
+		if r := srv.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": left.Refresh}); r.Status != 204 {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		for _, u := range []testutil.User{gone, left} {
+			for _, rq := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/me", nil},
+				{"POST", "/api/v1/sync/push", map[string]any{"client_id": "client-gone", "mutations": []testutil.Mutation{contactPut(2, 2, map[string]any{"name": "Bo"})}}},
+				{"POST", "/api/v1/sync/pull", map[string]any{"client_id": "client-gone", "cursor": 0}},
+				{"GET", "/api/v1/sync/events", nil},
+				{"POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": "https://push.example.com/x", "keys": map[string]any{"p256dh": "x", "auth": "y"}}},
+				{"POST", "/api/v1/reminders/" + testutil.ID(9) + "/done", nil},
+			} {
+				if r := doWithin(t, srv, rq.method, rq.path, u.Token, rq.body); r.Status != http.StatusUnauthorized || r.ErrorCode() != "unauthorized" {
+					t.Errorf("%s %s %s: %d %s", u.Email, rq.method, rq.path, r.Status, r.Body)
+				}
+			}
+		}
+	})
+}
+
+// doWithin is srv.Do with a deadline, for requests that would otherwise open a stream.
+func doWithin(t *testing.T, srv *testutil.Server, method, path, token string, body any) *testutil.Response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, method, srv.HTTP.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := srv.HTTP.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return &testutil.Response{Status: resp.StatusCode, Body: []byte("(stream stayed open)")}
+	}
+	return &testutil.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Without a token, a request with a bad body is a 401, not a 400 that describes the schema.
+func TestAuthenticationBeforeValidation(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	for _, rq := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/sync/push", `{"client_id":1}`},
+		{"POST", "/api/v1/sync/pull", `{"cursor":"x","secret_field":true}`},
+		{"PATCH", "/api/v1/me", `{"shoe_size":44}`},
+		{"POST", "/api/v1/push/subscriptions", `[]`},
+	} {
+		r := srv.Do(rq.method, rq.path, "", []byte(rq.body))
+		if r.Status != http.StatusUnauthorized || strings.Contains(string(r.Body), "field") {
+			t.Errorf("%s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
+		}
+	}
 }

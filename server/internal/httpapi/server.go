@@ -41,6 +41,8 @@ type Deps struct {
 	RefreshTTL    time.Duration
 	// AuthRatePerMin limits auth requests per client address.
 	AuthRatePerMin int
+	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
+	BodyTimeout time.Duration
 	// Shutdown closes when the server stops, ending event streams.
 	Shutdown <-chan struct{}
 	// PingEvery is the event-stream keep-alive interval (25 s when zero).
@@ -63,7 +65,11 @@ func NewMetrics(reg prometheus.Registerer, streams func() float64) *Metrics {
 
 // New builds the Echo instance with every route registered here and nowhere else.
 func New(d Deps) (*echo.Echo, error) {
-	v, err := newValidator(d.Spec)
+	bodyTimeout := d.BodyTimeout
+	if bodyTimeout == 0 {
+		bodyTimeout = 10 * time.Second
+	}
+	v, err := newValidator(d.Spec, bodyTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +115,9 @@ func New(d Deps) (*echo.Echo, error) {
 			Timeout: 30 * time.Second,
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
+		// Who may call comes before what they sent: a stranger learns nothing about the schema.
+		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin),
 		v.middleware(),
-		routeGuard(d.Tokens, d.AuthRatePerMin),
 	)
 	ping := d.PingEvery
 	if ping == 0 {
@@ -128,7 +135,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
-func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
+func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.MiddlewareFunc {
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
@@ -139,7 +146,7 @@ func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
 	})
-	user, reminder := requireUser(tokens), reminderUser(tokens)
+	user, reminder := requireUser(tokens, svc), reminderUser(tokens, svc)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		limited, authed, acted := limiter(next), user(next), reminder(next)
 		return func(c echo.Context) error {
