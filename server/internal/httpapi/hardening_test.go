@@ -208,3 +208,23 @@ func TestAuthenticationBeforeValidation(t *testing.T) {
 		}
 	}
 }
+
+// A base_version above the server's version cannot have been seen: it is treated as stale, so
+// another device's long text stays as a conflict instead of being overwritten.
+func TestBaseVersionAheadIsStale(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("ahead@example.com")
+		note := func(id int64, base int64, body string) testutil.Mutation {
+			return testutil.Mutation{ID: id, Entity: "note", RecordID: testutil.ID(1), Op: "put", Fields: map[string]any{"body": body}, BaseVersion: base}
+		}
+		srv.Push(u, "phone-0001", note(1, 0, "Coffee with Bob. He knows Lee at Acme."))
+		srv.Push(u, "laptop-0001", note(1, 1_000_000, "Coffee with Bob."))
+		changes, _ := srv.PullAll(u, "tablet-0001", 0)
+		rec := testutil.Latest(changes)[testutil.ID(1)].Record
+		conflicts, _ := rec["conflicts"].([]any)
+		if len(conflicts) != 1 || conflicts[0].(map[string]any)["value"] != "Coffee with Bob. He knows Lee at Acme." {
+			t.Fatalf("the other device's text was overwritten: %v", rec)
+		}
+	})
+}

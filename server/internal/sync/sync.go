@@ -337,6 +337,12 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 	}
 	v := b.w.Version()
 	for i, m := range muts {
+		if m.BaseVersion >= v {
+			// No client has seen a version the server has not written (a bug, or a server
+			// restored from a backup): treat the edit as made from nothing, so text it would
+			// replace is kept as a conflict instead of silently overwritten.
+			m.BaseVersion = 0
+		}
 		kind, _ := b.schema.Kind(m.Entity)
 		rec := b.get(m.Entity, m.RecordID)
 		if m.Op == OpDelete {
