@@ -48,6 +48,9 @@ type Config struct {
 	// PushAllowInsecure lists hosts (or host:port) that push endpoints may use over plain http
 	// and on private or loopback addresses: only for a local test push service.
 	PushAllowInsecure []string
+	// MetricsToken, when set, is the bearer token /metrics requires; empty leaves it open
+	// (bind the server to a private network, or set this, before exposing it).
+	MetricsToken string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
@@ -116,6 +119,7 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	for key, dst := range map[string]*string{
 		"ASKWELL_JWT_SECRET": &c.JWTSecret, "ASKWELL_VAPID_PUBLIC_KEY": &c.VAPIDPublicKey, "ASKWELL_VAPID_PRIVATE_KEY": &c.VAPIDPrivateKey,
+		"ASKWELL_METRICS_TOKEN": &c.MetricsToken,
 	} {
 		v, err := secretValue(getenv, key)
 		if err != nil {
@@ -163,6 +167,9 @@ func (c Config) Validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("ASKWELL_JWT_SECRET: must be at least 32 characters"))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("ASKWELL_METRICS_TOKEN: must be at least 16 characters"))
 	}
 	if (c.VAPIDPublicKey == "") != (c.VAPIDPrivateKey == "") {
 		errs = append(errs, errors.New("ASKWELL_VAPID_PUBLIC_KEY and ASKWELL_VAPID_PRIVATE_KEY: set both or neither"))

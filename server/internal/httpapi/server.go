@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,8 @@ type Deps struct {
 	AuthRatePerMin int
 	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
 	BodyTimeout time.Duration
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 	// Shutdown closes when the server stops, ending event streams.
 	Shutdown <-chan struct{}
 	// PingEvery is the event-stream keep-alive interval (25 s when zero).
@@ -107,7 +110,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
 	e.GET("/readyz", readyz(d.Store))
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})), metricsGuard(d.MetricsToken))
 
 	g := e.Group("/api/v1",
 		middleware.BodyLimit("1M"),
@@ -161,6 +164,22 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.Middlew
 				return next(c) // not an endpoint: answer 404 whether signed in or not
 			}
 			return authed(c)
+		}
+	}
+}
+
+// metricsGuard requires the metrics token when one is configured: the figures say how many
+// people use the server and how busy it is, which is nobody else's business.
+func metricsGuard(token string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if token == "" {
+			return next
+		}
+		return func(c echo.Context) error {
+			if subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(token)) != 1 {
+				return newError(http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <metrics token>")
+			}
+			return next(c)
 		}
 	}
 }
