@@ -131,7 +131,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Hub = sync.NewHub()
+	a.Hub = sync.NewHub(a.cfg.StreamsPerUser)
 	m := httpapi.NewMetrics(reg, func() float64 { return float64(a.Hub.Subscribers()) })
 	poker := &wakingPoker{Poker: a.Hub}
 	if a.Store.Postgres() {

@@ -38,6 +38,8 @@ type Config struct {
 	AuthRatePerMin int
 	// BodyTimeout is how long a client may take to send a request body before a 408.
 	BodyTimeout time.Duration
+	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
+	StreamsPerUser int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
 	TombstoneTTL time.Duration
 	// VAPIDPublicKey and VAPIDPrivateKey sign Web Push requests; empty means generate and keep
@@ -114,6 +116,8 @@ func Load(getenv Getenv) (Config, error) {
 		AuthRatePerMin:    integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
 		RefreshReuseGrace: zeroOrDuration("ASKWELL_REFRESH_REUSE_GRACE", 30*time.Second),
 		TombstoneTTL:      duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
+		BodyTimeout:       duration("ASKWELL_BODY_TIMEOUT", 10*time.Second),
+		StreamsPerUser:    integer("ASKWELL_STREAMS_PER_USER", 10),
 		LogFormat:         get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:          get("ASKWELL_LOG_LEVEL", "info"),
 	}

@@ -373,9 +373,12 @@ func (h *handlers) SyncPull(c echo.Context) error {
 }
 
 // SyncEvents implements GET /sync/events: a poke after each commit of this user, a ping
-// comment now and then so idle proxies keep the stream open.
+// comment now and then so idle proxies keep the stream open. The stream ends when its access
+// token expires, when its sign-in ends (checked at each ping), and when the user opens more
+// streams than allowed (the oldest goes); the client reconnects with a fresh token.
 func (h *handlers) SyncEvents(c echo.Context) error {
-	pokes, cancel := h.hub.Subscribe(userID(c))
+	a, _ := access(c)
+	pokes, cancel := h.hub.Subscribe(a.UserID)
 	defer cancel()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
@@ -388,6 +391,8 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 	w.Flush()
 	ping := time.NewTicker(h.pingEvery)
 	defer ping.Stop()
+	expired := time.NewTimer(a.Expires.Sub(h.now()))
+	defer expired.Stop()
 	ctx := c.Request().Context()
 	for {
 		var msg string
@@ -396,9 +401,20 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 			return nil
 		case <-h.shutdown:
 			return nil
-		case <-pokes:
+		case <-expired.C:
+			return nil
+		case _, open := <-pokes:
+			if !open { // a newer stream of this user took its place
+				return nil
+			}
 			msg = "event: poke\ndata: {}\n\n"
 		case <-ping.C:
+			if !h.now().Before(a.Expires) {
+				return nil
+			}
+			if live, err := h.auth.Live(ctx, a); err == nil && !live {
+				return nil
+			}
 			msg = ": ping\n\n"
 		}
 		if _, err := w.Write([]byte(msg)); err != nil {

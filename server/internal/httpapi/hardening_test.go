@@ -228,3 +228,71 @@ func TestBaseVersionAheadIsStale(t *testing.T) {
 		}
 	})
 }
+
+// openStream opens GET /sync/events and reads up to the "connected" comment.
+func openStream(t *testing.T, srv *testutil.Server, token string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.HTTP.URL+"/api/v1/sync/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := srv.HTTP.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("events: %d", resp.StatusCode)
+	}
+	buf := make([]byte, len("retry: 3000\n: connected\n\n"))
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// streamEnds reports whether the server ends the stream within a bound (5 s for a server that
+// never does; an ending stream ends at the next ping).
+func streamEnds(resp *http.Response) bool {
+	done := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); done <- err }()
+	select {
+	case err := <-done:
+		return err == nil
+	case <-time.After(5 * time.Second):
+		resp.Body.Close()
+		return false
+	}
+}
+
+// One user's event streams are bounded (the oldest is closed), and a stream ends when its
+// access token expires or its sign-in ends.
+func TestStreamLimits(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db, testutil.WithEnv("ASKWELL_STREAMS_PER_USER", "2"), testutil.WithPingEvery(20*time.Millisecond))
+		u := srv.Register("streams@example.com")
+		first := openStream(t, srv, u.Token)
+		openStream(t, srv, u.Token)
+		openStream(t, srv, u.Token)
+		if !streamEnds(first) {
+			t.Fatal("the oldest of three streams was not closed")
+		}
+		if n := srv.App.Hub.Subscribers(); n != 2 {
+			t.Fatalf("%d streams open, want 2", n)
+		}
+
+		other := srv.Register("logout@example.com")
+		s := openStream(t, srv, other.Token)
+		if r := srv.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": other.Refresh}); r.Status != 204 {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		if !streamEnds(s) {
+			t.Fatal("a stream outlived its sign-in")
+		}
+
+		late := srv.Register("expiry@example.com")
+		s = openStream(t, srv, late.Token)
+		srv.Clock.Advance(16 * time.Minute)
+		if !streamEnds(s) {
+			t.Fatal("a stream outlived its access token")
+		}
+	})
+}

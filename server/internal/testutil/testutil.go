@@ -133,6 +133,11 @@ func WithEnv(k, v string) Option {
 	return func(env map[string]string, _ *app.Options) { env[k] = v }
 }
 
+// WithPingEvery sets the event-stream ping interval (streams check their session at each).
+func WithPingEvery(d time.Duration) Option {
+	return func(_ map[string]string, o *app.Options) { o.PingEvery = d }
+}
+
 // WithStatic serves a fake built PWA.
 func WithStatic(files fstest.MapFS) Option {
 	return func(_ map[string]string, o *app.Options) { o.Static = files }
