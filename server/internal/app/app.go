@@ -164,8 +164,8 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		Log: a.log, Spec: spec, Store: a.Store, Auth: a.Auth, Tokens: a.Tokens, Sync: a.Sync, Hub: a.Hub,
 		Metrics: m, Registry: reg, Static: static, SecureCookies: a.cfg.SecureCookies(), RefreshTTL: a.cfg.RefreshTTL,
 		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery, BodyTimeout: a.cfg.BodyTimeout,
-		MetricsToken: a.cfg.MetricsToken,
-		Guard:        a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
+		MetricsToken: a.cfg.MetricsToken, SubscriptionsPerUser: a.cfg.SubscriptionsPerUser,
+		Guard: a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
 	})
 	if err != nil {
 		return err

@@ -38,6 +38,8 @@ type Config struct {
 	AuthRatePerMin int
 	// BodyTimeout is how long a client may take to send a request body before a 408.
 	BodyTimeout time.Duration
+	// SubscriptionsPerUser bounds the push subscriptions of one user.
+	SubscriptionsPerUser int
 	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
 	StreamsPerUser int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
@@ -107,19 +109,20 @@ func Load(getenv Getenv) (Config, error) {
 	}
 
 	c := Config{
-		Addr:              get("ASKWELL_ADDR", ":8080"),
-		DataDir:           get("ASKWELL_DATA_DIR", "data"),
-		DatabaseURL:       get("ASKWELL_DATABASE_URL", ""),
-		BaseURL:           get("ASKWELL_BASE_URL", ""),
-		AccessTTL:         duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
-		RefreshTTL:        duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
-		AuthRatePerMin:    integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
-		RefreshReuseGrace: zeroOrDuration("ASKWELL_REFRESH_REUSE_GRACE", 30*time.Second),
-		TombstoneTTL:      duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
-		BodyTimeout:       duration("ASKWELL_BODY_TIMEOUT", 10*time.Second),
-		StreamsPerUser:    integer("ASKWELL_STREAMS_PER_USER", 10),
-		LogFormat:         get("ASKWELL_LOG_FORMAT", "text"),
-		LogLevel:          get("ASKWELL_LOG_LEVEL", "info"),
+		Addr:                 get("ASKWELL_ADDR", ":8080"),
+		DataDir:              get("ASKWELL_DATA_DIR", "data"),
+		DatabaseURL:          get("ASKWELL_DATABASE_URL", ""),
+		BaseURL:              get("ASKWELL_BASE_URL", ""),
+		AccessTTL:            duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
+		RefreshTTL:           duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
+		AuthRatePerMin:       integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
+		RefreshReuseGrace:    zeroOrDuration("ASKWELL_REFRESH_REUSE_GRACE", 30*time.Second),
+		TombstoneTTL:         duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
+		BodyTimeout:          duration("ASKWELL_BODY_TIMEOUT", 10*time.Second),
+		StreamsPerUser:       integer("ASKWELL_STREAMS_PER_USER", 10),
+		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
+		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
+		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}
 	for key, dst := range map[string]*string{
 		"ASKWELL_JWT_SECRET": &c.JWTSecret, "ASKWELL_VAPID_PUBLIC_KEY": &c.VAPIDPublicKey, "ASKWELL_VAPID_PRIVATE_KEY": &c.VAPIDPrivateKey,

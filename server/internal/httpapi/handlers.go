@@ -40,8 +40,10 @@ type handlers struct {
 	shutdown      <-chan struct{}
 	guard         push.Guard
 	vapidPublic   string
-	now           func() time.Time
-	gz            *gzipPool
+	// maxSubscriptions bounds the push subscriptions of one user.
+	maxSubscriptions int
+	now              func() time.Time
+	gz               *gzipPool
 }
 
 var _ api.ServerInterface = (*handlers)(nil)

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"io/fs"
@@ -44,6 +45,8 @@ type Deps struct {
 	AuthRatePerMin int
 	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
 	BodyTimeout time.Duration
+	// SubscriptionsPerUser bounds each user's push subscriptions (20 when zero).
+	SubscriptionsPerUser int
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
 	// Shutdown closes when the server stops, ending event streams.
@@ -130,6 +133,7 @@ func New(d Deps) (*echo.Echo, error) {
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
 		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(),
+		maxSubscriptions: cmp.Or(d.SubscriptionsPerUser, 20),
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 	e.GET("/*", staticHandler(d.Static))
