@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/throttle"
 )
 
 // Errors with stable meanings; httpapi maps them to codes.
@@ -31,6 +32,16 @@ var (
 	ErrTokenReused        = errors.New("auth: refresh token reused; every session of that sign-in was revoked")
 	ErrEmailTaken         = errors.New("auth: email already registered")
 )
+
+// LockedError says an account had too many failed sign-ins and must wait. Any email gets it
+// the same way, registered or not, so it reveals nothing.
+type LockedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("auth: too many failed sign-ins; try again in %s", e.RetryAfter.Round(time.Second))
+}
 
 // Claims of an access token. Session is the refresh-token family the token was issued for,
 // so signing out (which revokes the family) ends its access tokens and event streams too.
@@ -174,7 +185,9 @@ type Service struct {
 	// a phone that killed the app before the browser stored the rotated cookie presents the
 	// old one again at the next start.
 	reuseGrace time.Duration
-	now        func() time.Time
+	// failures slows down guessing at one account from any number of addresses.
+	failures *throttle.Failures
+	now      func() time.Time
 	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
 	// sign-ins queues here instead of growing memory without limit.
 	hashing chan struct{}
@@ -190,9 +203,9 @@ const maxConcurrentHashes = 2
 // NewService makes the account service. reuseGrace is how long after its first use a refresh
 // token may be presented again and still be answered with a new token of the same family
 // (0: never, every reuse revokes).
-func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, now func() time.Time) (*Service, error) {
-	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace, now: now,
-		hashing: make(chan struct{}, maxConcurrentHashes)}, nil
+func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, lockout throttle.Policy, now func() time.Time) (*Service, error) {
+	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace,
+		failures: throttle.New(lockout), now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
 }
 
 // slot waits for a hashing slot; the returned func gives it back.
@@ -270,9 +283,25 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
 	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
 }
 
-// Login checks the password and signs in.
+// Login checks the password and signs in. Failed attempts at one email, from anywhere, earn a
+// growing wait (a *LockedError) before the next is checked.
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
-	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	key := NormalizeEmail(email)
+	if wait := s.failures.Wait(key, s.now()); wait > 0 {
+		return nil, &LockedError{RetryAfter: wait}
+	}
+	sess, err := s.login(ctx, key, password)
+	switch {
+	case errors.Is(err, ErrInvalidCredentials):
+		s.failures.Fail(key, s.now())
+	case err == nil:
+		s.failures.Reset(key)
+	}
+	return sess, err
+}
+
+func (s *Service) login(ctx context.Context, email, password string) (*Session, error) {
+	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		if _, err := s.check(ctx, "", password); err != nil {
 			return nil, err

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/askwell/askwell/server/internal/throttle"
 )
 
 // Config is the whole server configuration.
@@ -34,6 +37,11 @@ type Config struct {
 	// RefreshReuseGrace is how long a used refresh token may be presented again and get a
 	// token of the same family instead of revoking it (0 turns the grace off).
 	RefreshReuseGrace time.Duration
+	// Lockout is how failed sign-ins at one account turn into waiting.
+	Lockout throttle.Policy
+	// TrustedProxies are the address ranges of reverse proxies whose X-Forwarded-For names the
+	// client; empty means the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 	// AuthRatePerMin is the number of auth requests one address may make per minute.
 	AuthRatePerMin int
 	// BodyTimeout is how long a client may take to send a request body before a 408.
@@ -133,6 +141,24 @@ func Load(getenv Getenv) (Config, error) {
 			errs = append(errs, err)
 		}
 		*dst = v
+	}
+	c.Lockout = throttle.DefaultPolicy()
+	c.Lockout.Free = integer("ASKWELL_LOGIN_FREE_FAILURES", c.Lockout.Free)
+	c.Lockout.Max = duration("ASKWELL_LOGIN_MAX_WAIT", c.Lockout.Max)
+	for _, p := range strings.Split(get("ASKWELL_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			ip, err2 := netip.ParseAddr(p)
+			if err2 != nil {
+				errs = append(errs, fmt.Errorf("ASKWELL_TRUSTED_PROXIES: %q: want an address or a range such as 10.0.0.0/8", p))
+				continue
+			}
+			pfx = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 	for _, h := range strings.Split(get("ASKWELL_PUSH_ALLOW_INSECURE", ""), ",") {
 		if h = strings.TrimSpace(h); h != "" {

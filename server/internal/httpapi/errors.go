@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,6 +46,7 @@ func classify(err error) *apiError {
 	var he *echo.HTTPError
 	var gap *sync.GapError
 	var inv *sync.InvalidError
+	var locked *auth.LockedError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -65,6 +69,11 @@ func classify(err error) *apiError {
 		return newError(http.StatusConflict, "id_taken", "a record id in this batch is already in use; use a new id")
 	case errors.Is(err, store.ErrClientTaken):
 		return newError(http.StatusConflict, "client_taken", "this client id is bound to another account; make a new one")
+	case errors.As(err, &locked):
+		secs := int(math.Ceil(locked.RetryAfter.Seconds()))
+		return newError(http.StatusTooManyRequests, "account_locked",
+			fmt.Sprintf("too many failed sign-ins for this account; try again in %d seconds", secs)).
+			with(map[string]any{"retry_after": secs})
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 	case errors.Is(err, auth.ErrTokenReused):
@@ -112,6 +121,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if ae.Status >= 500 {
 			log.Error("request failed", "err", err, "path", c.Path(),
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		if secs, ok := ae.Details["retry_after"].(int); ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 		body := map[string]any{"code": ae.Code, "message": ae.Message}
 		if ae.Details != nil {

@@ -9,7 +9,9 @@ import (
 	"crypto/subtle"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -41,8 +43,10 @@ type Deps struct {
 	Static        fs.FS
 	SecureCookies bool
 	RefreshTTL    time.Duration
-	// AuthRatePerMin limits auth requests per client address.
+	// AuthRatePerMin limits auth requests per client address, for each auth route apart.
 	AuthRatePerMin int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
 	BodyTimeout time.Duration
 	// SubscriptionsPerUser bounds each user's push subscriptions (20 when zero).
@@ -82,7 +86,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.IPExtractor = echo.ExtractIPDirect() // behind a proxy, set ExtractIPFromXFFHeader with trusted ranges
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
 
 	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	e.Use(d.Metrics.middleware())
@@ -143,23 +147,23 @@ func New(d Deps) (*echo.Echo, error) {
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
 func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.MiddlewareFunc {
-	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again")
-		},
-		ErrorHandler: func(c echo.Context, err error) error { return err },
-	})
 	user, reminder := requireUser(tokens, svc), reminderUser(tokens, svc)
+	// Each auth route has its own buckets: signing in a lot must not stop an app from
+	// refreshing its token, nor the other way round. (Made here, once: Echo applies group
+	// middleware on every request.)
+	limiters := map[string]echo.MiddlewareFunc{}
+	for _, r := range []string{"login", "register", "refresh", "logout"} {
+		limiters["/api/v1/auth/"+r] = addressLimiter(perMin)
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited, authed, acted := limiter(next), user(next), reminder(next)
+		authed, acted := user(next), reminder(next)
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
-				return limited(c)
+				if l, ok := limiters[c.Path()]; ok {
+					return l(next)(c)
+				}
+				return next(c)
 			case c.Path() == "/api/v1/push/vapid-public-key":
 				return next(c)
 			case strings.HasPrefix(c.Path(), "/api/v1/reminders/"):
@@ -170,6 +174,36 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.Middlew
 			return authed(c)
 		}
 	}
+}
+
+// addressLimiter allows perMin requests a minute per client address.
+func addressLimiter(perMin int) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again").
+				with(map[string]any{"retry_after": 60})
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+	})
+}
+
+// ipExtractor finds the client address: the connection's, or, behind the configured proxies,
+// the nearest X-Forwarded-For entry that is not one of them. Only listed ranges are trusted,
+// so nobody else can choose their own address (and bucket) with the header.
+func ipExtractor(proxies []netip.Prefix) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		bits := p.Addr().BitLen()
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // metricsGuard requires the metrics token when one is configured: the figures say how many
