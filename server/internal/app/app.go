@@ -164,7 +164,8 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		Log: a.log, Spec: spec, Store: a.Store, Auth: a.Auth, Tokens: a.Tokens, Sync: a.Sync, Hub: a.Hub,
 		Metrics: m, Registry: reg, Static: static, SecureCookies: a.cfg.SecureCookies(), RefreshTTL: a.cfg.RefreshTTL,
 		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery, BodyTimeout: a.cfg.BodyTimeout,
-		MetricsToken: a.cfg.MetricsToken, TrustedProxies: a.cfg.TrustedProxies, SubscriptionsPerUser: a.cfg.SubscriptionsPerUser,
+		MetricsToken: a.cfg.MetricsToken, TrustedProxies: a.cfg.TrustedProxies,
+		PullRatePerMin: a.cfg.PullRatePerMin, SubscriptionsPerUser: a.cfg.SubscriptionsPerUser,
 		Guard: a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
 	})
 	if err != nil {

@@ -48,6 +48,8 @@ type Config struct {
 	BodyTimeout time.Duration
 	// SubscriptionsPerUser bounds the push subscriptions of one user.
 	SubscriptionsPerUser int
+	// PullRatePerMin is how many pulls one user may make per minute.
+	PullRatePerMin int
 	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
 	StreamsPerUser int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
@@ -129,6 +131,7 @@ func Load(getenv Getenv) (Config, error) {
 		BodyTimeout:          duration("ASKWELL_BODY_TIMEOUT", 10*time.Second),
 		StreamsPerUser:       integer("ASKWELL_STREAMS_PER_USER", 10),
 		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
+		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
 		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}

@@ -296,3 +296,26 @@ func TestStreamLimits(t *testing.T) {
 		}
 	})
 }
+
+// Each user has a pull bucket, whatever address they pull from; others are not affected.
+func TestPullRateLimitPerUser(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_PULL_RATE_PER_MIN", "20"))
+	u := srv.Register("puller@example.com")
+	limited := 0
+	for i := 0; i < 30; i++ {
+		r := srv.Do("POST", "/api/v1/sync/pull", u.Token, map[string]any{"client_id": "client-pull-1", "cursor": 0})
+		if r.Status == http.StatusTooManyRequests {
+			if r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("limited pull: %s %q", r.Body, r.Header.Get("Retry-After"))
+			}
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("30 quick pulls were never limited")
+	}
+	other := srv.Register("other@example.com")
+	if r := srv.Do("POST", "/api/v1/sync/pull", other.Token, map[string]any{"client_id": "client-pull-2", "cursor": 0}); r.Status != 200 {
+		t.Fatalf("another user's pull: %d", r.Status)
+	}
+}

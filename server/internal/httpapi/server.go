@@ -45,6 +45,8 @@ type Deps struct {
 	RefreshTTL    time.Duration
 	// AuthRatePerMin limits auth requests per client address, for each auth route apart.
 	AuthRatePerMin int
+	// PullRatePerMin limits each user's pulls (300 when zero).
+	PullRatePerMin int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
@@ -126,7 +128,7 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
 		// Who may call comes before what they sent: a stranger learns nothing about the schema.
-		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin),
+		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin, cmp.Or(d.PullRatePerMin, 300)),
 		v.middleware(),
 	)
 	ping := d.PingEvery
@@ -146,14 +148,16 @@ func New(d Deps) (*echo.Echo, error) {
 
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
-func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.MiddlewareFunc {
+func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int) echo.MiddlewareFunc {
 	user, reminder := requireUser(tokens, svc), reminderUser(tokens, svc)
+	// Pulls are the heaviest reads: each user gets a bucket, whatever addresses they use.
+	pulls := limiter(pullsPerMin, userID)
 	// Each auth route has its own buckets: signing in a lot must not stop an app from
 	// refreshing its token, nor the other way round. (Made here, once: Echo applies group
 	// middleware on every request.)
 	limiters := map[string]echo.MiddlewareFunc{}
 	for _, r := range []string{"login", "register", "refresh", "logout"} {
-		limiters["/api/v1/auth/"+r] = addressLimiter(perMin)
+		limiters["/api/v1/auth/"+r] = limiter(perMin, echo.Context.RealIP)
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		authed, acted := user(next), reminder(next)
@@ -170,19 +174,22 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin int) echo.Middlew
 				return acted(c)
 			case c.Path() == "/api/v1/*":
 				return next(c) // not an endpoint: answer 404 whether signed in or not
+			case c.Path() == "/api/v1/sync/pull":
+				return user(pulls(next))(c)
 			}
 			return authed(c)
 		}
 	}
 }
 
-// addressLimiter allows perMin requests a minute per client address.
-func addressLimiter(perMin int) echo.MiddlewareFunc {
+// limiter allows perMin requests a minute (a quarter of them at once) per key: the client
+// address or the user.
+func limiter(perMin int, key func(echo.Context) string) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
 		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again").
 				with(map[string]any{"retry_after": 60})

@@ -157,6 +157,7 @@ func Start(t testing.TB, db DB, dataDir string, clock *Clock, opts ...Option) *S
 		"ASKWELL_DATA_DIR":          dataDir,
 		"ASKWELL_DATABASE_URL":      db.URL,
 		"ASKWELL_AUTH_RATE_PER_MIN": "100000",
+		"ASKWELL_PULL_RATE_PER_MIN": "100000",
 		"ASKWELL_LOG_LEVEL":         "error",
 	}
 	o := app.Options{Now: clock.Now, Migrate: true, Argon2: &auth.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}
