@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -318,4 +319,40 @@ func TestPullRateLimitPerUser(t *testing.T) {
 	if r := srv.Do("POST", "/api/v1/sync/pull", other.Token, map[string]any{"client_id": "client-pull-2", "cursor": 0}); r.Status != 200 {
 		t.Fatalf("another user's pull: %d", r.Status)
 	}
+}
+
+// A pull larger than what the server holds before streaming arrives whole, gzipped or not.
+func TestLargePullStreams(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("big@example.com")
+		text := strings.Repeat("Lunch with Noor, again. ", 100)
+		var muts []testutil.Mutation
+		for i := 1; i <= 150; i++ {
+			muts = append(muts, testutil.Mutation{ID: int64(i), Entity: "note", RecordID: testutil.ID(i), Op: "put",
+				Fields: map[string]any{"body": fmt.Sprintf("%d %s", i, text)}})
+		}
+		srv.Push(u, "client-big-1", muts...)
+		for _, gz := range []bool{true, false} {
+			req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/pull", strings.NewReader(`{"client_id":"client-big-2","cursor":0}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+u.Token)
+			if !gz {
+				req.Header.Set("Accept-Encoding", "identity")
+			}
+			resp, err := srv.HTTP.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page testutil.PullResult
+			err = json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || len(page.Changes) != 150 || page.HasMore || page.Cursor != 1 {
+				t.Fatalf("gzip %v: %d %v, %d changes, has_more %v, cursor %d", gz, resp.StatusCode, err, len(page.Changes), page.HasMore, page.Cursor)
+			}
+			if gz != resp.Uncompressed {
+				t.Fatalf("gzip %v: uncompressed by the client %v", gz, resp.Uncompressed)
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -243,10 +244,13 @@ type PullPage struct {
 	Reset          bool
 }
 
-// Pull returns this user's records changed after cursor, in version order. A page never splits
-// the records of one version, so the next cursor (the last version returned) loses nothing;
-// a single version larger than limit is returned whole.
-func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time) (*PullPage, error) {
+// PullEach hands this user's records changed after cursor to emit as they are read, in
+// version order, so a page of any size passes through in constant memory; the page it returns
+// has no Changes. A page never splits the records of one version, so the next cursor (the last
+// version returned) loses nothing; a single version larger than limit is returned whole. It
+// first reads only the versions (from the indexes) to find where the page ends, then streams
+// the records up to there.
+func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
 	// Read the client's position first: everything it covers has committed, so the records
 	// read next include it, and the client may drop those outbox entries.
 	last, err := bindClient(ctx, s.db, userID, clientID, now)
@@ -270,31 +274,33 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 		page.Cursor = 0
 		return page, nil
 	}
-	rows, err := s.changes(ctx, userID, "version > ?", cursor, limit+1)
+	versions, err := s.versions(ctx, userID, cursor, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) > limit {
+	upto := int64(math.MaxInt64)
+	if len(versions) > limit {
 		page.HasMore = true
-		edge := rows[limit-1].Version
+		edge := versions[limit-1]
 		switch {
-		case rows[limit].Version != edge:
-			rows = rows[:limit]
-		case rows[0].Version != edge:
+		case versions[limit] != edge:
+			upto = edge
+		case versions[0] != edge:
 			cut := limit - 1
-			for cut > 0 && rows[cut-1].Version == edge {
+			for cut > 0 && versions[cut-1] == edge {
 				cut--
 			}
-			rows = rows[:cut]
+			upto = versions[cut-1]
 		default: // one version fills the page: return all of it
-			if rows, err = s.changes(ctx, userID, "version = ?", edge, 0); err != nil {
-				return nil, err
-			}
+			upto = edge
 		}
 	}
-	page.Changes = rows
-	if len(rows) > 0 {
-		page.Cursor = rows[len(rows)-1].Version
+	err = s.eachChange(ctx, userID, cursor, upto, func(c Change) error {
+		page.Cursor = c.Version
+		return emit(c)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !page.HasMore {
 		page.Cursor = max(page.Cursor, user.Version)
@@ -302,39 +308,65 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 	return page, nil
 }
 
-// changes reads rows of every entity matching one version condition, in pull order.
-func (s *Store) changes(ctx context.Context, userID, cond string, arg int64, limit int) ([]Change, error) {
+// unionQuery is one SELECT of cols per entity table for the user's rows with after < version
+// <= upto, joined with UNION ALL, and its arguments.
+func unionQuery(cols, userID string, after, upto int64) (string, []any) {
 	var q strings.Builder
-	args := make([]any, 0, 12)
+	args := make([]any, 0, 18)
 	for i, entity := range records.Names() {
 		if i > 0 {
 			q.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&q, "SELECT '%s' AS entity, id, version, deleted_at IS NOT NULL AS deleted, data FROM %s WHERE user_id = ? AND %s",
-			entity, records.Table(entity), cond)
-		args = append(args, userID, arg)
+		fmt.Fprintf(&q, "SELECT %s FROM %s WHERE user_id = ? AND version > ? AND version <= ?",
+			strings.ReplaceAll(cols, "$entity", "'"+entity+"'"), records.Table(entity))
+		args = append(args, userID, after, upto)
 	}
-	q.WriteString(" ORDER BY version, entity, id")
-	if limit > 0 {
-		fmt.Fprintf(&q, " LIMIT %d", limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	return q.String(), args
+}
+
+// versions reads the versions of the user's first limit rows after cursor, from the indexes.
+func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit int) ([]int64, error) {
+	q, args := unionQuery("version", userID, cursor, math.MaxInt64)
+	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(" ORDER BY version LIMIT %d", limit), args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: changes: %w", err)
+		return nil, fmt.Errorf("store: versions: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Change, 0, max(limit, 16))
+	out := make([]int64, 0, min(limit, 1024))
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("store: versions: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: versions: %w", err)
+	}
+	return out, nil
+}
+
+// eachChange hands every row of the user with after < version <= upto to fn, in pull order.
+func (s *Store) eachChange(ctx context.Context, userID string, after, upto int64, fn func(Change) error) error {
+	q, args := unionQuery("$entity AS entity, id, version, deleted_at IS NOT NULL AS deleted, data", userID, after, upto)
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY version, entity, id", args...)
+	if err != nil {
+		return fmt.Errorf("store: changes: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var c Change
 		if err := rows.Scan(&c.Entity, &c.ID, &c.Version, &c.Deleted, &c.Data); err != nil {
-			return nil, fmt.Errorf("store: changes: %w", err)
+			return fmt.Errorf("store: changes: %w", err)
 		}
-		out = append(out, c)
+		if err := fn(c); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: changes: %w", err)
+		return fmt.Errorf("store: changes: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // PurgeTombstones deletes records deleted before the horizon and raises each affected user's
