@@ -187,6 +187,9 @@ type Service struct {
 	reuseGrace time.Duration
 	// failures slows down guessing at one account from any number of addresses.
 	failures *throttle.Failures
+	// live caches sessions found live, until when (see Live).
+	liveMu sync.Mutex
+	live   map[string]time.Time
 	now      func() time.Time
 	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
 	// sign-ins queues here instead of growing memory without limit.
@@ -205,7 +208,7 @@ const maxConcurrentHashes = 2
 // (0: never, every reuse revokes).
 func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, lockout throttle.Policy, now func() time.Time) (*Service, error) {
 	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace,
-		failures: throttle.New(lockout), now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
+		failures: throttle.New(lockout), live: map[string]time.Time{}, now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
 }
 
 // slot waits for a hashing slot; the returned func gives it back.
@@ -339,6 +342,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 			return nil, err
 		}
+		s.ended(t.UserID, t.FamilyID)
 		return nil, ErrTokenReused
 	}
 	u, err := s.store.UserByID(ctx, t.UserID)
@@ -348,10 +352,40 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	return s.startFamily(ctx, u, t.FamilyID)
 }
 
+// liveFor is how long a session found live is trusted without asking the database again: a
+// request costs no extra query while an app syncs, and a deleted account or a sign-in ended on
+// another instance is refused within this long (one ended here is refused at once).
+const liveFor = 2 * time.Second
+
 // Live reports whether the session of an access token still stands: its account exists and
 // its sign-in was not ended (logout or a detected reuse). A signature alone cannot say either.
 func (s *Service) Live(ctx context.Context, a Access) (bool, error) {
-	return s.store.SessionLive(ctx, a.UserID, a.Session)
+	key := a.UserID + "\x00" + a.Session
+	now := s.now()
+	s.liveMu.Lock()
+	until, ok := s.live[key]
+	s.liveMu.Unlock()
+	if ok && now.Before(until) {
+		return true, nil
+	}
+	live, err := s.store.SessionLive(ctx, a.UserID, a.Session)
+	if err != nil || !live {
+		return live, err
+	}
+	s.liveMu.Lock()
+	if len(s.live) >= 100_000 { // bounded: start over rather than grow
+		clear(s.live)
+	}
+	s.live[key] = now.Add(liveFor)
+	s.liveMu.Unlock()
+	return true, nil
+}
+
+// ended forgets a sign-in this instance thought live, so its tokens stop at once.
+func (s *Service) ended(userID, family string) {
+	s.liveMu.Lock()
+	delete(s.live, userID+"\x00"+family)
+	s.liveMu.Unlock()
 }
 
 // withinGrace reports whether a used token came back soon enough to be a retry of the same
@@ -375,7 +409,11 @@ func (s *Service) Logout(ctx context.Context, refresh string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.RevokeFamily(ctx, t.FamilyID, s.now().UTC())
+	if err := s.store.RevokeFamily(ctx, t.FamilyID, s.now().UTC()); err != nil {
+		return err
+	}
+	s.ended(t.UserID, t.FamilyID)
+	return nil
 }
 
 func (s *Service) startFamily(ctx context.Context, u *store.User, family string) (*Session, error) {
