@@ -659,7 +659,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 1 MiB (`body_too_large`). */
+        /** @description The body is over 1 MiB (`body_too_large`), or the account's records would pass its storage quota (`quota_exceeded`; nothing was applied). */
         TooLarge: {
             headers: {
                 [name: string]: unknown;

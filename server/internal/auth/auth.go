@@ -190,7 +190,7 @@ type Service struct {
 	// live caches sessions found live, until when (see Live).
 	liveMu sync.Mutex
 	live   map[string]time.Time
-	now      func() time.Time
+	now    func() time.Time
 	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
 	// sign-ins queues here instead of growing memory without limit.
 	hashing chan struct{}

@@ -48,6 +48,8 @@ type Config struct {
 	BodyTimeout time.Duration
 	// SubscriptionsPerUser bounds the push subscriptions of one user.
 	SubscriptionsPerUser int
+	// StorageQuotaMB bounds the record data one user may keep, in MiB.
+	StorageQuotaMB int
 	// PullRatePerMin is how many pulls one user may make per minute.
 	PullRatePerMin int
 	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
@@ -132,6 +134,7 @@ func Load(getenv Getenv) (Config, error) {
 		StreamsPerUser:       integer("ASKWELL_STREAMS_PER_USER", 10),
 		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
 		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
+		StorageQuotaMB:       integer("ASKWELL_STORAGE_QUOTA_MB", 200),
 		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}

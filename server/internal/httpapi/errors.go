@@ -65,6 +65,9 @@ func classify(err error) *apiError {
 			d["field"] = inv.Field
 		}
 		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Error()[len("sync: "):]).with(d)
+	case errors.Is(err, store.ErrQuotaExceeded):
+		return newError(http.StatusRequestEntityTooLarge, "quota_exceeded",
+			"this account's records would go over its storage quota; delete some (and empty them from the bin) first")
 	case errors.Is(err, store.ErrForeignRecord):
 		return newError(http.StatusConflict, "id_taken", "a record id in this batch is already in use; use a new id")
 	case errors.Is(err, store.ErrClientTaken):

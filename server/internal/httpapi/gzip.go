@@ -64,7 +64,7 @@ type stream struct {
 	p   *gzipPool
 	c   echo.Context
 	buf *bytes.Buffer
-	out io.Writer   // set once streaming
+	out io.Writer    // set once streaming
 	zw  *gzip.Writer // set when streaming gzipped
 }
 

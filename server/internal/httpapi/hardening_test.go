@@ -357,3 +357,49 @@ func TestLargePullStreams(t *testing.T) {
 		}
 	})
 }
+
+// A user's records are bounded by a storage quota: a push that would pass it is a 413 and
+// changes nothing; shrinking or deleting and purging makes room again.
+func TestStorageQuota(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db, testutil.WithEnv("ASKWELL_STORAGE_QUOTA_MB", "1"))
+		u := srv.Register("quota@example.com")
+		big := strings.Repeat("z", 90_000)
+		note := func(id int64, rec int, body string) testutil.Mutation {
+			return testutil.Mutation{ID: id, Entity: "note", RecordID: testutil.ID(rec), Op: "put", Fields: map[string]any{"body": body}}
+		}
+		var muts []testutil.Mutation
+		for i := 1; i <= 11; i++ { // about 990 KB of a 1 MiB quota
+			muts = append(muts, note(int64(i), i, big))
+		}
+		srv.Push(u, "client-quota", muts[:6]...)
+		srv.Push(u, "client-quota", muts[6:]...)
+		r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "client-quota",
+			"mutations": []testutil.Mutation{note(12, 12, big)}})
+		if r.Status != http.StatusRequestEntityTooLarge || r.ErrorCode() != "quota_exceeded" {
+			t.Fatalf("over the quota: %d %s", r.Status, r.Body)
+		}
+		if changes, _ := srv.PullAll(u, "client-quota-2", 0); len(changes) != 11 {
+			t.Fatalf("%d records after a refused push", len(changes))
+		}
+		// Making a note shorter frees room for the next one.
+		srv.Push(u, "client-quota", note(12, 1, "short now"))
+		srv.Push(u, "client-quota", note(13, 12, big))
+		// Another user is not affected.
+		srv.Push(srv.Register("roomy@example.com"), "client-roomy", note(1, 100, big))
+		// A deletion keeps the content until the tombstone is purged; then the room is back.
+		muts = nil
+		for i := 2; i <= 5; i++ {
+			muts = append(muts, testutil.Mutation{ID: int64(12 + i), Entity: "note", RecordID: testutil.ID(i), Op: "delete"})
+		}
+		srv.Push(u, "client-quota", muts...)
+		if r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "client-quota",
+			"mutations": []testutil.Mutation{note(18, 13, big)}}); r.Status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("deleted but not purged: %d %s", r.Status, r.Body)
+		}
+		if _, err := srv.App.Store.PurgeTombstones(context.Background(), srv.Clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		srv.Push(u, "client-quota", note(18, 13, big), note(19, 14, big))
+	})
+}

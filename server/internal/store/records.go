@@ -56,6 +56,17 @@ type Writer struct {
 	tx      bun.Tx
 	user    *User
 	version int64
+	// sizes are the data sizes of the rows read or written so far (by entity and id), and
+	// grown what this transaction adds to the user's storage, for the quota.
+	sizes map[string]int
+	grown int64
+}
+
+// track records the size of a row as read, so saving it again counts only the difference.
+func (w *Writer) track(entity string, rows []*Row) {
+	for _, r := range rows {
+		w.sizes[entity+"/"+r.ID] = len(r.Data)
+	}
 }
 
 // ErrNoChange, returned by a Write callback, rolls the transaction back without error:
@@ -83,12 +94,21 @@ func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) err
 		Returning("*").Scan(ctx); err != nil {
 		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
 	}
-	w := &Writer{tx: tx, user: u, version: u.Version}
+	w := &Writer{tx: tx, user: u, version: u.Version, sizes: map[string]int{}}
 	if err := fn(w); err != nil {
 		if errors.Is(err, ErrNoChange) {
 			return u.Version - 1, nil
 		}
 		return 0, err
+	}
+	if w.grown != 0 {
+		if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+			return 0, ErrQuotaExceeded
+		}
+		if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", w.grown).
+			Where("id = ?", userID).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("store: storage used: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: commit: %w", err)
@@ -135,6 +155,7 @@ func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[str
 		}
 		out[r.ID] = r
 	}
+	w.track(entity, rows)
 	return out, nil
 }
 
@@ -151,6 +172,7 @@ func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []stri
 		OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: asks waiting: %w", err)
 	}
+	w.track(records.Ask, rows)
 	return rows, nil
 }
 
@@ -164,6 +186,9 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 	table := records.Table(entity)
 	for _, r := range rows {
 		r.UserID = w.user.ID
+		key := entity + "/" + r.ID
+		w.grown += int64(len(r.Data) - w.sizes[key])
+		w.sizes[key] = len(r.Data)
 	}
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
@@ -390,6 +415,11 @@ func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int64, e
 			for _, m := range marks {
 				if _, err := tx.NewUpdate().Table("users").Set("purged_version = ?", m.Version).
 					Where("id = ? AND purged_version < ?", m.UserID, m.Version).Exec(ctx); err != nil {
+					return err
+				}
+				if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used - COALESCE((SELECT SUM(OCTET_LENGTH(data)) FROM "+
+					table+" WHERE user_id = ? AND deleted_at IS NOT NULL AND deleted_at < ?), 0)", m.UserID, before).
+					Where("id = ?", m.UserID).Exec(ctx); err != nil {
 					return err
 				}
 			}

@@ -32,6 +32,8 @@ var (
 	ErrClientTaken   = errors.New("store: client id belongs to another user")
 	ErrSchemaBehind  = errors.New("store: database schema is behind; run `askwell migrate`")
 	ErrSchemaAhead   = errors.New("store: database schema is newer than this program")
+	// ErrQuotaExceeded refuses a write that would take a user's records past their quota.
+	ErrQuotaExceeded = errors.New("store: storage quota exceeded")
 	// ErrNonStandardStrings refuses a PostgreSQL connection where a backslash escapes a quote:
 	// bun writes values into the SQL text, and only standard strings keep them values.
 	ErrNonStandardStrings = errors.New("store: PostgreSQL connection has standard_conforming_strings off; refusing it")
@@ -46,6 +48,8 @@ type Store struct {
 	// waiting here keeps pooled connections free for readers, where waiting on SQLite's busy
 	// timeout would hold a connection and poll with sleeps.
 	writeSlot chan struct{}
+	// quota bounds the bytes of record data one user may keep (0: no bound).
+	quota int64
 }
 
 // Options say which database to open.
@@ -56,11 +60,13 @@ type Options struct {
 	SQLitePath string
 	// MaxOpenConns caps the pool (0: a default per dialect).
 	MaxOpenConns int
+	// QuotaBytes bounds the bytes of record data one user may keep (0: no bound).
+	QuotaBytes int64
 }
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	var s Store
+	s := Store{quota: o.QuotaBytes}
 	if o.PostgresURL != "" {
 		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
 		if err != nil {

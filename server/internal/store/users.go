@@ -24,6 +24,7 @@ type User struct {
 	AskPlans      string    `bun:"ask_plans"`
 	Version       int64     `bun:"version"`
 	PurgedVersion int64     `bun:"purged_version"`
+	BytesUsed     int64     `bun:"bytes_used"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
 }
