@@ -74,7 +74,8 @@ type App struct {
 
 // OpenStore opens the configured database.
 func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	o := store.Options{SQLitePath: cfg.SQLitePath(), QuotaBytes: int64(cfg.StorageQuotaMB) << 20}
+	o := store.Options{SQLitePath: cfg.SQLitePath(), QuotaBytes: int64(cfg.StorageQuotaMB) << 20,
+		SQLiteNormalSync: cfg.SQLiteSynchronous == "normal"}
 	if cfg.Postgres() {
 		o.PostgresURL = cfg.DatabaseURL
 	}

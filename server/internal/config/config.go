@@ -48,6 +48,9 @@ type Config struct {
 	BodyTimeout time.Duration
 	// SubscriptionsPerUser bounds the push subscriptions of one user.
 	SubscriptionsPerUser int
+	// SQLiteSynchronous is "full" (a commit survives a power loss) or "normal" (faster; the
+	// last acknowledged commits may not).
+	SQLiteSynchronous string
 	// StorageQuotaMB bounds the record data one user may keep, in MiB.
 	StorageQuotaMB int
 	// PullRatePerMin is how many pulls one user may make per minute.
@@ -135,6 +138,7 @@ func Load(getenv Getenv) (Config, error) {
 		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
 		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
 		StorageQuotaMB:       integer("ASKWELL_STORAGE_QUOTA_MB", 200),
+		SQLiteSynchronous:    get("ASKWELL_SQLITE_SYNCHRONOUS", "full"),
 		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}
@@ -221,6 +225,11 @@ func (c Config) Validate() error {
 	}
 	if c.AccessTTL > 24*time.Hour {
 		errs = append(errs, errors.New("ASKWELL_ACCESS_TTL: at most 24h; access tokens should be short-lived"))
+	}
+	switch c.SQLiteSynchronous {
+	case "full", "normal":
+	default:
+		errs = append(errs, fmt.Errorf("ASKWELL_SQLITE_SYNCHRONOUS=%q: want full or normal", c.SQLiteSynchronous))
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -74,46 +74,64 @@ func (w *Writer) track(entity string, rows []*Row) {
 var ErrNoChange = errors.New("store: no change")
 
 // Write runs fn in a transaction that holds the user's next version. It returns that version,
-// or the current one when fn returned ErrNoChange.
+// or the current one when fn returned ErrNoChange. On SQLite the write joins the committer's
+// next group (see committer); on PostgreSQL it has its own transaction.
 func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
-	if s.writeSlot != nil {
+	if s.writes != nil {
+		done := make(chan groupResult, 1)
 		select {
-		case s.writeSlot <- struct{}{}:
-			defer func() { <-s.writeSlot }()
+		case s.writes <- groupWrite{ctx: ctx, userID: userID, fn: fn, done: done}:
 		case <-ctx.Done():
 			return 0, fmt.Errorf("store: wait to write: %w", ctx.Err())
+		case <-s.closing:
+			return 0, ErrClosed
 		}
+		r := <-done
+		if errors.Is(r.err, errNothingWritten) {
+			return r.version, nil
+		}
+		return r.version, r.err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	u := new(User)
-	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
-		Returning("*").Scan(ctx); err != nil {
-		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
-	}
-	w := &Writer{tx: tx, user: u, version: u.Version, sizes: map[string]int{}}
-	if err := fn(w); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return u.Version - 1, nil
-		}
-		return 0, err
-	}
-	if w.grown != 0 {
-		if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
-			return 0, ErrQuotaExceeded
-		}
-		if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", w.grown).
-			Where("id = ?", userID).Exec(ctx); err != nil {
-			return 0, fmt.Errorf("store: storage used: %w", err)
-		}
+	version, changed, err := s.writeIn(ctx, tx, userID, fn)
+	if err != nil || !changed {
+		return version, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: commit: %w", err)
 	}
-	return u.Version, nil
+	return version, nil
+}
+
+// writeIn bumps the user's version, runs fn and checks the storage quota, inside tx. changed
+// is false when fn returned ErrNoChange: the caller rolls back and version is the current one.
+func (s *Store) writeIn(ctx context.Context, tx bun.Tx, userID string, fn func(w *Writer) error) (version int64, changed bool, err error) {
+	u := new(User)
+	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
+		Returning("*").Scan(ctx); err != nil {
+		return 0, false, fmt.Errorf("store: bump version: %w", notFound(err))
+	}
+	w := &Writer{tx: tx, user: u, version: u.Version, sizes: map[string]int{}}
+	if err := fn(w); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return u.Version - 1, false, nil
+		}
+		return 0, false, err
+	}
+	if w.grown != 0 {
+		if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+			return 0, false, ErrQuotaExceeded
+		}
+		if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", w.grown).
+			Where("id = ?", userID).Exec(ctx); err != nil {
+			return 0, false, fmt.Errorf("store: storage used: %w", err)
+		}
+	}
+	return u.Version, true, nil
 }
 
 // Version is the version this transaction stamps on everything it changes.
