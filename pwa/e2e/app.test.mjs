@@ -402,6 +402,24 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await ctx.close();
   });
 
+  it('is installable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
+    const ctx = await launchPersistent(dir, { viewport: VIEWPORT });
+    try {
+      const page = ctx.pages()[0] ?? (await ctx.newPage());
+      await page.goto(server.url + '/');
+      await swReady(page);
+      const cdp = await ctx.newCDPSession(page);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      assert.deepEqual(installabilityErrors, []);
+      const { errors } = await cdp.send('Page.getAppManifest');
+      assert.deepEqual(errors, [], 'no page errors and no Content-Security-Policy violations');
+    } finally {
+      await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stays signed in when the app is killed a moment after it starts, twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
     const who = email('killed');
@@ -431,24 +449,6 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       assert.equal(await page.getByText('Your session ended').count(), 0);
       await b.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('is installable', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
-    const ctx = await launchPersistent(dir, { viewport: VIEWPORT });
-    try {
-      const page = ctx.pages()[0] ?? (await ctx.newPage());
-      await page.goto(server.url + '/');
-      await swReady(page);
-      const cdp = await ctx.newCDPSession(page);
-      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-      assert.deepEqual(installabilityErrors, []);
-      const { errors } = await cdp.send('Page.getAppManifest');
-      assert.deepEqual(errors, [], 'no page errors and no Content-Security-Policy violations');
-    } finally {
-      await ctx.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
