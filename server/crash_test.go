@@ -107,7 +107,7 @@ func TestKilledDuringPushStorm(t *testing.T) {
 		dataDir := t.TempDir()
 		const devices, perBatch, rounds, acksPerRound = 6, 3, 3, 40
 		acked := make([]int64, devices) // last acknowledged mutation id per device
-		records := map[string]bool{}   // record ids of acknowledged puts
+		records := map[string]bool{}    // record ids of acknowledged puts
 		var mu sync.Mutex
 		for round := 0; round < rounds; round++ {
 			base, cmd := startChild(t, db.URL, dataDir)
