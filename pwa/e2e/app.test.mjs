@@ -16,6 +16,7 @@ import {
   pollPage,
   readTable,
   registerUI,
+  spawnBrowser,
   startServer,
   swReady,
   synced,
@@ -575,6 +576,39 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       assert.deepEqual(errors, [], 'no page errors and no Content-Security-Policy violations');
     } finally {
       await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays signed in when the app is killed a moment after it starts, twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
+    const who = email('killed');
+    try {
+      let b = await spawnBrowser(dir);
+      let page = await b.context.newPage();
+      await registerUI(page, server.url, { email: who });
+      await swReady(page);
+      await synced(page);
+      await b.close(); // a clean exit: the refresh cookie is on disk
+
+      for (let i = 0; i < 2; i++) {
+        // The app refreshes its access token at start; the browser keeps the rotated cookie in
+        // memory for a while, and the kill loses it, so the next start presents the old one.
+        b = await spawnBrowser(dir);
+        page = await b.context.newPage();
+        const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'));
+        await page.goto(server.url + '/');
+        assert.equal((await refreshed).status(), 200, `refresh at start ${i + 1}`);
+        await b.kill();
+      }
+
+      b = await spawnBrowser(dir);
+      page = await b.context.newPage();
+      await page.goto(server.url + '/');
+      await synced(page);
+      assert.equal(await page.getByText('Your session ended').count(), 0);
+      await b.close();
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

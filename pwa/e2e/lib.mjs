@@ -132,6 +132,45 @@ export async function launchPersistent(dir, opts = {}) {
   return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...opts });
 }
 
+/**
+ * Starts the system Chromium as its own process on a profile dir and connects to it, so a test
+ * can kill it the way a phone kills an app (SIGKILL: nothing is flushed). Returns the browser
+ * and kill(); close() shuts it down gracefully.
+ */
+export async function spawnBrowser(profileDir) {
+  const { chromium } = await import('playwright-core');
+  const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise((r) => proc.once('exit', r));
+  const ws = await new Promise((res, rej) => {
+    let err = '';
+    const t = setTimeout(() => rej(new Error(`chromium did not start:\n${err}`)), 30_000);
+    proc.stderr.on('data', (b) => {
+      err += b;
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) (clearTimeout(t), res(m[1]));
+    });
+    proc.once('exit', () => (clearTimeout(t), rej(new Error(`chromium exited:\n${err}`))));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  return {
+    browser,
+    context: browser.contexts()[0],
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async close() {
+      const cdp = await browser.newBrowserCDPSession();
+      await cdp.send('Browser.close').catch(() => undefined);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
 /** Signs up through the UI and waits for Today. */
 export async function registerUI(page, url, { email, password = 'correct horse battery', name = 'Dana Fox' }) {
   await page.goto(url + '/#/register');

@@ -50,7 +50,10 @@ export interface paths {
         /**
          * Trade a refresh token (cookie or body) for a new access token and a rotated refresh token.
          * @description Refresh tokens are single use. Presenting one that was already used revokes its whole
-         *     family: every device signed in through that login must sign in again.
+         *     family: every device signed in through that login must sign in again. Within a short grace
+         *     window after its first use (30 s by default) the same token gets another token of the same
+         *     family instead: an app killed before the browser stored the rotated cookie presents the old
+         *     one at its next start.
          */
         post: operations["refresh"];
         delete?: never;
@@ -198,7 +201,9 @@ export interface paths {
         /**
          * Server-sent events; a data-less `poke` after each commit for this user means "pull now".
          * @description Read the stream with `fetch` and an Authorization header. A `: ping` comment is sent every
-         *     25 seconds to keep proxies from closing the connection.
+         *     25 seconds to keep proxies from closing the connection. The server ends the stream when its
+         *     access token expires, when its sign-in ends (checked at each ping), and when the user opens
+         *     more streams than allowed (the oldest ends); reconnect with a fresh token.
          */
         get: operations["syncEvents"];
         put?: never;
@@ -842,7 +847,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation (`malformed_json`, `invalid_request`, `invalid_field`, …). */
+        /** @description The request is malformed or fails validation (`malformed_json`, `malformed_body`, `invalid_request`, `invalid_field`, `bad_endpoint`, …). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -851,7 +856,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Missing, expired or invalid credentials (`unauthorized`, `invalid_credentials`, `token_reused`). */
+        /**
+         * @description Missing, expired or invalid credentials (`unauthorized`, `invalid_credentials`, `token_reused`);
+         *     also a well-signed token whose account no longer exists or whose sign-in ended (logout).
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -860,7 +868,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 1 MiB (`body_too_large`). */
+        /** @description The body is over 1 MiB (`body_too_large`), or the account's records would pass its storage quota (`quota_exceeded`; nothing was applied). */
         TooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -878,8 +886,32 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Too many attempts from this address (`rate_limited`). */
+        /**
+         * @description Too many requests from this address, or pulls by this user (`rate_limited`); too many
+         *     failed sign-ins at this email (`account_locked`, from any address; it passes); too many
+         *     push subscriptions (`too_many_subscriptions`). `Retry-After` and `details.retry_after`
+         *     say how many seconds to wait, where a wait helps.
+         */
         TooManyRequests: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body did not arrive within the body timeout (`body_timeout`). */
+        BodyTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Text holds a NUL character (`invalid_text`); nothing changed. */
+        InvalidText: {
             headers: {
                 [name: string]: unknown;
             };
@@ -920,6 +952,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The email address is already registered (`email_taken`). */
             409: {
                 headers: {
@@ -929,6 +962,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -956,6 +990,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -983,6 +1019,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1007,6 +1045,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     getMe: {
@@ -1087,6 +1127,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     getCalendarFeed: {
@@ -1178,6 +1220,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description A gap in mutation ids (`mutation_gap`), a record id owned by someone else (`id_taken`) or a client id bound to another account (`client_taken`). */
             409: {
                 headers: {
@@ -1188,7 +1231,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["TooLarge"];
-            /** @description A mutation is well formed but not allowed (`invalid_mutation`); nothing was applied. */
+            /** @description A mutation is well formed but not allowed (`invalid_mutation`, e.g. a date outside the years 1000–9000), or text holds a NUL character (`invalid_text`); nothing was applied. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1223,6 +1266,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The client id is bound to another account (`client_taken`). */
             409: {
                 headers: {
@@ -1232,6 +1276,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     syncEvents: {
@@ -1297,6 +1343,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The endpoint is registered to another account (`subscription_taken`). */
             409: {
                 headers: {
@@ -1306,6 +1353,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deletePushSubscription: {
@@ -1330,6 +1379,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     reminderDone: {
@@ -1383,6 +1434,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     calendarFeed: {

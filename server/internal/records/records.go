@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
@@ -98,6 +99,7 @@ func NewSchema(doc *openapi3.T) (*Schema, error) {
 			openapi3.VisitAsRequest(),
 			openapi3.WithStringFormatValidator("uuid", openapi3.NewCallbackValidator(checkUUID)),
 			openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(func(string) error { return nil })),
+			openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(checkDateTime)),
 		},
 	}
 	for _, name := range Names() {
@@ -230,6 +232,25 @@ func reason(err error) string {
 func ValidID(v string) bool {
 	u, err := uuid.Parse(v)
 	return err == nil && u.String() == v
+}
+
+// MinYear and MaxYear bound every date a client sends: year 0 and years past 9999 parse as
+// RFC 3339 but PostgreSQL refuses some of them, and dates derived from them (a reminder some
+// days later, a time zone away) must stay storable on both databases.
+const (
+	MinYear = 1000
+	MaxYear = 9000
+)
+
+func checkDateTime(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return errors.New("not an RFC 3339 date-time")
+	}
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		return fmt.Errorf("year must be between %d and %d", MinYear, MaxYear)
+	}
+	return nil
 }
 
 func checkUUID(v string) error {

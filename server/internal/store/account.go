@@ -90,14 +90,6 @@ func (s *Store) CalendarFeedByHash(ctx context.Context, hash string) (*CalendarF
 // table holding a user_id is cleared explicitly (not left to ON DELETE CASCADE), so a table
 // added later without the cascade still cannot keep anything behind: UserTables finds it.
 func (s *Store) DeleteUser(ctx context.Context, userID string) error {
-	if s.writeSlot != nil {
-		select {
-		case s.writeSlot <- struct{}{}:
-			defer func() { <-s.writeSlot }()
-		case <-ctx.Done():
-			return fmt.Errorf("store: wait to write: %w", ctx.Err())
-		}
-	}
 	tables, err := s.UserTables(ctx)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type User struct {
 	NextWeekAt    *time.Time `bun:"next_week_at"`
 	Version       int64      `bun:"version"`
 	PurgedVersion int64      `bun:"purged_version"`
+	BytesUsed     int64      `bun:"bytes_used"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	UpdatedAt     time.Time  `bun:"updated_at"`
 }
@@ -131,4 +132,17 @@ func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// SessionLive reports whether the user exists and the sign-in (refresh-token family) was not
+// revoked. An empty family checks only the user.
+func (s *Store) SessionLive(ctx context.Context, userID, familyID string) (bool, error) {
+	var users, revoked int
+	err := s.db.NewRaw("SELECT (SELECT COUNT(*) FROM users WHERE id = ?), "+
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL)", userID, familyID).
+		Scan(ctx, &users, &revoked)
+	if err != nil {
+		return false, fmt.Errorf("store: session live: %w", err)
+	}
+	return users == 1 && revoked == 0, nil
 }

@@ -5,7 +5,7 @@ package sync
 func (h *Hub) End(userID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.subs[userID] {
+	for _, ch := range h.subs[userID] {
 		close(ch)
 	}
 	delete(h.subs, userID)

@@ -202,6 +202,21 @@ func (s *Service) validate(muts []Mutation) error {
 
 // Pull returns a page of changes after cursor.
 func (s *Service) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int) (*store.PullPage, error) {
+	var changes []store.Change
+	page, err := s.PullEach(ctx, userID, clientID, cursor, limit, func(c store.Change) error {
+		changes = append(changes, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	page.Changes = changes
+	return page, nil
+}
+
+// PullEach is Pull handing each change to emit as it is read, for answers written while the
+// records stream from the database; the page it returns has no Changes.
+func (s *Service) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, emit func(store.Change) error) (*store.PullPage, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
@@ -211,12 +226,16 @@ func (s *Service) Pull(ctx context.Context, userID, clientID string, cursor int6
 	if cursor < 0 {
 		return nil, &InvalidError{Field: "cursor", Reason: "must not be negative"}
 	}
-	page, err := s.store.Pull(ctx, userID, clientID, cursor, limit, s.now().UTC())
+	n := 0
+	page, err := s.store.PullEach(ctx, userID, clientID, cursor, limit, s.now().UTC(), func(c store.Change) error {
+		n++
+		return emit(c)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if s.observer != nil {
-		s.observer.Pulled(len(page.Changes))
+		s.observer.Pulled(n)
 	}
 	return page, nil
 }
@@ -349,6 +368,12 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 	}
 	v := b.w.Version()
 	for i, m := range muts {
+		if m.BaseVersion >= v {
+			// No client has seen a version the server has not written (a bug, or a server
+			// restored from a backup): treat the edit as made from nothing, so text it would
+			// replace is kept as a conflict instead of silently overwritten.
+			m.BaseVersion = 0
+		}
 		kind, _ := b.schema.Kind(m.Entity)
 		rec := b.get(m.Entity, m.RecordID)
 		if m.Op == OpDelete {
