@@ -42,7 +42,7 @@ generate: $(PWA_DEPS)
 ## bench: Go benchmarks (SQLite; PostgreSQL too when ASKWELL_TEST_POSTGRES_URL is set), the load generator, PWA budgets
 bench: pwa
 	bash server/internal/loadgen/run-bench.sh
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./server/internal/remind/
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./server/internal/remind/ ./server/internal/calendar/
 	cd pwa && $(NPM) run bench
 
 ## lint: go vet and staticcheck

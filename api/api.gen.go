@@ -90,27 +90,63 @@ func (e AuthResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for ConnectionVia.
+const (
+	ConnectionViaAlumni    ConnectionVia = "alumni"
+	ConnectionViaBoard     ConnectionVia = "board"
+	ConnectionViaClient    ConnectionVia = "client"
+	ConnectionViaClub      ConnectionVia = "club"
+	ConnectionViaColleague ConnectionVia = "colleague"
+	ConnectionViaFamily    ConnectionVia = "family"
+	ConnectionViaNeighbour ConnectionVia = "neighbour"
+	ConnectionViaOther     ConnectionVia = "other"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionVia enum.
+func (e ConnectionVia) Valid() bool {
+	switch e {
+	case ConnectionViaAlumni:
+		return true
+	case ConnectionViaBoard:
+		return true
+	case ConnectionViaClient:
+		return true
+	case ConnectionViaClub:
+		return true
+	case ConnectionViaColleague:
+		return true
+	case ConnectionViaFamily:
+		return true
+	case ConnectionViaNeighbour:
+		return true
+	case ConnectionViaOther:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContactKind.
 const (
-	Client    ContactKind = "client"
-	Connector ContactKind = "connector"
-	Friend    ContactKind = "friend"
-	Partner   ContactKind = "partner"
-	Prospect  ContactKind = "prospect"
+	ContactKindClient    ContactKind = "client"
+	ContactKindConnector ContactKind = "connector"
+	ContactKindFriend    ContactKind = "friend"
+	ContactKindPartner   ContactKind = "partner"
+	ContactKindProspect  ContactKind = "prospect"
 )
 
 // Valid indicates whether the value is a known member of the ContactKind enum.
 func (e ContactKind) Valid() bool {
 	switch e {
-	case Client:
+	case ContactKindClient:
 		return true
-	case Connector:
+	case ContactKindConnector:
 		return true
-	case Friend:
+	case ContactKindFriend:
 		return true
-	case Partner:
+	case ContactKindPartner:
 		return true
-	case Prospect:
+	case ContactKindProspect:
 		return true
 	default:
 		return false
@@ -146,18 +182,22 @@ func (e ContactStage) Valid() bool {
 
 // Defines values for Entity.
 const (
-	EntityAsk      Entity = "ask"
-	EntityContact  Entity = "contact"
-	EntityEvent    Entity = "event"
-	EntityNote     Entity = "note"
-	EntityReferral Entity = "referral"
-	EntityReminder Entity = "reminder"
+	EntityAsk        Entity = "ask"
+	EntityConnection Entity = "connection"
+	EntityContact    Entity = "contact"
+	EntityEvent      Entity = "event"
+	EntityNote       Entity = "note"
+	EntityReferral   Entity = "referral"
+	EntityReminder   Entity = "reminder"
+	EntitySuggestion Entity = "suggestion"
 )
 
 // Valid indicates whether the value is a known member of the Entity enum.
 func (e Entity) Valid() bool {
 	switch e {
 	case EntityAsk:
+		return true
+	case EntityConnection:
 		return true
 	case EntityContact:
 		return true
@@ -168,6 +208,8 @@ func (e Entity) Valid() bool {
 	case EntityReferral:
 		return true
 	case EntityReminder:
+		return true
+	case EntitySuggestion:
 		return true
 	default:
 		return false
@@ -201,6 +243,36 @@ func (e EventKind) Valid() bool {
 	case EventKindOneToOne:
 		return true
 	case EventKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportFormat.
+const (
+	Askwell ExportFormat = "askwell"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case Askwell:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportVersion.
+const (
+	N1 ExportVersion = 1
+)
+
+// Valid indicates whether the value is a known member of the ExportVersion enum.
+func (e ExportVersion) Valid() bool {
+	switch e {
+	case N1:
 		return true
 	default:
 		return false
@@ -346,6 +418,7 @@ const (
 	ReminderKindFollowUp       ReminderKind = "follow_up"
 	ReminderKindPartnerMeeting ReminderKind = "partner_meeting"
 	ReminderKindThankYou       ReminderKind = "thank_you"
+	ReminderKindWeekPlan       ReminderKind = "week_plan"
 )
 
 // Valid indicates whether the value is a known member of the ReminderKind enum.
@@ -361,6 +434,8 @@ func (e ReminderKind) Valid() bool {
 		return true
 	case ReminderKindThankYou:
 		return true
+	case ReminderKindWeekPlan:
+		return true
 	default:
 		return false
 	}
@@ -368,25 +443,25 @@ func (e ReminderKind) Valid() bool {
 
 // Defines values for ReminderStatus.
 const (
-	Cancelled ReminderStatus = "cancelled"
-	Done      ReminderStatus = "done"
-	Pending   ReminderStatus = "pending"
-	Sent      ReminderStatus = "sent"
-	Snoozed   ReminderStatus = "snoozed"
+	ReminderStatusCancelled ReminderStatus = "cancelled"
+	ReminderStatusDone      ReminderStatus = "done"
+	ReminderStatusPending   ReminderStatus = "pending"
+	ReminderStatusSent      ReminderStatus = "sent"
+	ReminderStatusSnoozed   ReminderStatus = "snoozed"
 )
 
 // Valid indicates whether the value is a known member of the ReminderStatus enum.
 func (e ReminderStatus) Valid() bool {
 	switch e {
-	case Cancelled:
+	case ReminderStatusCancelled:
 		return true
-	case Done:
+	case ReminderStatusDone:
 		return true
-	case Pending:
+	case ReminderStatusPending:
 		return true
-	case Sent:
+	case ReminderStatusSent:
 		return true
-	case Snoozed:
+	case ReminderStatusSnoozed:
 		return true
 	default:
 		return false
@@ -423,6 +498,69 @@ func (e SignalKind) Valid() bool {
 	case ProblemSolved:
 		return true
 	case WeHelped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SuggestionKind.
+const (
+	SuggestionKindGiveBack   SuggestionKind = "give_back"
+	SuggestionKindIntroPath  SuggestionKind = "intro_path"
+	SuggestionKindInvite     SuggestionKind = "invite"
+	SuggestionKindPlanAsk    SuggestionKind = "plan_ask"
+	SuggestionKindSeeNext    SuggestionKind = "see_next"
+	SuggestionKindShareOffer SuggestionKind = "share_offer"
+	SuggestionKindShareWin   SuggestionKind = "share_win"
+	SuggestionKindTakeOffer  SuggestionKind = "take_offer"
+	SuggestionKindWeekPlan   SuggestionKind = "week_plan"
+)
+
+// Valid indicates whether the value is a known member of the SuggestionKind enum.
+func (e SuggestionKind) Valid() bool {
+	switch e {
+	case SuggestionKindGiveBack:
+		return true
+	case SuggestionKindIntroPath:
+		return true
+	case SuggestionKindInvite:
+		return true
+	case SuggestionKindPlanAsk:
+		return true
+	case SuggestionKindSeeNext:
+		return true
+	case SuggestionKindShareOffer:
+		return true
+	case SuggestionKindShareWin:
+		return true
+	case SuggestionKindTakeOffer:
+		return true
+	case SuggestionKindWeekPlan:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SuggestionStatus.
+const (
+	SuggestionStatusDismissed SuggestionStatus = "dismissed"
+	SuggestionStatusDone      SuggestionStatus = "done"
+	SuggestionStatusOpen      SuggestionStatus = "open"
+	SuggestionStatusSnoozed   SuggestionStatus = "snoozed"
+)
+
+// Valid indicates whether the value is a known member of the SuggestionStatus enum.
+func (e SuggestionStatus) Valid() bool {
+	switch e {
+	case SuggestionStatusDismissed:
+		return true
+	case SuggestionStatusDone:
+		return true
+	case SuggestionStatusOpen:
+		return true
+	case SuggestionStatusSnoozed:
 		return true
 	default:
 		return false
@@ -551,6 +689,15 @@ type AuthResponse struct {
 // AuthResponseTokenType defines model for AuthResponse.TokenType.
 type AuthResponseTokenType string
 
+// CalendarFeed defines model for CalendarFeed.
+type CalendarFeed struct {
+	// Path The feed's path on this server, e.g. /cal/{token}.ics.
+	Path string `json:"path"`
+
+	// Token The secret; anyone with it can read the calendar.
+	Token string `json:"token"`
+}
+
 // ChampionChecks defines model for ChampionChecks.
 type ChampionChecks struct {
 	HasOpportunity   *bool `json:"has_opportunity,omitempty"`
@@ -585,6 +732,33 @@ type Conflict struct {
 	Version int64 `json:"version"`
 }
 
+// Connection Who knows whom ("Dana sits on the Harbor Museum board with Lee"), to find a path to a dream customer.
+type Connection struct {
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+
+	// ContactId Your contact who knows them.
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+
+	// Detail e.g. "the Harbor Museum board".
+	Detail *string             `json:"detail,omitempty"`
+	Id     *openapi_types.UUID `json:"id,omitempty"`
+
+	// OtherContactId Whom they know, when it is a contact of yours (not the same contact).
+	OtherContactId *openapi_types.UUID `json:"other_contact_id,omitempty"`
+
+	// OtherName Whom they know, by name, when not a contact.
+	OtherName *string        `json:"other_name,omitempty"`
+	UpdatedAt *time.Time     `json:"updated_at,omitempty"`
+	Version   *int64         `json:"version,omitempty"`
+	Via       *ConnectionVia `json:"via,omitempty"`
+}
+
+// ConnectionVia defines model for Connection.Via.
+type ConnectionVia string
+
 // Contact defines model for Contact.
 type Contact struct {
 	Archived *bool           `json:"archived,omitempty"`
@@ -592,18 +766,24 @@ type Contact struct {
 	Company  *string         `json:"company,omitempty"`
 
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
-	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
-	CreatedAt *time.Time          `json:"created_at,omitempty"`
-	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
-	Email     *string             `json:"email,omitempty"`
-	HowMet    *string             `json:"how_met,omitempty"`
-	Id        *openapi_types.UUID `json:"id,omitempty"`
-	Kind      *ContactKind        `json:"kind,omitempty"`
-	Name      *string             `json:"name,omitempty"`
-	Phone     *string             `json:"phone,omitempty"`
-	Role      *string             `json:"role,omitempty"`
-	Stage     *ContactStage       `json:"stage,omitempty"`
-	Tags      *[]string           `json:"tags,omitempty"`
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+	CreatedAt *time.Time  `json:"created_at,omitempty"`
+	DeletedAt *time.Time  `json:"deleted_at,omitempty"`
+
+	// Dream A dream customer of yours: someone you want to be introduced to.
+	Dream  *bool               `json:"dream,omitempty"`
+	Email  *string             `json:"email,omitempty"`
+	HowMet *string             `json:"how_met,omitempty"`
+	Id     *openapi_types.UUID `json:"id,omitempty"`
+	Kind   *ContactKind        `json:"kind,omitempty"`
+
+	// MergedInto Set, with the deletion, on a contact merged into another: devices move notes, asks and edits that still name this one to that contact.
+	MergedInto *openapi_types.UUID `json:"merged_into,omitempty"`
+	Name       *string             `json:"name,omitempty"`
+	Phone      *string             `json:"phone,omitempty"`
+	Role       *string             `json:"role,omitempty"`
+	Stage      *ContactStage       `json:"stage,omitempty"`
+	Tags       *[]string           `json:"tags,omitempty"`
 
 	// Target Their dream customer.
 	Target     *string    `json:"target,omitempty"`
@@ -617,6 +797,11 @@ type ContactKind string
 
 // ContactStage defines model for Contact.Stage.
 type ContactStage string
+
+// DeleteAccountRequest defines model for DeleteAccountRequest.
+type DeleteAccountRequest struct {
+	Password string `json:"password"`
+}
 
 // Entity defines model for Entity.
 type Entity string
@@ -639,17 +824,40 @@ type Event struct {
 	CreatedAt  *time.Time            `json:"created_at,omitempty"`
 	DeletedAt  *time.Time            `json:"deleted_at,omitempty"`
 	EndsAt     *time.Time            `json:"ends_at,omitempty"`
-	Id         *openapi_types.UUID   `json:"id,omitempty"`
-	Kind       *EventKind            `json:"kind,omitempty"`
-	Place      *string               `json:"place,omitempty"`
-	StartsAt   *time.Time            `json:"starts_at,omitempty"`
-	Title      *string               `json:"title,omitempty"`
-	UpdatedAt  *time.Time            `json:"updated_at,omitempty"`
-	Version    *int64                `json:"version,omitempty"`
+
+	// Hosted You host it: the coach suggests whom to invite.
+	Hosted    *bool               `json:"hosted,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Kind      *EventKind          `json:"kind,omitempty"`
+	Place     *string             `json:"place,omitempty"`
+	StartsAt  *time.Time          `json:"starts_at,omitempty"`
+	Title     *string             `json:"title,omitempty"`
+	UpdatedAt *time.Time          `json:"updated_at,omitempty"`
+	Version   *int64              `json:"version,omitempty"`
 }
 
 // EventKind defines model for Event.Kind.
 type EventKind string
+
+// Export defines model for Export.
+type Export struct {
+	Asks       []Ask         `json:"asks"`
+	Contacts   []Contact     `json:"contacts"`
+	Events     []Event       `json:"events"`
+	ExportedAt time.Time     `json:"exported_at"`
+	Format     ExportFormat  `json:"format"`
+	Notes      []Note        `json:"notes"`
+	Referrals  []Referral    `json:"referrals"`
+	Reminders  []Reminder    `json:"reminders"`
+	User       User          `json:"user"`
+	Version    ExportVersion `json:"version"`
+}
+
+// ExportFormat defines model for Export.Format.
+type ExportFormat string
+
+// ExportVersion defines model for Export.Version.
+type ExportVersion int
 
 // Goals defines model for Goals.
 type Goals struct {
@@ -949,6 +1157,51 @@ type SnoozeRequest struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
+// SpecialOffer A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone).
+type SpecialOffer struct {
+	Text string `json:"text"`
+
+	// Until The last day of the offer; required with a text, at most a year ahead.
+	Until *openapi_types.Date `json:"until,omitempty"`
+}
+
+// Suggestion A next step the coach suggests (docs/coach.md), derived by the server and synced. Clients
+// may only set `status` (done, dismissed or snoozed) and `snoozed_until`; a dismissal or
+// snooze sticks across devices and re-derivations.
+type Suggestion struct {
+	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
+	Conflicts *[]Conflict `json:"conflicts,omitempty"`
+
+	// ContactId Whom it is about, if one person.
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+	ExpiresAt *time.Time          `json:"expires_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Kind      *SuggestionKind     `json:"kind,omitempty"`
+	Reasons   *[]ReadinessReason  `json:"reasons,omitempty"`
+
+	// Score Higher first.
+	Score        *float32          `json:"score,omitempty"`
+	SnoozedUntil *time.Time        `json:"snoozed_until,omitempty"`
+	Status       *SuggestionStatus `json:"status,omitempty"`
+
+	// SubjectIds The records it is about (contacts, an event, a note), in the order the title names them.
+	SubjectIds *[]openapi_types.UUID `json:"subject_ids,omitempty"`
+
+	// Text Words to share or send (the win, the offer, the invitation).
+	Text      *string    `json:"text,omitempty"`
+	Title     *string    `json:"title,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Version   *int64     `json:"version,omitempty"`
+}
+
+// SuggestionKind defines model for Suggestion.Kind.
+type SuggestionKind string
+
+// SuggestionStatus defines model for Suggestion.Status.
+type SuggestionStatus string
+
 // Thanks defines model for Thanks.
 type Thanks struct {
 	DueAt  *time.Time    `json:"due_at,omitempty"`
@@ -971,7 +1224,10 @@ type User struct {
 
 	// QuietHours No push is sent between start and end in the user's time zone; equal times mean no quiet hours.
 	QuietHours QuietHours `json:"quiet_hours"`
-	Timezone   string     `json:"timezone"`
+
+	// SpecialOffer A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone).
+	SpecialOffer *SpecialOffer `json:"special_offer,omitempty"`
+	Timezone     string        `json:"timezone"`
 }
 
 // UserPatch defines model for UserPatch.
@@ -983,7 +1239,10 @@ type UserPatch struct {
 
 	// QuietHours No push is sent between start and end in the user's time zone; equal times mean no quiet hours.
 	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
-	Timezone   *string     `json:"timezone,omitempty"`
+
+	// SpecialOffer Your current special offer; an empty text ends it.
+	SpecialOffer *SpecialOffer `json:"special_offer,omitempty"`
+	Timezone     *string       `json:"timezone,omitempty"`
 }
 
 // VapidKey defines model for VapidKey.
@@ -996,6 +1255,12 @@ type ReminderID = RecordID
 
 // BadRequest defines model for BadRequest.
 type BadRequest = Error
+
+// BodyTimeout defines model for BodyTimeout.
+type BodyTimeout = Error
+
+// InvalidText defines model for InvalidText.
+type InvalidText = Error
 
 // NotFound defines model for NotFound.
 type NotFound = Error
@@ -1020,6 +1285,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// DeleteMeJSONRequestBody defines body for DeleteMe for application/json ContentType.
+type DeleteMeJSONRequestBody = DeleteAccountRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UserPatch
@@ -1053,12 +1321,24 @@ type ServerInterface interface {
 	// Register Create an account and sign in.
 	// (POST /auth/register)
 	Register(ctx echo.Context) error
+	// ExportAll Everything of the signed-in user as one JSON document, streamed (the app imports it again).
+	// (GET /export)
+	ExportAll(ctx echo.Context) error
+	// DeleteMe Delete the account and everything of it — records, tokens, subscriptions, reminders, the calendar feed — on this server; ends its sessions and streams.
+	// (DELETE /me)
+	DeleteMe(ctx echo.Context) error
 	// GetMe The signed-in user's profile and settings.
 	// (GET /me)
 	GetMe(ctx echo.Context) error
 	// UpdateMe Change profile and settings; only the fields given change.
 	// (PATCH /me)
 	UpdateMe(ctx echo.Context) error
+	// GetCalendarFeed The private calendar feed's secret and path (made on first use).
+	// (GET /me/calendar)
+	GetCalendarFeed(ctx echo.Context) error
+	// RotateCalendarFeed Make a new secret; the old URL answers 404 from now on.
+	// (POST /me/calendar/rotate)
+	RotateCalendarFeed(ctx echo.Context) error
 	// DeletePushSubscription Stop pushes to this browser (on sign-out or when notifications are switched off).
 	// (DELETE /push/subscriptions)
 	DeletePushSubscription(ctx echo.Context) error
@@ -1126,6 +1406,24 @@ func (w *ServerInterfaceWrapper) Register(ctx echo.Context) error {
 	return err
 }
 
+// ExportAll converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportAll(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportAll(ctx)
+	return err
+}
+
+// DeleteMe converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMe(ctx)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -1141,6 +1439,24 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMe(ctx)
+	return err
+}
+
+// GetCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCalendarFeed(ctx)
+	return err
+}
+
+// RotateCalendarFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateCalendarFeed(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateCalendarFeed(ctx)
 	return err
 }
 
@@ -1281,8 +1597,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
 	router.POST(options.BaseURL+"/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
+	router.DELETE(options.BaseURL+"/me", wrapper.DeleteMe, options.OperationMiddlewares["deleteMe"]...)
 	router.GET(options.BaseURL+"/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.GET(options.BaseURL+"/me/calendar", wrapper.GetCalendarFeed, options.OperationMiddlewares["getCalendarFeed"]...)
+	router.POST(options.BaseURL+"/me/calendar/rotate", wrapper.RotateCalendarFeed, options.OperationMiddlewares["rotateCalendarFeed"]...)
+	router.GET(options.BaseURL+"/export", wrapper.ExportAll, options.OperationMiddlewares["exportAll"]...)
 	router.POST(options.BaseURL+"/sync/push", wrapper.SyncPush, options.OperationMiddlewares["syncPush"]...)
 	router.POST(options.BaseURL+"/sync/pull", wrapper.SyncPull, options.OperationMiddlewares["syncPull"]...)
 	router.GET(options.BaseURL+"/sync/events", wrapper.SyncEvents, options.OperationMiddlewares["syncEvents"]...)
@@ -1299,123 +1619,157 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3F39cts4kn+VLt5WRa6jZNlxsjv2H1eer53sTDK5OLNTdZFPgsiWiBUJcADQiianqnuae7B7kis0QIoU",
-	"KUtyHE/dzh8TiwLx0d3ozx+gT0Eks1wKFEYHl5+CnCmWoUFFn95hxkWM6tW39hMXwWWQM5MEYSBYhsFl",
-	"wOMgDBT+VnCFcXBpVIFhoKMEM2bf+JPCWXAZ/MvpZpBT960+fYeRVPGrb4P1em370LkUGmnYr1n8Dn8r",
-	"UBv7KZLCoKA/WZ6nPGKGS3H6Dy2FfXbYaN8pJZUbKkYdKZ7bToLL4H2CoNxgwDVkLJ1JlWEMUsGM8VTD",
-	"HUt5TGNCb1J9P7bjT0KYcEENxr6T+qMZxzSehPC///0/J4NgHQZvpPleFiL+8st6I0EXUQKKqAwzqcAk",
-	"XAOLIlkIA72JkGY8s5OZuLm9l/Inpub4NCSfynhl6S3vUMEZvOZfQ29iH46NlOPUTmQzr9dMrLxA6CeY",
-	"npSQMbECZgxmudEwUzLz5ItjhVpDb6KYwXHKM26wpOAvghUmkYr/jk/A4ddcay7mIeDH3O4+K7Be8CBS",
-	"GKMwnKV2qkVtXnXxrLWyj41coBgrLLRf0brcykT0a72glaTpz7Pg8sMhm/s1Ghasw09BrmSOynC3vZle",
-	"YDxmRBi7mexfQcwM9g3P0CqXIk3ZNMVSoZhVbpWNNoqLuaW0pSyLzJgTnZt0+TWRsJIFLHmaAtOLQRBu",
-	"RikK0litDuMC/YSand2ggekKTIKgUVlZXSYo6LNRfD5HBTOuUDcGuW8pCln8s0hXO5cmCxPJjHZhxj7+",
-	"hGJukuDyxXA43EeXMPjYZ3qxxDTtp1LM+wY/Gtd07QbmArU+honlK+vb7ZmTbFg6bU30fPjZM9WGmYKm",
-	"iaLIgssPQZ4yIdAyLi4sUUmAgjDgwigZF5H7CqOUu1YpM6iC2w7qGqtYOvhsVVKOSktht5GlhVUAJEZM",
-	"GDASpgib4cBIy/Haup/vX3U1/LgpvtvCub8XJ3n7NMe1Xrz3LddhsExWjyxT66qxnP4DI0NSsmkeKbT7",
-	"YOMcfKhv280qbteh1S1vUyacbMYxt1xh6dua1pixVGOXIYlxxorU2J0OVk4sG8EPBAsu4hCs9pEaY7d3",
-	"WfWtnIFJmGsFTrljbPnaVFdRyr0WP5zakRQCIyOPZNJMcXTeweHv5EwZcaw05Erq3PLsiLfa/CbGvd9I",
-	"4xGs+7VUo5ZvU7QqT0Nc4AAmVn1OLq3bVSCxBWK2gt758Pxl/+y8Pzw7sXvUPvVqdgATNjOoxjFb6cnl",
-	"SNReXSYyRRBFNkVlGW6bALWuRl8yDV7DDGCiDZtvDU+PbPORKEUnK7QBhSxKoIeD+QCMKrQ5GcAk4ylq",
-	"I8V2H3wuWOpEjYGQBl0fqZxb52wk7GzK3l2XuZLTFLOxlukdxieDkWiJpu2urigtSax+rKgRkDqd24fV",
-	"xDoVI011S0FcDO1bovx41nptXff9P7jZlF3ddklLYZJ33tGnYKPpFkQRaj0mN8R+bs3ROTp6zEWXoY6k",
-	"iDUUwvDUsZa6A+rO+0hkpn23XBj0m0HhTKFONiM3u36rUKMwIEW68irE2h/LtkGXL+H8KPd4w5qvkakd",
-	"RqnQ+7fvL9pvwTrBGxRrDNwglh+hiyPfJCzLuRTfJBgt9qvfJsMSpscyz6UyheBmVePZVMoUmbAjLIRc",
-	"6vEyYWZs5FizHc1o/+ixc3zaXxc2CtWGiViP5Wzm6LXdbN29QDHvELYYUzTOTW+PZp1it557PXPXinhi",
-	"vd3d1HOWtW27nHLyIVpPCrQa6hunBEL47g6FCeGNNBjCtV6E8A5nqBRL7V8uMD8JgaVaUnznlwRSNATd",
-	"08Ka5rns+4c2Bhm8Y8vXqLVVD9UidvgkbX2BSnMXx1RtuTAvLzp22JbUeurWR9z0F1acqcjaKbdkk11a",
-	"oknXa1BMxDIDHpMacNYbMrZADVJE5OcBF9qwNL2CqY2ArX9n28640qYKkck3KDRq4GbL23t50dCMf7FW",
-	"2BhUdgL/+eG6/x+s//uw/9W4f/uvf+qi3jdSzFLuzO+WEtwdFbV6ofRCp6astHlb5qwD55Zm7Z7CPGWR",
-	"83ru43G7H/8l2I4SHiXA2z0eKxluQeX060LBTLcYuL3yWHGpihJ+t0spRF5V7lMLWyqVnEEKJ9qR0gG+",
-	"PmaMp9tvvrg44M1ELscZmkcPJLd9Du8e13zKjU9ad4Qr7/b2gMm79GKbXve6I2GQJ9a/2V7xAeMpmeKD",
-	"+OO8qxo5LMmd1bOBKF/QzrXGLaiJUHdoOicp5AYz3bGGPUvP2MdX7k3b2H/NlGKrPXEvVxArZBlEhTYy",
-	"Q7Wl614cRAdn4BNcjWP5h8eZJD02rvyuMuSVtHqNEQZ458TW+uIup0Amx1lY+tOZ2E5muaxcS3tj9+NI",
-	"xthlqbSxFIGMRQkXdgkspge2fQgUBEyywlDacDxn+aRTTcdoGE/1PvejpTwzb/vbBmRLLdP0N+3binjb",
-	"wBMVuvQ1uTSPpK03yYTmttnrumx2Cm3x7a2C1sf8nOTktoKcK1nkQRhIgdYFthrK6sXZDO0faSGixD5g",
-	"aer05QwVish+J02yQ/7Ixm7ts+eHKixl7l1gWzNxk3YOti84PHLbunHqU7R7+K+SpcdGJrS3SyXKM8sH",
-	"r0Ldh2FXGLjhz3FvdoUdPyBLLVlaQrsnzurw5Vp9t/Oj0qquQrA7xh3zb/eF6r6Prj36k5xzUSu/HUP2",
-	"Xc5KW36Z1ksfMzUav+wyzmgKJcatML0j/muoIZpNbayu1b6WAldHLpNlNj5oyMjZsPZfp7i4FBS5g4Wy",
-	"G3zlyq2NsOH20/N1R8CwHfa78Ws9da7MG44jFzdlGsf3ev4uLHumqxCgFmalTBvQbAm9IcWkDAQu/Rsn",
-	"nSHB/Xvy2EicIgh9XCT+vVQwyQszCV2Kh5ZDaYMYXH8uU4zgZgM9BjkzUXJyBROrbycQpciUBubat4Pv",
-	"dRh0lareJ1x7yj3TUFp60Hbz2UjVpy17ZyGch/C8LCTfR8WzTs2WN6ophanC7E7j0sgEHFjCb0ooGd7O",
-	"OF/mncL6xjphj+MXTGW8HWqd+W15TJjzxdwLa5oeWvnJEA0X885SZZVR940gYXmOAmPoCWlgijOpEM4t",
-	"IcA+YAmy2Eq2kMuTg+uXbX+CEttNGt3Huxtqv5dQx3sPxHfrMLwt0vRh9sttxQMEv0o/OXWundPfVpUT",
-	"9+WkVCC5wjsuCw05m2MIpY6cFWkKsVyKVLL4AVqSYAhuBlQMc2XYFmBAUs3Cbh0NXIAUSPO4Akb/gsA7",
-	"VKDzlBtN33oFH4KWwA1ETMAUgcAZvhBuWxnFhGYRqa5Sb2ZW1vxYPp6sGcr79dV29FExpaJ1lwZxXN9V",
-	"W3DzOlxKfdp43d6/G3bvzW6FlCG3pOjOKFljOa7iu24DgZDweYLabMwDj504VbajDk9ImAYCm2B8BbIw",
-	"U/nRmi3FUQMzIBVMMZXLGjtjJfP8wHwd4bR21c8dZSgJKNOYCmzMQyVkNqXSE+SFmiMQFkWKKxobUhmx",
-	"tBLM3gIxp7fc7E+AiRhyu0MIhjOsWdddnl/J7YpbNU50kL1cVbdY6eQ7EeeSi6O94dprjbzSxV/2eXjV",
-	"q7um9IT6raTU4Zun8jwbSv5s2Knld231zbC7abCzkug2QFtMf5BLB+2qeq+20tR6dLBEheX+gR7lslca",
-	"mEIymVQXQOfIdmjhL7udD9yg97ruhUb1THst7ZejqnI415AXOnlI5r5jT9WS954duxh5U0xrE237NczA",
-	"drOBkX+7+flN7wTm/A51CHlaaGACZO72AsR4xyNrrKaYtjEd9b25ZSULbZ0lSIzJNekey3mFVIUHI62x",
-	"VPyOGbTKNJUyn7JoUQIDt3KnnXvd12aJVO+5y3NvfC9ZTNN7HK9NGLnAle4Q/cKlHeqpmvNmpqYrxM7P",
-	"X7yMk7bb3CxzDffpLd9N6KbRxW8rgWM2x5ZafD4cHqwV/eK7+v/3gqP5QRbqWCzRG0nCD1wDVfunaJaI",
-	"AigZRXKAIrZuk9nsI+sjw+9S4BXgbwVL6YGGDJkAIeE3OxdI7GQ6JZD++ciy3HI5GP758vkwaFQSex+G",
-	"Z7cfhv2vbv/r/MOw//z25PLDsP/CPeosLNJsm/2en10OP7PfdvJIUQZddO/pd3WoYStIMQkqG3NYSlO4",
-	"IjN0ELuMLdDtYYexCInsy2QFvVhG+jSSLEoGWXwygG9R8TuMPTZzJLy65CU0c+ORyhlYhe9VnrGOrPV+",
-	"88Jo6HkIUEgPo7LwLqRB2vqEyuHKg3e0c0XYnHFRQskSmRLwdslFLJdWRPQVsKnHi0RYgYxIu0uNcReM",
-	"x/YyJuRKm2I/CzdIBWwRVzTbsjwBS8bNbvxpO4R0sOH2QGXdElyOErThaQqFyJCq35XlL9MIG8RGFzwj",
-	"bKFDuqAgnXWwLYdbIdPHeB+V9L2jF7u61IaZRtFOIYvtDC2lXUlovKI6nkCM9Xgp1YKCsI8NK1arfhH7",
-	"d7HQWt65lHEp6tZY1pBK4lDmdeRwMdgQ6N6t6InxWXiD7jLWjdmuWeWKcY1xCFMWjwUudQjTQq9CIAKG",
-	"kMuUG3SCEsJUyWKemPFMqiVTcQhxgWM7D/cXFVjdnxWCzfbH03hMIhhCWVYdO8m1G3jsCp4h3LF5gdUn",
-	"u1e4mPvuy09+iPJjNcwg2As935sNsrrk0LYbQPV2oTDlwvkeegFLbpIQiHglpJV0Hi3R6hlaslVKfqt3",
-	"g9Qo19XpazkkIosS0GylQxpQFu45Wbye81MJMAujYIXaoIrZahS4EG3CzORksFd+fVmRZtItuz672EGQ",
-	"X3559S307P/v/kyhY5ahiDE+sSYglUtU/YhptDGuFNzGl5b6IWQsxhLQ71YxaJpGawJZf3b76S/rfvX3",
-	"xQF/n52vOy1yLVfZWsf3LruMd6hWoFciwrhEgyVMX4HePn3QAU72SKIOW/uTFHMH9ykxObYz5tycKdME",
-	"FSN7S9G699cHcF3GId7p1VUCYbqCvDCUXKQAXRA2CmzErqE3+XA7oYSWkAJPrqq3uKEwxrrRGlE4q07z",
-	"4gZiie6rhN1h6CItSkP5tARBfUtc9mGpmxJbtR19duRyKIt471GUvec1PFztmIrx3j679cXe14o8/uzl",
-	"3Ifr2/HyrphwKwqsEbsx1e6t72EYj3bgaGc8blUqhb4l9AMilqFTZD1GfihkTC0wrp3/OOk6VLQ3Vf6l",
-	"TjzZZRBUAHKmzAp6y0T65WAMK1mE5KImMqMTLeU3J4edjOIKozIyryAN/I4QxwojJMRcl1M0k2lqnaL8",
-	"s9AU5Iw/Ooitfv7haAhF+fLnnuPpKOTnRFbfL4FgHZ5sSVsoldp0+8wJE4u9mvG9a1XHhx62uVyRfN0C",
-	"7j2gSrMRp4ZM37pNr/Chqc09GP7vpYLSayn9mUjKBUd9ZT3QpUZFgb8DDf9gTG41nW9DcGF0pZlthODn",
-	"oBU69N6cW2fqM+EXlSSWEIi9eIxdeMujgBtNRPTBhNny7VJtlZdtSqzwzf05Dh/g0+nh3mw3U0+6qgRh",
-	"YJXO7x4iujWsgFfXb643KR13fJpp+K6wRD79GlXKRQcOfE/O6hAQSonmfyRztznM+jAfoASwNSkUsdwU",
-	"Ci9hFCRySWUebv5tFJSpEH+Eqio/W45AjjJPkfIioY94/eknyzxuAD9y7dIXpQ50QEzSaOOVLIKaIdkg",
-	"i8d+FALO0byC2wNWplGYR/XUtJDyd6wlbx5YRG8feUURu/VpB1ONHW7QD0jrFhGm6Q7jqwsnXUdIlJPB",
-	"m2KjybeO/HZq+60kknPyts5M+/PzVUUY2FRab59EhEGMBlXGBdeGR8DjAXzjd3XGyszdSBA2Z+IoNYGe",
-	"kRDTiRkFniYuPTdpsGQyGIn6DrvZkGU7HXsc0OigkH7XwRferQY8NOJIMNouKAiFXYcjQK6qk7SWUXaL",
-	"PtOwwZuEgKnGTbqB9rDVAUvFjTk8h7X37H5mJ85JRApz5Q5JTinWLEEUfm41gM5Bjux9SVaCgE0LvZoQ",
-	"BCz0ORBxh8JV5KxVKBP/kPNoQWfAbXBwVTtN6g95uqLRMgRmIJPawFfD7XOnruXhRCtV8n5kzY+2ZTvV",
-	"Ujt4TX3tlr8ft+DLPpsXhMFcSpfPC8KgTO0FYeBTUeMEU6uhl0h/0RvNI6wOdcbvqLXmGU+Zsl0VujsT",
-	"fEM7+WG+UMZFYcqjfh4U87IFiXEjbG5HsYEC9Koj5YKKNycNAMvF8/MGgOVFVxF2Vy5fVVlf7qpHR6R+",
-	"W+x6Xzn9R9Blj29wAAIt5nbZtRMVTBHazzs6Hsc+5zNz0EmfY03yAYT5xZ+nbScB8vKSgT1n3t1lBIdl",
-	"iHYf2Wp9My+h7PcN7/Duh5qYjeve+oLKj+OkrIXeN2atarrlJd9v0Xid8zSR2tvNGZSrD2uMaND3dgcn",
-	"3zITJXulPOOi/vQsfAzuH8evg2OoR2HM3iikRcy/s5zHPzq0e5M4eTFNeTRe4Go/y2ttOw8CaYwKxc3q",
-	"xq7AI3Lp6Pu1Rya4T9+XYv23X98H/p4hCtbcMfmq58SY3N1+xMVMdue+fnj//i25A6q61QPh2uUgKK1e",
-	"Zs/hu45M+xSt1tfWnFsngyw8owtBRsI7NyUunCpVMHn78817OLW9nOaFTibU3PrKO5qk6QR6Gp0HYZ+N",
-	"RK6kkZFMy4A2RusRuMrzyQDoeJkGli6t25CwO/9uwnKEyaeRO2I1Ci7h04jqKKMghFF5Qst98MfCRsF6",
-	"bb3gkXDOK3jRgogptQKzlIAfDQpNaKia024XRJhBKvf3i/xyJCY7czsTSG0g549RU1mDOVS9c+HcaEvv",
-	"mLqXdS0mCF29fdKRtLsEq/knlIXVtfPLXJeIVZ6iMOmKLhPzLLuswtJCJ2UBxEasNpBwyzSK9o9DCPgi",
-	"yKR+/GHi/ECZluUKDQvMTcmz6hzEpCrCTFx1P+URemCavyfP6ibF0TBl/f9CpV609eXpqV/wwF/LdVq+",
-	"vTl5FZTCfP32VS2nfhmcDYaDoUP4o2A5Dy6D54Ph4LmraSW0+05ZYZLTVM7dtRm5dL6U3f8EQXoVU61o",
-	"zoW/yg+1+dpj6B/lBrPGgaJ1U59Ul1PVbv87Hw4fbezGjSMdl6hZl5cy+1ddySZNFThGwLKtlCBd+Hbh",
-	"Zto1gWpFp7XLDOmVs/2vNC6Ssy+df7X/pe178urKOLj8cBsGusgyK4Bu2VaMKQAn++1Qtj5JRckzOo78",
-	"wSO5bGeVIMnC3CtJkg6YfAlR2koRr9tXR54PLzogCo7LsjDQo+syNlVzYrSNYwuxEHIpTh7G2Hto/Q7v",
-	"5ALb4vVMw4xlPF0R6ekEkQ87nXztZoHvps6D5nrf1cdx8FXNxTwl6zYAf6ENF3OH3y8vg2Ap4WBsI2vP",
-	"7LQ1YY3onpKRcNO99PVqD7DU5Q6qjB/1R/rGqX7thY2AU05BNkXGT/cPlJmnUzhvcOnZ8v9bg7xXLEZg",
-	"Wxqz5+slUlGK/qR2BrBxHRPh6EBJQ8nCRh/3C74rj+zWPmUB5YvJUrM+c5A1O3sy4br2N9f4qOrpbNpX",
-	"T3NprLdU/g5WvtFYpWBgDL0JtRobtkDhL2Z9dOl3aW5LwvKyICvRXtHtkOCEjoT/TqQgD1tTTt75gqfB",
-	"+tY2chGkv6qjKdp/RfPalW++kOryV4x1Uj5XcsbTUkKOVkDrhupISqvR56KEUvsBHB2RMEa6g5Dk17p0",
-	"QJM6vxCgxBPo8Tf+JhHxxA7sfUzxIJot5jyFQWnw052V6+Tg1eZEtQ8KCTniazo7NoqN2E517bBH7cK2",
-	"NuO/peetYyRfRgwap8EOkoSLLu8sk3cYEyjHX5rljphUOmz7tu4/irM3RuYUQKN2V6RxXYIloCcF7eK+",
-	"9aqlPw4qpOEzT1rvdy65iRLrfM9mJ3WG227dhu405Dfs7imZ2hjmcKu+zdiNFZKqNLwEtHpKV+/JrLHf",
-	"CEDguWrpRgITDo62uWy+vp1rpnndDJRcHw05e+bOpEG9A+jR+Qp3EEMKH4+wPHepqi4xq/TKHct53HdJ",
-	"zL5PeO4yt5QwfUtNf8TVlzS9VWp2B6kXuILelGl8eVGoNIRC2E6sF4QxvO2fv3gJxIqSpruc9iq790zD",
-	"36/fvvoWHCXsACGpHbsZXjPB5qgGnuZT3EFQ8r32ODTlMRV9+onH69PYZ693ee+u8beufFD/LYod6IVN",
-	"k9Pab1U47MIX4lUF1tn5YxL+YA7ToI1UGA8+Yy9f7H+p+lGJ5nZ6zdSCAjQ/nZjOqdkwLPd52kZIJpWP",
-	"FlzzZ9b40GZzX1cQDtqNOVuVVxV0ykWD5w6QsZ/rrhj7+Xx/fAvRLER/4QzCg+XrqczLw0XSl9s3Qvlg",
-	"edwheVRw2Vz+1Xnl4TtXqHEFAJa5HOhkhibylRwm4Nov2Z3QTpDFqAZwDZNLyLmYT8AdODHVaVEyQSNx",
-	"/gK0v4jaSDoXYd3ijxz9b4hEqdTl6Ql/MyaXnTmxm5WIvnML2StrBj8at+q+W1NT2Lbree20AZlQYTxF",
-	"HiXIuyGL0C+JI4y+cle2s35qmTzJ5QInHhFD96hbknKz8X2pEJchExpGAd3/IORyFNQ5b9ld57xttVvP",
-	"WJK+LdL0i7mRm2tnnjhIbNx90sVgd7+LnPnAS/9zOqT+2BKnH3OoLnZuO6P+mokdbuivtUu5dXWhzQa6",
-	"5a4UCYGL6gI0qWJUIRE5vl8+78vav97cCOFiJwY5qr5fVXUpGPm4VokwA2cDeBU3L3bZnGx7pumk6UiU",
-	"91nw2IVkC04nq3qazdCVRlcndnfOWe58+RlVAEgxXgy/2rqD1BdqfXl5gB9zjAzGYx5PSEVSzTdiis5+",
-	"7bpQrbpCzRU/NuXgkfBl+bJUXB0QI6TwAPyZuQzVHGl9/aXiBlV/yYWmu71pCMseX8h2imUkiEs0RZdL",
-	"mAC9Il0b4S7TM4AxN+7iB3eurfxhBhTmqqppLxOpcSSa5WLKSBIrCN/qC/spGrpDSdZwsNVFH8xU17Zz",
-	"E4JCsuj1wvgu42Ad9S8YEP9hmkzfn+Eu70L5Z9Nf1273ifq9MBp6za13EpLvRPuDxyCXwkGttcxQCnQQ",
-	"3d6Ex6Vucz+UstGLxyjFMLg4e35Q2tz9bBzl2c+fglIbEmkgWIT/xb5pYRyuOU3lkkoB5S+dlW9MTq5s",
-	"i4TOJ9Sv1mmaACtlK2D+TiBrNv2PCFS3BvHW1Wdder8ZijeBUB9ubbTSETiznJ/enVEs4/v71F3mcUqq",
-	"LCZWP8lImdR12PkLV4VOyElyqKgKhERwJ1PdC2Rds3qPtJx2j7/ilNIFjdyM9mCoMkYh2tQ7IxvY7sxd",
-	"mFshqejOAvoFnMZMZK6D9e36/wIAAP//",
+	"7L3rcttIsiD8KhX4JsJUfBBFye4+01JsbLjb3dOesd1eX07HrKkli0CSqCOgClNVEM32KmLeYc8z7IPN",
+	"k2xkZgEESFCkbMk9cWL6R1skgbpkZuU9sz5FiSlKo0F7F51/ikppZQEeLH16A4XSKdjnz/CT0tF5VEqf",
+	"RXGkZQHReaTSKI4s/K1SFtLo3NsK4sglGRQS3/iDhXl0Hv1/J+tJTvhXd/IGEmPT58+im5sbHMOVRjug",
+	"ab+X6Rv4WwXO46fEaA+a/pRlmatEemX0yX84o/G7w2b70VpjeaoUXGJViYNE59G7DITlyYRyopD53NgC",
+	"UmGsmEuVO3Etc5XSnGIwbX6f4PzTWLS+mZl0hd8oTa9MwrDtr+YK8hS/mMl0AjotjdL4wD/+/n+PhtFN",
+	"HH1v0tU7VYCpvvLecfEiVanQxgtprboGsVQ+U1r4DPhnzwsTgyl+nISPU175c97iO/j4NVYOH73ITJ46",
+	"IcWr9y9EkkkrEw9WDBpge/jop0cXuKNM6QU+oxeQ0mpfGf+TqXT68Et9ZYSrkkxYoncxN1b4TDkhk8RU",
+	"GoGpjZ/McTEBku+MeSHtAr4OARBmlRPmGqw4FS/V9w1+jZnkuJDpUSxo2VCv+pEL+3Fiaao8FaV0Tijv",
+	"hPPGygWIv1XGSzGY0r8T+JgApJBO19hYSidoS5A2234p9SqcfPcVdm+MKKRe1WfAibk1RcBOmlpwjvZd",
+	"VnnuxGzFv1SOiMxKD5NcFcpDikTmw2BjjVwDUuHUQh8r7YT0/CIUUuViMA0gnOQmuQJkBjQrriNMeiGU",
+	"J4CC6wxcVi4Trpo1e3BiMEUk4c+Tzg/To6GYvgFvV8dP5x7sVEidimkKHlna0OIvE0m/jLWTK5GZJcPC",
+	"QWJ06oQ3YimVj8UyAwtC0ieRQV664VhHcZSBTBsx0UzURYtflSQltIcFEA5u4ui9lpXPjFW/wVc4fi+V",
+	"c0ovYgEfSxRSiNDAIERiIQXtlcwRklVrXW2e3XoKv/bmCvTEQuUI8WMtc2cQPpDnx4h0SAU9I5aZcc2J",
+	"EdqI3OgFWAEfFRKbseGJQCkCdAqpGORmYSp/hFDG7YQdIgCeuiuCUp7/Mo/OPxwiX1+Cl9FN/CkqrSnB",
+	"esUSVrorSCeSgI7SC/+KUunhGJk6yvcqz+Ush1qmB0w6b5Ve4GlFrMnETxThsAvzXzMjVqYSS5XnQrqr",
+	"YRSvZ6kqUhq2BkwrCAvqDvYWPJ89EA4sMqllBiyUvFULBOhcWXCdSW7bigWZ/qLz1c6tmconpiD2W8iP",
+	"L0AvfBadfzMajfbBJY4+Hkt3RaSAyD72JA3x0RueWGlw7i5IrF+5udxcOdEGwmljoWejL16p89JXtEzQ",
+	"VRGdf4jKXGoNiLi0QqASAUUxHm1r0irhnyDJFT+VS2QGlz3Q9ShRevCMsqgE64zGk4GwQHZEZCS1R340",
+	"A7GeTniDGG/t+/H+XTfTT7rku0mc+0dhytvHlZ66q3fhyZs4Wmare6apm+ZhM/sPSDxRyfrxxAKeg7V+",
+	"/qF9bNe7uLyJkbe8zqVm2kxThViR+esW15jL3EGfBpHCXFa5x5MukE4QjSJMJK6UTmOB3Mc4SPnsyuZX",
+	"Mxc+k/yUYLGLClq8wa6SXAUJcTi0E6M1JN7cEUlzq4DVwsPfKaX1+q7UUFrjSsTZHd7axjch7t2aGu+A",
+	"ul9rNop4mwGyPCfSCoZiiuxzeo6WTwWEFpHKlRicjc6+PT49Ox6dHuEZxW8Dmx2KKWkTk1Su3PR8rFuv",
+	"LjOTg9BVMQOLCMdHBD3dzI66YOAwQzF1Xi42pqev8PGxrkmnqJwXFmSSiQEMF0PhbeU86j2FysF5ozfH",
+	"UAstcyY1iWoo8Bi5WaBWPta4mnp0HrK0ZpZDMXEmv0Y1lRSfLmnicG1GiSBB/thAIyJ2usAvm4X1MkZa",
+	"6gaDeDLCt3T98XTrtZu2+f2BV1MPddlHLZXP3gRbm+z9rlqQJODchNSXlv62XiMrUW6idJ+gZs2x0l7l",
+	"tbEAzgVtKLw6XMv+Ri3EPcwtuGw9c3fo1xYcaC+MzleBhaD8QbQN+3QJ1tH46zVqvgdpdwglVOr3HcT3",
+	"LhzBNsA7EOtM3AFWmKEPIz/IHHQq7U/A6nAXI+Ru6ZWVc4D0kRP4gDCaTQxWkGJBxHuSyPzkE63oZqgS",
+	"txtS/RM4SCz4C7RMjGZnABomidR47FLCcBIW3zP2BqBqCNGGeuGQyaJURv+QQXK1Xwx1wZRJNzFlaayv",
+	"tPKrFu3OjMlBapzhSpulmywz6SfeTJzc8RjxETdhBXD750qj2eOlTt3EzOdMN5uP3fRvUC96Dl0KOXjG",
+	"/fZsaHjwfm61fvgpAjlq/buhxxrGNrKZSQcfxQDxbebiB2aGsfjxGrSPxSvjIRZP3VUs3sAcrJU5/sU+",
+	"wqNYkCU0N1aELQmjOwc+wAJVlIU5Dl+inTd8I5cvwTlkk80mduhm23wTrFNsKzbPKu2/fdLDaTaIMkC3",
+	"PeN6vLjBTAPWXrol3YQ9pF24PhVW6tQUQoXDQk+KQl6BE0YnpO8KpZ2XeX4hZqbSqNbSs3NlnW9sR9KR",
+	"KgdOKL+h9X77pCMh/kgnzIPFBfyvD0+P/6c8/m10/N3k+PL//0Mf9H4wep4rVkM2hMFu63BrFPJr9kqM",
+	"Rqpt0xwqsrw1lP8WylwmrP3dhuPtccKPAgfKVEJcanPEu1IGb6hefpsopO8nA1Y3wyLvwUS/zcD+q6nW",
+	"GvYyM4JYGxJOcZitTX6g7XFJbowjJMCfpZ0ZK15WDqpCzIy06TjaoL1vDrK4jM/ATvb4Cwpc/Ir2EbOE",
+	"V57VtpapsDKVdWKgjWd3gCwahe2ob98HLo1jGfsWNVsJfDCsjrzk9eQbYDkbbWlte1dyrWRbVSF4I7Hl",
+	"VaFVFEdJXs3wH5PnIBdEknNZqHxFv5F1FEca1CKbmcpGYWs9uk6vybjtvmGCWiIMBuPomdSoP3vHmkYv",
+	"dbCC8AJgHB3FyMbmrGiTguINWgsWZCGSynlTAKkMh5uqCJ9LPmb45X25wWySqetdsjcJGsk+6buhuZDt",
+	"Sd6LbcfMAZRAUOoTJl3wNefhXDhTAErsfb6SHu2iCGygvcpvnhywyswsJwX4e/eRbZpTDW035vLa3G7b",
+	"+I3hfnnA4guwC0gnSnvT62+MmZY9+TZywB9ipPw1M+IREMRGSE1n7VykcK0ScKIw10D2pYvRTnHke4cU",
+	"jw9JO+dVnhMzYa0dcUdiX/o2R7kzN6v52O2saOu1MkOLdBORB8xnTQ6fReJsD7ewjJTE+nkUR7m6Ih0D",
+	"1fCodQr7nYkLOsjKQ+F69rBn64X8+JzfxIfDz9JaudrjqVS2h5vdWTKyKZLBapKa390zSNSDLPYZab1P",
+	"WfVsxeHvYI6V0rllsENamzodje7oz2gG6lO5fmxso4ZbBOkQR3AdRKLxwV1NWjwbLfQnWy1rJsLanasW",
+	"C3B+F71xmGlLVYb+rxOTQh8ndx6RKgqZZEojFmRKX+DzwXifFpWnONhkIcvpcLcS5/bZeltgK4Khta2t",
+	"bwCflr9+fhsFm9YUQaEXU9d1gO8+9eLuyd+r9K4PO3GpzdMOaNB/SUQsMy6Y8VvKusDfhPLnbAcamWQi",
+	"UFpQsrwRSl8rD/2CelMsLqypStTyNEy8mSADR0KezwH/yCudZPiFzHMm8DlY0AncohfGERlLGyf28aH8",
+	"3PpbgbfNuJXPeyfbxx3uyNV4nvYSkcX9+LE0ts/kdVddotrjmI9utuko0Ofh49Qqbc9YxMUOH4mPWd84",
+	"tN/bI77bNn14ak11Ac691EP6zsErfYVsuWehNYc+fKTaEdU/GjP5u4wWxELPaIf7iDv+igC808v9PgcG",
+	"eNvZ0EZcWEGLwhoCqcEfMwW34diGQh9r/pOR+V29rWuyLORHVeD+grLFH0Z9Lv41q7rbm32u1J9B5uwX",
+	"35ANe3zHPf6prbG3Y98GdYdKy2upmA9e7lNbwhh98H5hFkp/nla101rbZuX9+tfZN9/2qfHgK6snWyGY",
+	"Hp92R9rTauLbVbSXRsPqjtuUBSqeHRpBxbH5r5dcOLxI/LeyKOtWIXrSdoVefnp884e9kYowf2uk3p0F",
+	"/eyOm5tJB5NbvZnsan7kGrdmy3WcS+eFk0sxGJGfXQoNy/DGUa+b8/YzedfoAnlF3d2iCz8ZK6Zl5acx",
+	"h+9oO5yJKXg8zgIAwasRA/IZJdnRhZii6jEVSQ7SOiH5+e2Awk0c9bkV36FxzZB75EStUAuHh08nTUh6",
+	"cBqLs1g8rrNwb4PiaS9nKzuZMpVvQge9krIT3TgwQ7pLoaTf9sYuTNlLrCRu70f9npl01WPWtTTqg/w8",
+	"D6bFo2j63KyeAsArvehNQ2uyJcJDIpNlCRpS9kfPYG4siDMEBDuHM5ApUrY2y6ODc9O2VWtKWjhcgXlL",
+	"z+8F1N0VacI76s6vqzz/PPnFR/EAwm9CaszOHdvW26xyyj9OawZSWrhWpnKilAuIRc0j51Wei9QsdW5k",
+	"+hlckrJ8eQWU6MQpdluJpobyUTgpWmny6uE6LsgHvgCh4RqscGXOfvQmbhULZ+rA+gwEZVyHJEfyDFqp",
+	"nST/RMM3C6S1MFfwPLUE5e38atPIb5DSwLqPgzDWd+WN8LruYPJwKLzPemrQvTdiF1PUH0HR775HYTlp",
+	"3Cj9AgJEphYZOL8WDyplcmpkRzv1NFsnrV8IU/mZ+YhiyyqgPG9jxQxys2yhM7WmLA+MQVIZzK7cSIYM",
+	"BTZNnlLylAxpsKaYUVqRKCu7AEE5zEZf0NwiN4nMG8IcXAGU9Bav/oic0yWeEEpDH/X5HzZJJmC7wVYL",
+	"Ez1gr3fVT1Yu+zGUwdxVG2691vFAP/njPg2veXXXkr4if6shdfjhaTTPDpM/HfVy+V1HfT3tbhjszBLj",
+	"A7BNpj/XRQTN6M1RmqFGJ5ZUSsCviwHF51dOSEvhEkEOZ2BFtocLP+xxPvCA3qq6o33+yAUuHbZjm1RH",
+	"5URZuexzshF6zlQrISGgYxci37YKQ/r0GunF5mNDb/789pdXgyOxUNfgYlHmlRNSC1PyWQixLpHLGeTb",
+	"+brts7khJSuHypLIvC85MIaYt0AZlhwmLq26lh6QmebGlDOZXNWVMVuB9p6zHvLuCFTvFEfE1rqXqWb5",
+	"LYrX2oy8gpXrIf2K3Q5tr+VZ12nZZ2KXZ998m2bbanM3dWe0NxrCw8S8jD58IwVO5AK22OLj0ehgrhg2",
+	"3zf+/6gU+J9NZe+aJ/7KEPELSlLUSAJ+CaAF+WU5QKpTEYoNwzlCHVn8ZjRcCPhbJXP6wokCpBbaiL/h",
+	"WkSGi+mlQPrnoyxKxHI0+rfzx6Ookx01+DA6vfwwOv7u8n+ffRgdP748Ov8wOv6Gv+pNlqLVdsc9Oz0f",
+	"feG4284jSyEs3X+m37TLSLaMFJ+BRZsDIU3miimAUwIKeQV8hjl/NiawL7OVGKQmcScUlhgW6dFQPAOr",
+	"riENdTdjHdilqstu1hqpmVPlWmB53lANoNJl5Z0YhPTumL5M6mRCclXi3JRxrWxIzHasisiFVLouE8hM",
+	"TgVbS6VTs0QScRdCzkIucAJNAjlxd+Mg7UvRxlEmlJW8DbFfNE/SJC3rC1pt7TSlsrfdtUXbJiSXm21P",
+	"VCeJCPZRhiSAShdAwf5G8tduhHUWal/KabyV8dqX3tobMd/ykUt3F+2job439GLfkM5L3wnvW5AprhAh",
+	"zb7qyQo4YQlSN1kae0VG2MeOFGvFyQn9u1CIkndhTFqTOgrLVha6PhR5PT5ciNYAuvUoBmB8UQ5lf7T4",
+	"rd8MDZdWKgdpLGYynWhYuljMKreKBQEwFqXJlQcmlFjMrKkWmZ/MjV1Km8YirWCC6+C/KBWD/2yqE3A8",
+	"lacTIsFY1AkYE6ZcPMATTo2IxbVcVNB8wrOi9CIMX38KU9Qfm2mG0d6ywr3eIOQlhz67LpbbjMfnijNw",
+	"qBRF+SwWBLy6XIl4Hm0R+QxtGZlSOOr9afWhCr5H12pFgOXKcaqRqfh7kngD1lOpGEqMoxU4DzaVq3HE",
+	"JtpUUsl9fFj0nlbST7vBu9gDkPfvnz8TA/z/9b+R6VgUVJx6hCIgN0uwx4l0gDau0QrtS4R+LAqZQl2s",
+	"ybsYdkUjikB5PL/89Meb4+bvJwf8fXp20yuRW77KrX38xN5luAa7Em6lE0jrDPdMugvhNitLewrPQnZ0",
+	"j6x9YfSCU5jrPGMcTLKaM5OO0t9J3pK1HvT1oXha2yFB6XWNA2G2EmXlyblIBrqmfG+BFrsTg+mHyyk5",
+	"tLTRcHTRvKU8mTGoRjsAzVKd1qW8SA3wT5m8hpgtLXJDBbcElXHVNXeHRqs5X3zT+uzx5ZAX8dag895a",
+	"3JCCf5fEjL1j9vOLva9VZfrF27mtVmHHy7tswg0rsAXszlL7j36Imd9bMflOexxZKpm+dURaJLIAZmQD",
+	"SXqoKKS94mTKkK/6ecncD1XNjtugrBlRSutXYrDMTNgOpGJlqjiU8heUgVv/cnRYJr6y66qBJrtHXVOt",
+	"lIUEKD35sjc9I89RKSq/KGmpSdu41yzedm3rnbOJ6pe/tEa7J5BfEljDuFTYw5mnSzpCuXG+X2fOpL7a",
+	"yxnf8VPtmpfDDhcHyW+2Mpc/I0qzJqcOTV/yobfwua7NPfWZPxkraq2l1mcSY64UuAvUQJcOLBn+XAj1",
+	"s/clcrrwDJVAAYdmNnOJvyRboYfvLRQqU1+YftFQYp0CsTcfY1dm9p0SN7pVXgcDZkO3yx0yL3yUUBEe",
+	"DzW67WZPg/lupB71Zyki0/ktJJNvTKvF86evnq5dOtwTSTrxY4VAPvkebK50T23bHp/VIUkoTVLX/Yi7",
+	"daOSz9MB6lzOLoQSWfrKwrkYR5lZUphH+f8+jmpXSCiPb8LPVKFQgilzIL9IHCzeUNmOyFM+tJoZkjep",
+	"yeGLAkebrEwVtQTJurRiEmZB1ghwNcHJKZ+U1hhdHrBLB9rfq9bmtDG/QcuR85kB9e3WJqBT3qvjnPGU",
+	"02nDhLRvnUCe7xDErmJKuwN1MT2+rdZcfaO1ywFVWj+wwrfRGyd0sGqiw0LODGr+RC5SpODBFkor51Ui",
+	"VDoUP4QTXsjaizfWlKczZUhNxcAbkVJFsBUBJuyqm3ZQMqWGRevT9nYNlk3X7N2Sjg4y73cV9qp+lhDS",
+	"JO6YmLYrLYRMsMOzQS6ajimIKDyuj5xY557EAnIHa9cDnWfkB0urvD/cn7W3R1NR11jOTOUvuBnGjOzO",
+	"OqEirK2VrHOQUnubw5XSwWaVW00pHSwO/hB9DZqjc6qAJgggSpVcUf0aGgoXra4hoZkHB5CWsZBeFMZ5",
+	"8d1os78IP3k40Gr2vD/L5i/45LbbpVW1SGPtpr+/bGT1B89eFEcLY9i3F8VR7eaL4ii4pSYZ5CXxZvqL",
+	"3ui2KuEMNHVNTztVqFxaHKpy/V7ht3SSP08vKpSufN3KICTIfLuVHsMzrNsfotEgBk3rIE2BnKNOMsuT",
+	"x2edZJZv+gKyu/z6tvEAK44k3cENvI2uEhIl81/qdg93CHw9FY5fZp8iV/lxCwC2FFGYo90I0q0u+upD",
+	"XCbpIeWD0GcZzdHT2jlbO7xR5us0xF4oXTSVqxgVu5Wp7Fr/Otr2ddU+y80ytm1HyG4/fD1jzUBozxei",
+	"PiC1GMKp1mdWihVIyzxyC0v7G4vscnC+XZdyPXxF/iY7jYWacwoYtTQ7xKGxVwOq+8ncp1a1WVjkACYa",
+	"IRqTF2Iykwnqi0iDMFlSJxsvr6AJQ5HTZhKaAqOaOGEFk4uZmjfrx9fa5CE65D3EpnbMsY5VJSF/bCOT",
+	"RS0ybizoyIW9Y5h1usCDaafBZxF00lS5QjmWEbV+eotOWqfX7soyd22SFYO6sCRGfgzc84XtiaO4tg2N",
+	"TYNgpdIqKmNed544PI93H2J2RFBo0d4QU2SNFHTK3G6pdLxmOvwnkSGlghDDu/PxaMrU9jx5gL7+VOC5",
+	"Es6H/LsNLr8Rg49F2onB1/o98nwOZTSq+1ij7k46uwPf0ttTiuU1JLNPf79A+4AfRmllx5p/F2grXDkh",
+	"E2uca6rccQQLx7RMTvYKBsC7xlt2ByVij1F9QOp2qqqiUwvMHTRqD0GohVyouT+oR8Bd7dcDtIj3oYBs",
+	"23te1p0X99QbcofGw0Ir2+Kj9l9t/bKoa8Bum54LxQ61x9Y+r60fKG9nktVJRLfN2Uo3QpSwIrXuunWr",
+	"it5W2TZ8U7crFKpNNrSL1tvd5degi1tY7CDncgcZvJY+yfYekULp9ren8X2Qzt2QfbDn8v6wepim1sXv",
+	"FrflDklUwOW7GvgFCbei9CuOkpK6rPxwk0j2+iG3EPvvslTpX7jebaMfQjXLVTK5gtV+8ms921tx7yCp",
+	"rPKrtwiIUJNDjQ2fhtxE/vRTfT7//Ou7KHSRJnctN0FsRs68L7lvttJz068s/Pzu3WtyAtimZyuIpxyF",
+	"IGlUx8/Fjz2x9hmgrUdSGxVisusltXsd6+DSqCvDKFdFTF//8vadOMFRTsrKZdMga6jnYN8jeT4VAwfs",
+	"N8Dvxrq0xpvE5LXakoJTC825Z0dDQX0cnJD5Uq4cBcf53UyWIKafxtzLYBydi09jyqQYR7EY160Q+EPo",
+	"vzCObm6mw7Eea3ZZiUChIpHWroRfGgEfPWhHVlpLlOOGqGqAEv6Oq/J8rKc7oztTkVPXcG4OB3zzAdXV",
+	"seOGZ6s7Z/HLruUJjDnjbtoTtjsXKMKmFId1ra5sytU1KyoH7fMV3REQUHbeOKYrl9UpEHiQxjrULDpv",
+	"6fxwjmBIg5i2CyCnQV/L64QFJ66g9DXOmkrIaZOGMeX8vlwlEFLTw0UkyCetAi/tKoqjyuaBtN35yUnY",
+	"8DA0dD+p317rd1FNzE9fP29F1c+j0+FoOOIaP9CyVNF59Hg4Gj4OjSzp9J3IymcnuVlwU9TSsAcFzz/p",
+	"Rc9TyhZZKB3uSgHnvw9VdPfS+75TUnzT5SdN6/HW9Spno9G9zd3pJ9vTfv8tN8RX+qIv3ORIY5WUWr4R",
+	"FCR+/IRX2reAZkcnrdti6JXT/a90riCgl/54wDytq1nwnbOz/e+0L0Whd77b/87mPRhtph+df7hE664o",
+	"kNAZvHhcyK/CF0xQPU8Ih1GYjlokfQg54zhYQ7DhkpmdFGuolPUhSHYjGH2zfQfQ2ehJTzIkUxMZq9Rs",
+	"dJ2fxzcuSCcqfaXNUh99PgF9DVq4Badv4NpcwfZxeeQEt/xjx18O0gZDks/LblSHYdq47sL1TXseLshx",
+	"Si9yktZDEdovK73gisS6ZafMKbMXH0L5jMvmS2Com+xY83LPQwZeKBlxNUdohDmNR/yTRZkLRE2p4EPx",
+	"K99CJIXLjPViYWUCYx1SwtnPj3Nyx9TKgRg8HgnKpgve5aN1t0gmkwV4V7dtC18FpQYfqtddpyWcI3eS",
+	"ZSmuVJ6jQc7BHQqUc2oDXXoDnNtgjaewXEhtKBl0rhZ0KB0BhT4uOTgEpPUs1roHMCDldzyBX09MvIJl",
+	"IL5/8f1D+P47K1MQckOeDgLRGUspHEetHhGdVuxUZ9FQameM29kIp8/slhl1gs2D0Ww3f+cgXef0qxFx",
+	"aJkXlO/062k8n0HEo+++zu1iQSfh8j1yNQeZURMTpGIwpacmXl6BDneg/VOcMk6xIPYfUEvuVxZPO07K",
+	"RtN9AiPZe45cGmyZnEQ3l/gwNH3IQqPJ7nHiNmVPc25Y+ECsOfRC24U/+nXYve/rB573+JlypXGqv7BU",
+	"ei+TrADtL8QcDUhZwH8b1z3Ejnng47/+9a9/PX758vjZsyEuexxF8fb9YY2n5ObzGP1NG6nkouAr6Gqh",
+	"TxrJsdLBN8HdGf789pdXIjVJVVAcBK1ZWUCINaA6oArcAYVQSFM5alNEKr0MFJFRs6rfbqeEugM1dY3Z",
+	"IgRuyfkSHoiv9nb8PIi59ujoPFg6FK9MB8r1EVJO5DD3X1nOP/467K42vHCXS0spDlP6d1L/QvytQ5AM",
+	"sA6MqB62Q6fKi3/8/T/rsF0clKW4ex1g3JQturhzPQddFkIDdG8Kuai9n/iFYw8VsTgidtdD0HE/p/oT",
+	"+ECdD8SlwuUr/UC3BhnMMLoH7vBuix88cvUEDBqgCh3Xw/7JJ8Ru/S503lM5xoMd33VA4Ss7f25DSihB",
+	"2UDOfyW1vkM33NGml1Iu1n3PguOW6jtCtuUONaKAk/rw7lQP/gS+c3nQA2K6M88OjCOPubczWDeB6HCw",
+	"Ry5cShScXD4TAyo5NHpt/u8Swy2InrDpc4sdQ7//MwEXbbh7A/BL6gRAY9aXPNV++PdvXgip3RKsE09G",
+	"TzifWJulMHoHXMvKZScdMbRfk9lqS/IwjLHTXehz9Zk3UJhrSKnIK1wswy1LGvtl80rn/+q87q03JYV9",
+	"wPG9Bco1nrCB0Xyfrak8l8XxZSlqHlAYvItL5ZMMUmHm886BxWFZlPYezLfy+msST2eaw70NmwS0tnSN",
+	"rR0C9a3X/9R08tW8BOGQCioUbcC1vlyjdVt6m9X8ji6Dlrue19s5B4+411NHPRcD6lvCDU6MDl5xtCTJ",
+	"Bdx3DBr+ei1LlR5zasBxSCPYpRNQGsJrevQvsHpIwdUkPOxA6xWsxGAmHXz7pLJ5LCqNg1igbLTXx2ff",
+	"fCsI7bVJtMvZ2cTMHznx709fP38mGBI4QUzsFw/rS6nlAuwwwHwGOwBK/qc95nhjR518UunNSRpyQnZ5",
+	"PfnhZ5wgVEorC/D1wH0AXD/SFAM9fxbqgB4IV+vO5v24ahreSBfCGcMv4DVP9r/0yvifTKW3dRN7RY7t",
+	"sJyU+j/JJIEyRFE6rmxjg5eVH3+EQpgOG//clEPRaSzlqm4B2ksXHZxz8uN+rHNhw5fj/f4lWLeo44Ej",
+	"PJ9NX19L/N2JJH8fvYrTbdfE/9l0v4PCKV1q3by/93KjN/XVruwD4syC6Rx8EvKwpBZPA2i5wyI7hofi",
+	"qZiei1LpxVRwwxjfdHsjUTfWZ9+gvUGXBHtDfU3QYP6owPFBTXLj6u4n61t5hmItANhf1V4eJzy5se67",
+	"bLi5StCxUqp0qI6hVkaQCukF3SCNyz6qG6LBugsdNUtzY00Nd4NXjBuvyjw3y9odbPIUHKcSHl2Qk44W",
+	"X5e7tONrPYHetyud/Fhf5LDngHr46BmFx7yc7gndcpjH24XY9HbYzL2Yk28JNcc1prV3F3w3uDzOESXT",
+	"0lzBNITqCdxIH8qvDScCdQFSOzGOqBmtNku+brImY6TdNhnjU7uZM4L0dRUCJw9hG6x7YH9ln1unEXMf",
+	"grnZtJkH/5L7l5XRdFDmvkuKvPPNbbvbFkbok/tPYFv82rqV2TXdv9e1rdx/mWpz6tsiqD4nJiJIbz8/",
+	"tyUEvVy3z2WDXYoS7HGAYHODAhkuyLGlF6dD8TztdsFetwF75Kg0cKzr5r8qZT/AlaI2VAMn58BZpKsj",
+	"5B4LWbIxOKfkImKkT0bfbdyLFnJaQybuED6WkHhIJyqdkjyi9NhEWmqUtev2iea+Cc6rWmfOjnXIYK6z",
+	"aptuWtRWYShCgzG6DJL2d7y0yoM9Xirt6HJnmgLRE8QXM76xJizREtlRNhX0iuFndJ24zpdG4rK4CVgQ",
+	"jJ6CqnX67zIzDsa6m1lLoXZCBTUA2LzLstUooOmKLH1zb7fysbBAalo7h3iX8ELr6wG9ML8bp3W3p3vU",
+	"jaP/xV9R7NCJ1e3G204MuscVNay6KkClwiw117fVF9hS34PBVKU17yX6bfHtOzLt08cHMeAX0vJlBIHL",
+	"PzSk1iBygrLO58YWCInKc7OIWrWchoz1pvX3NLQAJe2KWvg7lfLhXtEVOaej0egff/8/341GoyM65pRX",
+	"nxkuF3j1/gUyPysTFCDr4fGh6dEFTk7x5mW7LXpXIiHRr4QM/dxRywiX2jcd39XWtRV9Yqjr7umWsHy4",
+	"RIu4xzkjS3VyfUr2chjvU38KFvPMOqGwrmLi+NpN3FfiQl420jypnqUpH6FCFd/0dEdNtj0ibWd7xF9h",
+	"Ri6pbng+lLHUdnDCRZPrwUgkbw/Gl501NTBU4IwLnHVWYkrX8y6VQaEmTvm0mlOn//H3/wx5PXG4NqUn",
+	"1hYHcRHMsSa00UxIIaAdwOwfkCp4Zqv117Is3fqq5RDaU2yvvX/zojXZnEJjlzf/LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

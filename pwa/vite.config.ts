@@ -39,6 +39,18 @@ export default defineConfig({
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
           { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
+        // Text and links shared to Askwell start a note; a contacts file opens the import.
+        share_target: {
+          action: '/share-target',
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: {
+            title: 'title',
+            text: 'text',
+            url: 'url',
+            files: [{ name: 'file', accept: ['text/vcard', 'text/x-vcard', 'text/csv', 'application/json', '.vcf', '.csv', '.json'] }],
+          },
+        },
         shortcuts: [
           {
             name: 'New note',

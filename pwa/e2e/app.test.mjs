@@ -2,22 +2,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   apiLogin,
   apiPullAll,
+  check,
   deliverPush,
   haveChromium,
   launchPersistent,
+  OUT,
   loginUI,
   pollPage,
-  OUT,
   pushPhone,
   readTable,
   registerUI,
   serverAndBrowser,
+  spawnBrowser,
   swReady,
   synced,
   watchWorker,
@@ -25,8 +26,6 @@ import {
 import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
 const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
@@ -384,7 +383,8 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   it('the coach: bad news puts a due ask on hold, a praise makes another ready and pushes why', async () => {
     const { ctx, page, errors, worker, pushes, token, api } = await pushPhone(browser, server.url, email('coach'), startPushService);
     // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
-    const id = (n) => `0192f3a0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
+    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     const res = await fetch(`${server.url}/api/v1/sync/push`, {
       method: 'POST',
@@ -458,6 +458,79 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await ctx.close();
   });
 
+  it('next steps: the card on Today with one-tap actions, dismissal that sticks, who knows whom and the paths to a dream customer', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const who = email('next');
+    await registerUI(page, server.url, { email: who });
+    await swReady(page);
+    const token = await apiLogin(server.url, who);
+    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
+    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
+    let m = 0;
+    const put = (entity, n, fields) => ({ id: ++m, entity, record_id: id(n), op: 'put', fields, base_version: 0 });
+    const res = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: `next-seed-${Date.now()}`,
+        mutations: [
+          put('contact', 1, { name: 'Dana Whitfield', kind: 'partner', stage: 'trust' }),
+          put('contact', 2, { name: 'Lee Park', company: 'Globex', dream: true }),
+          put('contact', 3, { name: 'Sam Ortiz', kind: 'client', stage: 'like' }),
+          put('referral', 10, { direction: 'received', contact_id: id(1), prospect: 'Initech' }),
+          put('referral', 11, { direction: 'received', contact_id: id(1), prospect: 'Hooli' }),
+        ],
+      }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page.goto(`${server.url}/#/today`);
+    const card = page.getByRole('heading', { name: 'Next steps' });
+    await card.waitFor({ timeout: 15_000 });
+    const item = (title) => page.locator('li.card', { has: page.getByRole('heading', { name: title }) });
+    await item('Give back to Dana Whitfield').waitFor();
+    await item('Plan the ask for Sam Ortiz now').waitFor();
+
+    // Dana knows Lee from the museum board, entered on Dana's page: a path to the dream customer.
+    await page.goto(`${server.url}/#/contacts/${id(1)}`);
+    await page.getByRole('heading', { name: 'Knows…' }).waitFor();
+    await page.getByPlaceholder('A contact or a name').fill('Lee Park');
+    await page.getByLabel('How they know each other').selectOption('board');
+    await page.getByPlaceholder('e.g. the Harbor Museum board (optional)').fill('the Harbor Museum board');
+    await page.getByRole('button', { name: 'Add who they know' }).click();
+    await page.getByText('from the Harbor Museum board').first().waitFor();
+    await page.screenshot({ path: join(OUT, 'contact-knows.png'), fullPage: true });
+    await page.goto(`${server.url}/#/contacts/${id(2)}`);
+    await page.getByRole('heading', { name: 'Paths to Lee Park' }).waitFor();
+    await page.getByText('Dana Whitfield is ready to ask').waitFor();
+    await page.goto(`${server.url}/#/today`);
+    const path = item('Ask Dana Whitfield for an intro to Lee Park');
+    await path.waitFor({ timeout: 15_000 }); // derived by the server, synced back
+    await path.getByText('Dana Whitfield knows Lee Park from the Harbor Museum board').waitFor();
+    await page.screenshot({ path: join(OUT, 'today-next-steps.png'), fullPage: true });
+
+    // Dismissed here: gone from Today, and the server keeps it dismissed.
+    await item('Plan the ask for Sam Ortiz now').getByRole('button', { name: 'Dismiss' }).click();
+    await item('Plan the ask for Sam Ortiz now').waitFor({ state: 'detached' });
+    const planStatus = async () => (await apiPullAll(server.url, token)).filter((c) => c.entity === 'suggestion' && c.record.kind === 'plan_ask').at(-1)?.record.status;
+    let status;
+    for (let i = 0; i < 50 && (status = await planStatus()) !== 'dismissed'; i++) await page.waitForTimeout(200); // the outbox is flushed shortly after a write
+    assert.equal(status, 'dismissed', 'the server keeps the dismissal');
+    await page.reload();
+    await item('Give back to Dana Whitfield').waitFor();
+    assert.equal(await item('Plan the ask for Sam Ortiz now').count(), 0, 'a dismissal survives a reload');
+
+    // One tap: the path's action opens the ask form for Dana with Lee as the target.
+    await path.getByRole('link', { name: 'Plan the ask' }).click();
+    await page.getByRole('heading', { name: 'Plan an ask' }).waitFor();
+    assert.equal(await page.getByLabel('Who will you ask?').inputValue(), id(1));
+    assert.equal(await page.getByLabel('Who do you want to meet?').inputValue(), 'Lee Park');
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
   it('is installable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
     const ctx = await launchPersistent(dir, { viewport: VIEWPORT });
@@ -472,6 +545,39 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       assert.deepEqual(errors, [], 'no page errors and no Content-Security-Policy violations');
     } finally {
       await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays signed in when the app is killed a moment after it starts, twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'askwell-profile-'));
+    const who = email('killed');
+    try {
+      let b = await spawnBrowser(dir);
+      let page = await b.context.newPage();
+      await registerUI(page, server.url, { email: who });
+      await swReady(page);
+      await synced(page);
+      await b.close(); // a clean exit: the refresh cookie is on disk
+
+      for (let i = 0; i < 2; i++) {
+        // The app refreshes its access token at start; the browser keeps the rotated cookie in
+        // memory for a while, and the kill loses it, so the next start presents the old one.
+        b = await spawnBrowser(dir);
+        page = await b.context.newPage();
+        const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'));
+        await page.goto(server.url + '/');
+        assert.equal((await refreshed).status(), 200, `refresh at start ${i + 1}`);
+        await b.kill();
+      }
+
+      b = await spawnBrowser(dir);
+      page = await b.context.newPage();
+      await page.goto(server.url + '/');
+      await synced(page);
+      assert.equal(await page.getByText('Your session ended').count(), 0);
+      await b.close();
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -516,6 +622,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
       ['referral-new', '/#/referrals/new', 'Record a referral'],
       ['note', `/#/notes/${note.id}`, 'With Ana Costa'],
       ['settings', '/#/settings', 'Settings'],
+      ['next', '/#/next', 'Next steps'],
       ['search', '/#/search?q=ana', 'Search'],
     ];
     for (const scheme of ['light', 'dark']) {
@@ -528,7 +635,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     }
     // text enlarged to 200 %: nothing may need sideways scrolling
     await page.emulateMedia({ colorScheme: 'light' });
-    for (const [name, path, heading] of screens.filter(([n]) => ['today', 'capture', 'contact', 'asks', 'referrals', 'settings', 'ask'].includes(n))) {
+    for (const [name, path, heading] of screens.filter(([n]) => ['today', 'capture', 'contact', 'asks', 'referrals', 'settings', 'ask', 'next'].includes(n))) {
       await page.goto(server.url + path);
       await page.getByRole('heading', { level: 1, name: heading }).first().waitFor();
       await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
@@ -573,17 +680,3 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
     await fresh.close();
   });
 });
-
-/** Screenshot plus an axe-core scan; fails on serious or critical violations. */
-async function check(page, name) {
-  await page.waitForTimeout(50);
-  await page.screenshot({ path: join(OUT, `${name}.png`) });
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  assert.deepEqual(violations, [], `axe on ${name}: ${JSON.stringify(violations, null, 1)}`);
-}

@@ -1,15 +1,20 @@
 // Shared helpers for the browser tests and the bench: build and start the real Go server on a
 // random loopback port with a temporary data dir, and launch the system Chromium.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const PWA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = resolve(PWA_DIR, '..');
+/** Screenshots of the browser tests go here (not committed). */
+export const OUT = join(PWA_DIR, 'test-output');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The system Chromium: $ASKWELL_CHROMIUM, else the first chromium on PATH. */
 export const CHROMIUM =
   process.env.ASKWELL_CHROMIUM ??
@@ -126,6 +131,45 @@ export async function launch() {
 export async function launchPersistent(dir, opts = {}) {
   const { chromium } = await import('playwright-core');
   return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...opts });
+}
+
+/**
+ * Starts the system Chromium as its own process on a profile dir and connects to it, so a test
+ * can kill it the way a phone kills an app (SIGKILL: nothing is flushed). Returns the browser
+ * and kill(); close() shuts it down gracefully.
+ */
+export async function spawnBrowser(profileDir) {
+  const { chromium } = await import('playwright-core');
+  const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise((r) => proc.once('exit', r));
+  const ws = await new Promise((res, rej) => {
+    let err = '';
+    const t = setTimeout(() => rej(new Error(`chromium did not start:\n${err}`)), 30_000);
+    proc.stderr.on('data', (b) => {
+      err += b;
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) (clearTimeout(t), res(m[1]));
+    });
+    proc.once('exit', () => (clearTimeout(t), rej(new Error(`chromium exited:\n${err}`))));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  return {
+    browser,
+    context: browser.contexts()[0],
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async close() {
+      const cdp = await browser.newBrowserCDPSession();
+      await cdp.send('Browser.close').catch(() => undefined);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 /** Signs up through the UI and waits for Today. */
@@ -289,9 +333,6 @@ export async function pushPhone(browser, url, email, startPushService) {
   return { ctx, page, errors, worker, pushes, token, api };
 }
 
-/** Where browser tests put their screenshots. */
-export const OUT = join(PWA_DIR, 'test-output');
-
 /**
  * Starts the server and Chromium before a suite's tests (handing them to use) and stops both
  * after; screenshots go to OUT.
@@ -309,4 +350,18 @@ export function serverAndBrowser(use) {
     await browser?.close();
     await server?.stop();
   });
+}
+
+/** Screenshot plus an axe-core scan; fails on serious or critical violations. */
+export async function check(page, name) {
+  await page.waitForTimeout(50);
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(violations, [], `axe on ${name}: ${JSON.stringify(violations, null, 1)}`);
 }

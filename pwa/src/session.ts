@@ -47,7 +47,27 @@ export const auth = new Auth({
   },
 });
 export const engine = new SyncEngine({ db, api: auth.api });
-export const runner = new SyncRunner({ engine, auth, baseUrl: API, onState: (s) => app.set({ sync: s }) });
+export const runner = new SyncRunner({
+  engine,
+  auth,
+  baseUrl: API,
+  onState: (s) => {
+    app.set({ sync: s });
+    if (s.status === 'synced' && s.leader) followMergesSoon();
+  },
+});
+
+let following = false;
+/** After a sync, moves what still names a merged contact to its survivor (see io/follow). */
+function followMergesSoon(): void {
+  if (following) return;
+  following = true;
+  void import('./io/follow')
+    .then((m) => m.followMerges(db))
+    .then((n) => n > 0 && runner.requestFlush())
+    .catch((e) => console.error('following merges failed', e))
+    .finally(() => (following = false));
+}
 
 export async function boot(): Promise<void> {
   addEventListener('online', () => app.set({ online: true }));

@@ -3,6 +3,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { flushQueue, onNotificationClick, onPush, queueLock, readPush, SYNC_TAG, type ActionDeps } from './push/actions';
 import { openPushStore } from './push/store';
+import { receiveShare, SHARE_PATH } from './share';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -13,6 +14,19 @@ cleanupOutdatedCaches();
 // Every navigation gets index.html from the cache, so the app opens offline. The API is never
 // answered from here: its requests always go to the network.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/healthz/, /^\/readyz/, /^\/metrics/] }));
+
+// Shared text, links and files (the manifest's share_target) are a POST to SHARE_PATH.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'POST' || url.origin !== self.location.origin || url.pathname !== SHARE_PATH) return;
+  event.respondWith(
+    event.request
+      .formData()
+      .then((form) => receiveShare(form, self.caches))
+      .catch(() => '/#/capture')
+      .then((to) => Response.redirect(to, 303)),
+  );
+});
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') void self.skipWaiting();

@@ -18,7 +18,7 @@ const { reminderText } = await import('../src/ui/due');
 const rec = <T>(id: string, f: Partial<T>) => ({ id, version: 1, created_at: '2026-11-20T10:00:00Z', updated_at: '', ...f }) as T;
 const data = (p: Partial<Data>): Data => {
   const contacts = p.contacts ?? [];
-  return { contacts, byId: new Map(contacts.map((c) => [c.id, c])), events: [], notes: [], asks: [], referrals: [], reminders: [], ...p };
+  return { contacts, byId: new Map(contacts.map((c) => [c.id, c])), events: [], notes: [], asks: [], referrals: [], reminders: [], connections: [], suggestions: [], ...p } as Data;
 };
 const dana = rec<Contact>('c1', { name: 'Dana Fox' });
 const lee = rec<Contact>('c2', { name: 'Lee Park' });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assess } from '../src/domain/readiness';
+import { assess, meetingClass } from '../src/domain/readiness';
 
 // The shared vectors the server's go test runs too: one set of rules, two implementations.
 const file = JSON.parse(readFileSync(new URL('../../server/internal/playbook/testdata/readiness.json', import.meta.url), 'utf8'));
@@ -23,5 +23,11 @@ describe('readiness vectors', () => {
       expect(r.missing).toEqual(v.want.missing);
       if (v.want.recheck_at) expect(got.recheck_at).toBe(Date.parse(v.want.recheck_at));
     });
+  }
+});
+
+describe('meeting class vectors', () => {
+  for (const m of file.meetings) {
+    it(`${m.kind || '(none)'} with ${m.people}`, () => expect(meetingClass(m.kind, m.people)).toBe(m.class));
   }
 });

@@ -50,7 +50,10 @@ export interface paths {
         /**
          * Trade a refresh token (cookie or body) for a new access token and a rotated refresh token.
          * @description Refresh tokens are single use. Presenting one that was already used revokes its whole
-         *     family: every device signed in through that login must sign in again.
+         *     family: every device signed in through that login must sign in again. Within a short grace
+         *     window after its first use (30 s by default) the same token gets another token of the same
+         *     family instead: an app killed before the browser stored the rotated cookie presents the old
+         *     one at its next start.
          */
         post: operations["refresh"];
         delete?: never;
@@ -87,11 +90,63 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete the account and everything of it — records, tokens, subscriptions, reminders, the calendar feed — on this server; ends its sessions and streams. */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /** Change profile and settings; only the fields given change. */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/me/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The private calendar feed's secret and path (made on first use). */
+        get: operations["getCalendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/calendar/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new secret; the old URL answers 404 from now on. */
+        post: operations["rotateCalendarFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything of the signed-in user as one JSON document, streamed (the app imports it again). */
+        get: operations["exportAll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/sync/push": {
@@ -146,7 +201,9 @@ export interface paths {
         /**
          * Server-sent events; a data-less `poke` after each commit for this user means "pull now".
          * @description Read the stream with `fetch` and an Authorization header. A `: ping` comment is sent every
-         *     25 seconds to keep proxies from closing the connection.
+         *     25 seconds to keep proxies from closing the connection. The server ends the stream when its
+         *     access token expires, when its sign-in ends (checked at each ping), and when the user opens
+         *     more streams than allowed (the oldest ends); reconnect with a fresh token.
          */
         get: operations["syncEvents"];
         put?: never;
@@ -226,6 +283,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cal/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The private calendar (RFC 5545) of the user whose secret is in the URL; no other credentials. */
+        get: operations["calendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -264,6 +338,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DeleteAccountRequest: {
+            password: string;
+        };
+        CalendarFeed: {
+            /** @description The secret; anyone with it can read the calendar. */
+            token: string;
+            /** @description The feed's path on this server, e.g. /cal/{token}.ics. */
+            path: string;
+        };
+        Export: {
+            /** @enum {string} */
+            format: "askwell";
+            /** @enum {integer} */
+            version: 1;
+            /** Format: date-time */
+            exported_at: string;
+            user: components["schemas"]["User"];
+            contacts: components["schemas"]["Contact"][];
+            events: components["schemas"]["Event"][];
+            notes: components["schemas"]["Note"][];
+            asks: components["schemas"]["Ask"][];
+            referrals: components["schemas"]["Referral"][];
+            reminders: components["schemas"]["Reminder"][];
+        };
         Error: {
             error: {
                 /** @description A stable machine-readable code, e.g. `mutation_gap`. */
@@ -369,6 +467,7 @@ export interface components {
             quiet_hours: components["schemas"]["QuietHours"];
             goals: components["schemas"]["Goals"];
             ask_plans: components["schemas"]["AskPlans"];
+            special_offer?: components["schemas"]["SpecialOffer"];
             /** Format: date-time */
             created_at: string;
         };
@@ -378,9 +477,20 @@ export interface components {
             quiet_hours?: components["schemas"]["QuietHours"];
             goals?: components["schemas"]["Goals"];
             ask_plans?: components["schemas"]["AskPlans"];
+            /** @description Your current special offer; an empty text ends it. */
+            special_offer?: components["schemas"]["SpecialOffer"];
+        };
+        /** @description A special offer that makes referring you easy; the coach suggests sharing it with partners and champions until it ends (the last day, in your time zone). */
+        SpecialOffer: {
+            text: string;
+            /**
+             * Format: date
+             * @description The last day of the offer; required with a text, at most a year ahead.
+             */
+            until?: string;
         };
         /** @enum {string} */
-        Entity: "contact" | "event" | "note" | "ask" | "referral" | "reminder";
+        Entity: "contact" | "event" | "note" | "ask" | "referral" | "reminder" | "connection" | "suggestion";
         Mutation: {
             /**
              * Format: int64
@@ -511,6 +621,13 @@ export interface components {
             /** @description Their dream customer. */
             target?: string | null;
             archived?: boolean;
+            /** @description A dream customer of yours: someone you want to be introduced to. */
+            dream?: boolean;
+            /**
+             * Format: uuid
+             * @description Set, with the deletion, on a contact merged into another: devices move notes, asks and edits that still name this one to that contact.
+             */
+            merged_into?: string | null;
         };
         Event: components["schemas"]["RecordMeta"] & {
             title?: string;
@@ -521,6 +638,8 @@ export interface components {
             /** Format: date-time */
             ends_at?: string | null;
             place?: string | null;
+            /** @description You host it: the coach suggests whom to invite. */
+            hosted?: boolean;
             contact_ids?: string[];
         };
         Signal: {
@@ -627,6 +746,53 @@ export interface components {
             /** @description A line to ask with, offered when the target is vague or missing. */
             script?: string;
         };
+        /** @description Who knows whom ("Dana sits on the Harbor Museum board with Lee"), to find a path to a dream customer. */
+        Connection: components["schemas"]["RecordMeta"] & {
+            /**
+             * Format: uuid
+             * @description Your contact who knows them.
+             */
+            contact_id?: string;
+            /**
+             * Format: uuid
+             * @description Whom they know, when it is a contact of yours (not the same contact).
+             */
+            other_contact_id?: string | null;
+            /** @description Whom they know, by name, when not a contact. */
+            other_name?: string | null;
+            /** @enum {string} */
+            via?: "board" | "alumni" | "club" | "colleague" | "family" | "client" | "neighbour" | "other";
+            /** @description e.g. "the Harbor Museum board". */
+            detail?: string | null;
+        };
+        /**
+         * @description A next step the coach suggests (docs/coach.md), derived by the server and synced. Clients
+         *     may only set `status` (done, dismissed or snoozed) and `snoozed_until`; a dismissal or
+         *     snooze sticks across devices and re-derivations.
+         */
+        Suggestion: components["schemas"]["RecordMeta"] & {
+            /** @enum {string} */
+            readonly kind?: "see_next" | "give_back" | "share_win" | "take_offer" | "intro_path" | "plan_ask" | "invite" | "share_offer" | "week_plan";
+            /**
+             * Format: uuid
+             * @description Whom it is about, if one person.
+             */
+            readonly contact_id?: string | null;
+            /** @description The records it is about (contacts, an event, a note), in the order the title names them. */
+            readonly subject_ids?: string[];
+            readonly title?: string;
+            readonly reasons?: components["schemas"]["ReadinessReason"][];
+            /** @description Words to share or send (the win, the offer, the invitation). */
+            readonly text?: string | null;
+            /** @description Higher first. */
+            readonly score?: number;
+            /** @enum {string} */
+            status?: "open" | "done" | "dismissed" | "snoozed";
+            /** Format: date-time */
+            snoozed_until?: string | null;
+            /** Format: date-time */
+            readonly expires_at?: string | null;
+        };
         Money: {
             amount: number;
             currency: string;
@@ -679,7 +845,7 @@ export interface components {
              * @description capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
              * @enum {string}
              */
-            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting" | "capture";
+            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting" | "week_plan" | "capture";
             readonly subject?: components["schemas"]["ReminderSubject"];
             /** Format: date-time */
             readonly due_at?: string;
@@ -692,7 +858,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation (`malformed_json`, `invalid_request`, `invalid_field`, …). */
+        /** @description The request is malformed or fails validation (`malformed_json`, `malformed_body`, `invalid_request`, `invalid_field`, `bad_endpoint`, …). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -701,7 +867,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Missing, expired or invalid credentials (`unauthorized`, `invalid_credentials`, `token_reused`). */
+        /**
+         * @description Missing, expired or invalid credentials (`unauthorized`, `invalid_credentials`, `token_reused`);
+         *     also a well-signed token whose account no longer exists or whose sign-in ended (logout).
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -710,7 +879,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 1 MiB (`body_too_large`). */
+        /** @description The body is over 1 MiB (`body_too_large`), or the account's records would pass its storage quota (`quota_exceeded`; nothing was applied). */
         TooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -728,8 +897,32 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Too many attempts from this address (`rate_limited`). */
+        /**
+         * @description Too many requests from this address, or pulls by this user (`rate_limited`); too many
+         *     failed sign-ins at this email (`account_locked`, from any address; it passes); too many
+         *     push subscriptions (`too_many_subscriptions`). `Retry-After` and `details.retry_after`
+         *     say how many seconds to wait, where a wait helps.
+         */
         TooManyRequests: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body did not arrive within the body timeout (`body_timeout`). */
+        BodyTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Text holds a NUL character (`invalid_text`); nothing changed. */
+        InvalidText: {
             headers: {
                 [name: string]: unknown;
             };
@@ -770,6 +963,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The email address is already registered (`email_taken`). */
             409: {
                 headers: {
@@ -779,6 +973,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -806,6 +1001,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -833,6 +1030,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -857,6 +1056,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     getMe: {
@@ -878,6 +1079,39 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted. Nothing of the account is left. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The password is wrong (`wrong_password`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateMe: {
@@ -903,6 +1137,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
+        };
+    };
+    getCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    rotateCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    exportAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="askwell-export-YYYY-MM-DD.json" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
         };
     };
@@ -930,6 +1231,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description A gap in mutation ids (`mutation_gap`), a record id owned by someone else (`id_taken`) or a client id bound to another account (`client_taken`). */
             409: {
                 headers: {
@@ -940,7 +1242,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["TooLarge"];
-            /** @description A mutation is well formed but not allowed (`invalid_mutation`); nothing was applied. */
+            /** @description A mutation is well formed but not allowed (`invalid_mutation`, e.g. a date outside the years 1000–9000), or text holds a NUL character (`invalid_text`); nothing was applied. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -975,6 +1277,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The client id is bound to another account (`client_taken`). */
             409: {
                 headers: {
@@ -984,6 +1287,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     syncEvents: {
@@ -1049,6 +1354,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
             /** @description The endpoint is registered to another account (`subscription_taken`). */
             409: {
                 headers: {
@@ -1058,6 +1364,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            422: components["responses"]["InvalidText"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deletePushSubscription: {
@@ -1082,6 +1390,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
         };
     };
     reminderDone: {
@@ -1135,6 +1445,49 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["BodyTimeout"];
+            422: components["responses"]["InvalidText"];
+        };
+    };
+    calendarFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar: asks ready or due, thank-yous, follow-ups, partner meetings and events, in the user's zone. */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Unchanged since the ETag sent in If-None-Match. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No feed has this secret (a rotated or guessed one) (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     healthz: {

@@ -1,15 +1,17 @@
 import Dexie, { type Table } from 'dexie';
-import type { Ask, Contact, Event, MetaRow, Note, OutboxEntry, Referral, RejectedEntry, Reminder, Entity } from './types';
+import type { Ask, Connection, Contact, Event, MetaRow, Note, OutboxEntry, Referral, RejectedEntry, Reminder, Entity, Suggestion } from './types';
 
 /** Table name for each synced entity. */
-export const TABLE: Record<Entity, 'contacts' | 'events' | 'notes' | 'asks' | 'referrals' | 'reminders'> = {
+export const TABLE = {
   contact: 'contacts',
   event: 'events',
   note: 'notes',
   ask: 'asks',
   referral: 'referrals',
   reminder: 'reminders',
-};
+  connection: 'connections',
+  suggestion: 'suggestions',
+} as const satisfies Record<Entity, string>;
 export const ENTITIES = Object.keys(TABLE) as Entity[];
 export const RECORD_TABLES = Object.values(TABLE);
 
@@ -21,6 +23,8 @@ export class AskwellDB extends Dexie {
   asks!: Table<Ask, string>;
   referrals!: Table<Referral, string>;
   reminders!: Table<Reminder, string>;
+  connections!: Table<Connection, string>;
+  suggestions!: Table<Suggestion, string>;
   outbox!: Table<OutboxEntry, number>;
   rejected!: Table<RejectedEntry, number>;
   meta!: Table<MetaRow, string>;
@@ -38,6 +42,11 @@ export class AskwellDB extends Dexie {
       rejected: '++seq, record_id',
       meta: 'key',
     });
+    // Who knows whom, and the coach's next steps. Records of these kinds pulled by an older
+    // build were skipped, so the next sync starts from the beginning (the outbox stays).
+    this.version(2)
+      .stores({ connections: 'id, version, contact_id, other_contact_id', suggestions: 'id, version, kind, contact_id, status' })
+      .upgrade((tx) => tx.table('meta').delete('cursor'));
   }
 
   table_(entity: Entity): Table<Record<string, unknown> & { id: string }, string> {

@@ -11,6 +11,8 @@ export type Note = Rec<S['Note']>;
 export type Ask = Rec<S['Ask']>;
 export type Referral = Rec<S['Referral']>;
 export type Reminder = Rec<S['Reminder']>;
+export type Connection = Rec<S['Connection']>;
+export type Suggestion = Rec<S['Suggestion']>;
 export type Conflict = S['Conflict'];
 export type Signal = S['Signal'];
 export type SignalKind = S['SignalKind'];
@@ -30,6 +32,8 @@ export interface RecordByEntity {
   ask: Ask;
   referral: Referral;
   reminder: Reminder;
+  connection: Connection;
+  suggestion: Suggestion;
 }
 
 export type AnyRecord = RecordByEntity[Entity];

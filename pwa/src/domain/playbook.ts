@@ -1,5 +1,5 @@
 import type { Ask, AskTrigger, Contact, ContactKind, Event, EventKind, Medium, Referral, SignalKind, Stage } from '../db/types';
-import { askIsOpen, planDue, type Reason, RULES } from './readiness';
+import { askIsOpen, meetingClass, planDue, type Reason, RULES } from './readiness';
 
 export const STAGES = RULES.stages as Stage[];
 export const STAGE_LABEL: Record<Stage, string> = { met: 'Met', know: 'Know', like: 'Like', trust: 'Trust', champion: 'Champion' };
@@ -228,9 +228,9 @@ export function weekRhythm(events: Event[], now = new Date()): { oneToOnes: numb
   for (const e of events) {
     const t = e.starts_at ? Date.parse(e.starts_at) : NaN;
     if (e.deleted_at || !(t >= from && t < to)) continue;
-    if (ONE_TO_ONE_KINDS.has(e.kind ?? 'other')) {
-      if (e.contact_ids?.length) oneToOnes++;
-    } else groups++;
+    const c = meetingClass(e.kind, e.contact_ids?.length ?? 0);
+    if (c === 'one_to_one') oneToOnes++;
+    else if (c === 'event') groups++;
   }
   return { oneToOnes, events: groups };
 }

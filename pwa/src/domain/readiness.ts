@@ -326,3 +326,9 @@ function waiting(trig: AskInput['trigger'], due: number | null, vars: Record<str
   }
   return { code: 'waiting_date', text: say('waiting_date'), ...(due !== null ? { at: iso(due) } : {}) };
 }
+
+/** How an event counts toward the week (the server's playbook.MeetingClass): a one-to-one is a meeting of a one-to-one kind with someone. */
+export function meetingClass(kind: string | null | undefined, people: number): 'one_to_one' | 'event' | '' {
+  if (kind && RULES.one_to_one_kinds.includes(kind)) return people > 0 ? 'one_to_one' : '';
+  return kind ? 'event' : '';
+}

@@ -37,9 +37,11 @@ const AskList = lazy(() => asks().then((m) => m.AskList));
 const AskForm = lazy(() => asks().then((m) => m.AskForm));
 const ReferralList = lazy(() => referrals().then((m) => m.ReferralList));
 const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
+const NextStepsPage = lazy(() => import('./screens/NextSteps').then((m) => m.NextStepsPage));
 const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
 const SearchScreen = lazy(() => import('../search/SearchScreen').then((m) => m.SearchScreen));
 const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
+const ImportScreen = lazy(() => import('./screens/YourData').then((m) => m.ImportScreen));
 const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
 
 export function App() {
@@ -80,6 +82,12 @@ export function App() {
       break;
     case 'settings':
       screen = <Settings />;
+      break;
+    case 'next':
+      screen = <NextStepsPage />;
+      break;
+    case 'import':
+      screen = <ImportScreen />;
       break;
     default:
       screen = <Today />;

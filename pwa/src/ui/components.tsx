@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { initials, MEDIUM_LABEL, reasonLine } from '../domain/playbook';
-import type { Readiness } from '../domain/readiness';
+import type { Readiness, Reason } from '../domain/readiness';
 import type { Medium } from '../db/types';
 import { app, runner } from '../session';
 import { Icon } from './icons';
@@ -199,12 +199,12 @@ export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
 }
 
 
-/** What the coach says about an ask, one line a reason ("Dana praised your work yesterday"). */
-export function Reasons({ r, now = Date.now() }: { r: Readiness; now?: number }) {
+/** What the coach says, one line a reason ("Dana praised your work yesterday"). */
+export function Reasons({ reasons, now = Date.now() }: { reasons: Reason[]; now?: number }) {
   return (
     <ul class="reasons">
-      {r.reasons.map((x) => (
-        <li key={x.code} class="small">
+      {reasons.map((x, i) => (
+        <li key={`${x.code}-${i}`} class="small">
           {reasonLine(x, now)}
         </li>
       ))}

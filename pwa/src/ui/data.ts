@@ -2,7 +2,7 @@ import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import { RECORD_TABLES } from '../db/db';
 import { db } from '../session';
-import type { Ask, Contact, Event, Note, Referral, Reminder } from '../db/types';
+import type { Ask, Connection, Contact, Event, Note, Referral, Reminder, Suggestion } from '../db/types';
 
 export interface Data {
   contacts: Contact[];
@@ -12,6 +12,8 @@ export interface Data {
   asks: Ask[];
   referrals: Referral[];
   reminders: Reminder[];
+  connections: Connection[];
+  suggestions: Suggestion[];
 }
 
 const alive = <T extends { deleted_at?: string | null }>(xs: T[]) => xs.filter((x) => !x.deleted_at);
@@ -19,8 +21,17 @@ const alive = <T extends { deleted_at?: string | null }>(xs: T[]) => xs.filter((
 /** Everything the screens show, read in one transaction. */
 export async function loadData(): Promise<Data> {
   // one read transaction instead of six
-  const [contacts, events, notes, asks, referrals, reminders] = await db.transaction('r', RECORD_TABLES, () =>
-    Promise.all([db.contacts.toArray(), db.events.toArray(), db.notes.toArray(), db.asks.toArray(), db.referrals.toArray(), db.reminders.toArray()]),
+  const [contacts, events, notes, asks, referrals, reminders, connections, suggestions] = await db.transaction('r', RECORD_TABLES, () =>
+    Promise.all([
+      db.contacts.toArray(),
+      db.events.toArray(),
+      db.notes.toArray(),
+      db.asks.toArray(),
+      db.referrals.toArray(),
+      db.reminders.toArray(),
+      db.connections.toArray(),
+      db.suggestions.toArray(),
+    ]),
   );
   const c = alive(contacts).sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
   return {
@@ -31,6 +42,8 @@ export async function loadData(): Promise<Data> {
     asks: alive(asks),
     referrals: alive(referrals).sort((a, b) => Date.parse(b.at ?? b.created_at ?? '') - Date.parse(a.at ?? a.created_at ?? '')),
     reminders: alive(reminders),
+    connections: alive(connections),
+    suggestions: alive(suggestions),
   };
 }
 

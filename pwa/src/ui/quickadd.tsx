@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { KIND_LABEL, KINDS } from '../domain/playbook';
 import type { Contact, ContactKind } from '../db/types';
@@ -53,6 +54,8 @@ export function PersonPicker(props: {
   defaultKind?: ContactKind;
   /** Offer recent people before anything is typed (the person met or asked, not a lead). */
   recent?: boolean;
+  /** More ways to pick, shown with the suggestions (e.g. from the phone's contacts). */
+  children?: ComponentChildren;
 }) {
   const { d, picked, single } = props;
   const recent = useRecent(d);

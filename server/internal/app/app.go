@@ -74,7 +74,8 @@ type App struct {
 
 // OpenStore opens the configured database.
 func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	o := store.Options{SQLitePath: cfg.SQLitePath()}
+	o := store.Options{SQLitePath: cfg.SQLitePath(), QuotaBytes: int64(cfg.StorageQuotaMB) << 20,
+		SQLiteNormalSync: cfg.SQLiteSynchronous == "normal"}
 	if cfg.Postgres() {
 		o.PostgresURL = cfg.DatabaseURL
 	}
@@ -126,12 +127,12 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		argon = *o.Argon2
 	}
 	a.Tokens = auth.NewTokens(secret, a.cfg.AccessTTL, a.now)
-	if a.Auth, err = auth.NewService(a.Store, a.Tokens, argon, a.cfg.RefreshTTL, a.now); err != nil {
+	if a.Auth, err = auth.NewService(a.Store, a.Tokens, argon, a.cfg.RefreshTTL, a.cfg.RefreshReuseGrace, a.cfg.Lockout, a.now); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Hub = sync.NewHub()
+	a.Hub = sync.NewHub(a.cfg.StreamsPerUser)
 	m := httpapi.NewMetrics(reg, func() float64 { return float64(a.Hub.Subscribers()) })
 	poker := &wakingPoker{Poker: a.Hub}
 	if a.Store.Postgres() {
@@ -163,7 +164,9 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	a.Echo, err = httpapi.New(httpapi.Deps{
 		Log: a.log, Spec: spec, Store: a.Store, Auth: a.Auth, Tokens: a.Tokens, Sync: a.Sync, Hub: a.Hub,
 		Metrics: m, Registry: reg, Static: static, SecureCookies: a.cfg.SecureCookies(), RefreshTTL: a.cfg.RefreshTTL,
-		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery,
+		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery, BodyTimeout: a.cfg.BodyTimeout,
+		MetricsToken: a.cfg.MetricsToken, TrustedProxies: a.cfg.TrustedProxies,
+		PullRatePerMin: a.cfg.PullRatePerMin, SubscriptionsPerUser: a.cfg.SubscriptionsPerUser,
 		Guard: a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/throttle"
 )
 
 // Errors with stable meanings; httpapi maps them to codes.
@@ -32,9 +33,28 @@ var (
 	ErrEmailTaken         = errors.New("auth: email already registered")
 )
 
-// Claims of an access token.
+// LockedError says an account had too many failed sign-ins and must wait. Any email gets it
+// the same way, registered or not, so it reveals nothing.
+type LockedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("auth: too many failed sign-ins; try again in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Claims of an access token. Session is the refresh-token family the token was issued for,
+// so signing out (which revokes the family) ends its access tokens and event streams too.
 type Claims struct {
 	jwt.RegisteredClaims
+	Session string `json:"sid,omitempty"`
+}
+
+// Access is what a verified access token says.
+type Access struct {
+	UserID  string
+	Session string
+	Expires time.Time
 }
 
 // Tokens issues and verifies access tokens.
@@ -55,8 +75,8 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) *Tokens {
 // TTL is the access token lifetime.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs an access token for a user.
-func (t *Tokens) Issue(userID string) (string, error) {
+// Issue signs an access token for a user's session (its refresh-token family).
+func (t *Tokens) Issue(userID, session string) (string, error) {
 	now := t.now()
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, Claims{RegisteredClaims: jwt.RegisteredClaims{
 		Subject:   userID,
@@ -64,7 +84,7 @@ func (t *Tokens) Issue(userID string) (string, error) {
 		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		Issuer:    "askwell",
 		Audience:  jwt.ClaimStrings{"askwell"},
-	}})
+	}, Session: session})
 	tok.Header["kid"] = t.kid
 	s, err := tok.SignedString(t.secret)
 	if err != nil {
@@ -75,11 +95,17 @@ func (t *Tokens) Issue(userID string) (string, error) {
 
 // Verify checks an access token and returns the user id.
 func (t *Tokens) Verify(token string) (string, error) {
+	a, err := t.Check(token)
+	return a.UserID, err
+}
+
+// Check verifies an access token and returns its user, session and expiry.
+func (t *Tokens) Check(token string) (Access, error) {
 	var c Claims
 	if err := t.parse(token, &c, "askwell"); err != nil {
-		return "", err
+		return Access{}, err
 	}
-	return c.Subject, nil
+	return Access{UserID: c.Subject, Session: c.Session, Expires: c.ExpiresAt.Time}, nil
 }
 
 // parse checks signature (HS256 only: "none" and every other algorithm are refused), key id,
@@ -155,7 +181,16 @@ type Service struct {
 	store      *store.Store
 	tokens     *Tokens
 	refreshTTL time.Duration
-	now        func() time.Time
+	// reuseGrace is how long a used refresh token may come back without revoking its family:
+	// a phone that killed the app before the browser stored the rotated cookie presents the
+	// old one again at the next start.
+	reuseGrace time.Duration
+	// failures slows down guessing at one account from any number of addresses.
+	failures *throttle.Failures
+	// live caches sessions found live, until when (see Live).
+	liveMu sync.Mutex
+	live   map[string]time.Time
+	now    func() time.Time
 	// hashing bounds concurrent password hashes: each takes Argon2.MemoryKiB, so a burst of
 	// sign-ins queues here instead of growing memory without limit.
 	hashing chan struct{}
@@ -168,10 +203,12 @@ type Service struct {
 // maxConcurrentHashes is how many password hashes run at once.
 const maxConcurrentHashes = 2
 
-// NewService makes the account service.
-func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL time.Duration, now func() time.Time) (*Service, error) {
-	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, now: now,
-		hashing: make(chan struct{}, maxConcurrentHashes)}, nil
+// NewService makes the account service. reuseGrace is how long after its first use a refresh
+// token may be presented again and still be answered with a new token of the same family
+// (0: never, every reuse revokes).
+func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, lockout throttle.Policy, now func() time.Time) (*Service, error) {
+	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace,
+		failures: throttle.New(lockout), live: map[string]time.Time{}, now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
 }
 
 // slot waits for a hashing slot; the returned func gives it back.
@@ -249,9 +286,25 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
 	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
 }
 
-// Login checks the password and signs in.
+// Login checks the password and signs in. Failed attempts at one email, from anywhere, earn a
+// growing wait (a *LockedError) before the next is checked.
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
-	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	key := NormalizeEmail(email)
+	if wait := s.failures.Wait(key, s.now()); wait > 0 {
+		return nil, &LockedError{RetryAfter: wait}
+	}
+	sess, err := s.login(ctx, key, password)
+	switch {
+	case errors.Is(err, ErrInvalidCredentials):
+		s.failures.Fail(key, s.now())
+	case err == nil:
+		s.failures.Reset(key)
+	}
+	return sess, err
+}
+
+func (s *Service) login(ctx context.Context, email, password string) (*Session, error) {
+	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		if _, err := s.check(ctx, "", password); err != nil {
 			return nil, err
@@ -271,7 +324,8 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	return s.startFamily(ctx, u, uuid.Must(uuid.NewV7()).String())
 }
 
-// Refresh trades a refresh token for a new pair. A token used twice revokes its family.
+// Refresh trades a refresh token for a new pair. A token used again within the reuse grace
+// window gets another token of the same family; used again later, it revokes the family.
 func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error) {
 	now := s.now().UTC()
 	t, first, err := s.store.UseRefreshToken(ctx, hashToken(refresh), now)
@@ -284,10 +338,11 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
 		return nil, ErrInvalidToken
 	}
-	if !first {
+	if !first && !s.withinGrace(t, now) {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 			return nil, err
 		}
+		s.ended(t.UserID, t.FamilyID)
 		return nil, ErrTokenReused
 	}
 	u, err := s.store.UserByID(ctx, t.UserID)
@@ -295,6 +350,51 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 		return nil, err
 	}
 	return s.startFamily(ctx, u, t.FamilyID)
+}
+
+// liveFor is how long a session found live is trusted without asking the database again: a
+// request costs no extra query while an app syncs, and a deleted account or a sign-in ended on
+// another instance is refused within this long (one ended here is refused at once).
+const liveFor = 2 * time.Second
+
+// Live reports whether the session of an access token still stands: its account exists and
+// its sign-in was not ended (logout or a detected reuse). A signature alone cannot say either.
+func (s *Service) Live(ctx context.Context, a Access) (bool, error) {
+	key := a.UserID + "\x00" + a.Session
+	now := s.now()
+	s.liveMu.Lock()
+	until, ok := s.live[key]
+	s.liveMu.Unlock()
+	if ok && now.Before(until) {
+		return true, nil
+	}
+	live, err := s.store.SessionLive(ctx, a.UserID, a.Session)
+	if err != nil || !live {
+		return live, err
+	}
+	s.liveMu.Lock()
+	if len(s.live) >= 100_000 { // bounded: start over rather than grow
+		clear(s.live)
+	}
+	s.live[key] = now.Add(liveFor)
+	s.liveMu.Unlock()
+	return true, nil
+}
+
+// ended forgets a sign-in this instance thought live, so its tokens stop at once.
+func (s *Service) ended(userID, family string) {
+	s.liveMu.Lock()
+	delete(s.live, userID+"\x00"+family)
+	s.liveMu.Unlock()
+}
+
+// withinGrace reports whether a used token came back soon enough to be a retry of the same
+// device rather than a stolen copy. A nil UsedAt means the other use raced this one.
+func (s *Service) withinGrace(t *store.RefreshToken, now time.Time) bool {
+	if s.reuseGrace <= 0 {
+		return false
+	}
+	return t.UsedAt == nil || !now.After(t.UsedAt.Add(s.reuseGrace))
 }
 
 // Logout revokes the family of the given refresh token; unknown tokens are ignored.
@@ -309,7 +409,11 @@ func (s *Service) Logout(ctx context.Context, refresh string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.RevokeFamily(ctx, t.FamilyID, s.now().UTC())
+	if err := s.store.RevokeFamily(ctx, t.FamilyID, s.now().UTC()); err != nil {
+		return err
+	}
+	s.ended(t.UserID, t.FamilyID)
+	return nil
 }
 
 func (s *Service) startFamily(ctx context.Context, u *store.User, family string) (*Session, error) {
@@ -325,7 +429,7 @@ func (s *Service) startFamily(ctx context.Context, u *store.User, family string)
 	}); err != nil {
 		return nil, err
 	}
-	access, err := s.tokens.Issue(u.ID)
+	access, err := s.tokens.Issue(u.ID, family)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func TestTokens(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	tk := NewTokens([]byte(strings.Repeat("k", 32)), 15*time.Minute, clock)
-	tok, err := tk.Issue("user-1")
+	tok, err := tk.Issue("user-1", "family-1")
 	if err != nil {
 		t.Fatal(err)
 	}

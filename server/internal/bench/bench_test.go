@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -410,6 +411,85 @@ func BenchmarkIncrementalPull(b *testing.B) {
 			b.ReportMetric(ms(percentile(pullD, 0.5)), "p50-pull-ms")
 			b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/op")
 			b.ReportMetric(float64(wireBytes)/float64(len(durs)), "pull-wire-B")
+		})
+	}
+}
+
+// BenchmarkPullMemory30MB: an account of about 30 MB (3,000 notes of 10 KB) is pulled whole,
+// in one page, by 4 devices at once; reports how far the heap rose above its level before
+// (sampled every millisecond). A pull streams, so the rise stays flat as the account grows.
+func BenchmarkPullMemory30MB(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			e := newEnv(b, db)
+			const notes, size = 3000, 10_000
+			body := bytes.Repeat([]byte("x"), size-100)
+			next := int64(1)
+			for next <= notes {
+				var muts []loadgen.Mutation
+				for len(muts) < 80 && next <= notes {
+					muts = append(muts, loadgen.Mutation{ID: next, Entity: "note", RecordID: testutil.ID(int(next)), Op: "put",
+						Fields: map[string]any{"body": fmt.Sprintf("%d %s", next, body)}})
+					next++
+				}
+				if _, err := e.push("bench-seed", muts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pull := func(client string) error {
+				req, _ := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+"/api/v1/sync/pull",
+					bytes.NewReader([]byte(`{"client_id":"`+client+`","cursor":0,"limit":10000}`)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+e.user.Token)
+				req.Header.Set("Accept-Encoding", "gzip")
+				resp, err := e.client.Do(req)
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				n, err := io.Copy(io.Discard, resp.Body)
+				if resp.StatusCode != http.StatusOK || n < 1000 {
+					return fmt.Errorf("pull: %d, %d bytes", resp.StatusCode, n)
+				}
+				return err
+			}
+			var peak float64
+			for b.Loop() {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				stop := make(chan struct{})
+				sampled := make(chan uint64)
+				go func() {
+					top := base
+					tick := time.NewTicker(time.Millisecond)
+					defer tick.Stop()
+					for {
+						select {
+						case <-stop:
+							sampled <- top
+							return
+						case <-tick.C:
+							var m runtime.MemStats
+							runtime.ReadMemStats(&m)
+							top = max(top, m.HeapAlloc)
+						}
+					}
+				}()
+				errs := make(chan error, 4)
+				for i := range 4 {
+					go func() { errs <- pull(fmt.Sprintf("bench-pull-%d", i)) }()
+				}
+				for range 4 {
+					if err := <-errs; err != nil {
+						b.Fatal(err)
+					}
+				}
+				close(stop)
+				peak = max(peak, float64(<-sampled-base)/(1<<20))
+			}
+			b.ReportMetric(peak, "peak-heap-rise-MiB")
 		})
 	}
 }

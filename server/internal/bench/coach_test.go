@@ -11,8 +11,9 @@ import (
 )
 
 // BenchmarkReadinessAfterNote is what the coach adds to a push's transaction (docs/performance.md:
-// readiness and suggestions together ≤ 2 ms) for a user with 2,000 contacts, each with an open
-// ask, and 20,000 notes that log signals. "signal" pushes one note whose praise moves to
+// readiness and suggestions together ≤ 2 ms) for a user with 2,000 contacts (clients, partners,
+// champions, dream customers), each with an open ask, 20,000 notes that log signals, 5,000
+// connections and 1,000 referrals. "signal" pushes one note whose praise moves to
 // another contact (its signals are re-indexed and the asks of both contacts re-derived); "body"
 // pushes the same note with a new body only, which the coach skips. The difference of their
 // medians is the coach's share, reported as coach-ms/push.
@@ -39,9 +40,11 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 			var batch []sync.Mutation
 			flush := func() { push(batch); batch = batch[:0] }
 			now := srv.Clock.Now()
+			kindsOf := []string{"client", "partner", "connector", "friend", "prospect"}
 			for c := range contacts {
 				batch = append(batch,
-					sync.Mutation{Entity: "contact", RecordID: id(1, c), Op: "put", Fields: map[string]any{"name": fmt.Sprintf("Contact %d", c), "stage": "trust"}},
+					sync.Mutation{Entity: "contact", RecordID: id(1, c), Op: "put", Fields: map[string]any{"name": fmt.Sprintf("Contact %d", c),
+						"stage": []string{"trust", "champion", "like"}[c%3], "kind": kindsOf[c%len(kindsOf)], "dream": c%10 == 0}},
 					sync.Mutation{Entity: "ask", RecordID: id(2, c), Op: "put", Fields: map[string]any{"contact_id": id(1, c), "target": "Lee Park",
 						"trigger": map[string]any{"kind": "date", "value": "2027-01-15"}}})
 				if len(batch) >= 1000 {
@@ -54,6 +57,20 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 				batch = append(batch, sync.Mutation{Entity: "note", RecordID: id(3, n), Op: "put", Fields: map[string]any{
 					"body": "coffee", "contact_ids": []any{id(1, c)},
 					"signals": []any{map[string]any{"contact_id": id(1, c), "kind": kinds[n%len(kinds)], "at": at}}}})
+				if len(batch) >= 1000 {
+					flush()
+				}
+			}
+			for n := range 5000 {
+				batch = append(batch, sync.Mutation{Entity: "connection", RecordID: id(4, n), Op: "put", Fields: map[string]any{
+					"contact_id": id(1, n%contacts), "other_contact_id": id(1, (n%contacts+1+n/contacts)%contacts), "via": "club"}})
+				if len(batch) >= 1000 {
+					flush()
+				}
+			}
+			for n := range 1000 {
+				batch = append(batch, sync.Mutation{Entity: "referral", RecordID: id(5, n), Op: "put", Fields: map[string]any{
+					"direction": []string{"given", "received"}[n%2], "contact_id": id(1, n%contacts)}})
 				if len(batch) >= 1000 {
 					flush()
 				}

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/askwell/askwell/server/internal/throttle"
 )
 
 // Config is the whole server configuration.
@@ -31,8 +34,29 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL is how long an unused refresh token lives.
 	RefreshTTL time.Duration
+	// RefreshReuseGrace is how long a used refresh token may be presented again and get a
+	// token of the same family instead of revoking it (0 turns the grace off).
+	RefreshReuseGrace time.Duration
+	// Lockout is how failed sign-ins at one account turn into waiting.
+	Lockout throttle.Policy
+	// TrustedProxies are the address ranges of reverse proxies whose X-Forwarded-For names the
+	// client; empty means the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 	// AuthRatePerMin is the number of auth requests one address may make per minute.
 	AuthRatePerMin int
+	// BodyTimeout is how long a client may take to send a request body before a 408.
+	BodyTimeout time.Duration
+	// SubscriptionsPerUser bounds the push subscriptions of one user.
+	SubscriptionsPerUser int
+	// SQLiteSynchronous is "full" (a commit survives a power loss) or "normal" (faster; the
+	// last acknowledged commits may not).
+	SQLiteSynchronous string
+	// StorageQuotaMB bounds the record data one user may keep, in MiB.
+	StorageQuotaMB int
+	// PullRatePerMin is how many pulls one user may make per minute.
+	PullRatePerMin int
+	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
+	StreamsPerUser int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
 	TombstoneTTL time.Duration
 	// VAPIDPublicKey and VAPIDPrivateKey sign Web Push requests; empty means generate and keep
@@ -43,6 +67,9 @@ type Config struct {
 	// PushAllowInsecure lists hosts (or host:port) that push endpoints may use over plain http
 	// and on private or loopback addresses: only for a local test push service.
 	PushAllowInsecure []string
+	// MetricsToken, when set, is the bearer token /metrics requires; empty leaves it open
+	// (bind the server to a private network, or set this, before exposing it).
+	MetricsToken string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
@@ -76,6 +103,13 @@ func Load(getenv Getenv) (Config, error) {
 		}
 		return d
 	}
+	// zeroOrDuration is duration where 0 is allowed and means "off".
+	zeroOrDuration := func(key string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(get(key, "")); err == nil && d == 0 {
+			return 0
+		}
+		return duration(key, def)
+	}
 	integer := func(key string, def int) int {
 		s := get(key, "")
 		if s == "" {
@@ -90,25 +124,51 @@ func Load(getenv Getenv) (Config, error) {
 	}
 
 	c := Config{
-		Addr:           get("ASKWELL_ADDR", ":8080"),
-		DataDir:        get("ASKWELL_DATA_DIR", "data"),
-		DatabaseURL:    get("ASKWELL_DATABASE_URL", ""),
-		BaseURL:        get("ASKWELL_BASE_URL", ""),
-		AccessTTL:      duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
-		RefreshTTL:     duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
-		AuthRatePerMin: integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
-		TombstoneTTL:   duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
-		LogFormat:      get("ASKWELL_LOG_FORMAT", "text"),
-		LogLevel:       get("ASKWELL_LOG_LEVEL", "info"),
+		Addr:                 get("ASKWELL_ADDR", ":8080"),
+		DataDir:              get("ASKWELL_DATA_DIR", "data"),
+		DatabaseURL:          get("ASKWELL_DATABASE_URL", ""),
+		BaseURL:              get("ASKWELL_BASE_URL", ""),
+		AccessTTL:            duration("ASKWELL_ACCESS_TTL", 15*time.Minute),
+		RefreshTTL:           duration("ASKWELL_REFRESH_TTL", 60*24*time.Hour),
+		AuthRatePerMin:       integer("ASKWELL_AUTH_RATE_PER_MIN", 20),
+		RefreshReuseGrace:    zeroOrDuration("ASKWELL_REFRESH_REUSE_GRACE", 30*time.Second),
+		TombstoneTTL:         duration("ASKWELL_TOMBSTONE_TTL", 90*24*time.Hour),
+		BodyTimeout:          duration("ASKWELL_BODY_TIMEOUT", 10*time.Second),
+		StreamsPerUser:       integer("ASKWELL_STREAMS_PER_USER", 10),
+		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
+		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
+		StorageQuotaMB:       integer("ASKWELL_STORAGE_QUOTA_MB", 200),
+		SQLiteSynchronous:    get("ASKWELL_SQLITE_SYNCHRONOUS", "full"),
+		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
+		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}
 	for key, dst := range map[string]*string{
 		"ASKWELL_JWT_SECRET": &c.JWTSecret, "ASKWELL_VAPID_PUBLIC_KEY": &c.VAPIDPublicKey, "ASKWELL_VAPID_PRIVATE_KEY": &c.VAPIDPrivateKey,
+		"ASKWELL_METRICS_TOKEN": &c.MetricsToken,
 	} {
 		v, err := secretValue(getenv, key)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		*dst = v
+	}
+	c.Lockout = throttle.DefaultPolicy()
+	c.Lockout.Free = integer("ASKWELL_LOGIN_FREE_FAILURES", c.Lockout.Free)
+	c.Lockout.Max = duration("ASKWELL_LOGIN_MAX_WAIT", c.Lockout.Max)
+	for _, p := range strings.Split(get("ASKWELL_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			ip, err2 := netip.ParseAddr(p)
+			if err2 != nil {
+				errs = append(errs, fmt.Errorf("ASKWELL_TRUSTED_PROXIES: %q: want an address or a range such as 10.0.0.0/8", p))
+				continue
+			}
+			pfx = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 	for _, h := range strings.Split(get("ASKWELL_PUSH_ALLOW_INSECURE", ""), ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -151,14 +211,25 @@ func (c Config) Validate() error {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("ASKWELL_JWT_SECRET: must be at least 32 characters"))
 	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("ASKWELL_METRICS_TOKEN: must be at least 16 characters"))
+	}
 	if (c.VAPIDPublicKey == "") != (c.VAPIDPrivateKey == "") {
 		errs = append(errs, errors.New("ASKWELL_VAPID_PUBLIC_KEY and ASKWELL_VAPID_PRIVATE_KEY: set both or neither"))
 	}
 	if !strings.HasPrefix(c.VAPIDSubject, "mailto:") && !strings.HasPrefix(c.VAPIDSubject, "https://") {
 		errs = append(errs, fmt.Errorf("ASKWELL_VAPID_SUBJECT=%q: want mailto:you@example.com or an https URL", c.VAPIDSubject))
 	}
+	if c.RefreshReuseGrace > 5*time.Minute {
+		errs = append(errs, errors.New("ASKWELL_REFRESH_REUSE_GRACE: at most 5m; a longer window lets a stolen token in"))
+	}
 	if c.AccessTTL > 24*time.Hour {
 		errs = append(errs, errors.New("ASKWELL_ACCESS_TTL: at most 24h; access tokens should be short-lived"))
+	}
+	switch c.SQLiteSynchronous {
+	case "full", "normal":
+	default:
+		errs = append(errs, fmt.Errorf("ASKWELL_SQLITE_SYNCHRONOUS=%q: want full or normal", c.SQLiteSynchronous))
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -3,7 +3,10 @@ package httpapi_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +71,7 @@ func TestAuthFlow(t *testing.T) {
 		if r := srv.Do("GET", "/api/v1/me", rotated.AccessToken, nil); r.Status != 200 {
 			t.Fatalf("new access token: %d", r.Status)
 		}
+		srv.Clock.Advance(31 * time.Second) // past the reuse grace window
 		r = srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh})
 		if r.Status != 401 || r.ErrorCode() != "token_reused" {
 			t.Fatalf("reuse: %d %s", r.Status, r.Body)
@@ -77,6 +81,81 @@ func TestAuthFlow(t *testing.T) {
 			t.Fatalf("family not revoked: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// refresh trades a refresh token and returns the status and the new refresh token.
+func refresh(t *testing.T, srv *testutil.Server, token string) (int, string) {
+	t.Helper()
+	r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": token, "return_refresh_token": true})
+	var a struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if r.Status == http.StatusOK {
+		r.JSON(t, &a)
+	}
+	return r.Status, a.RefreshToken
+}
+
+// A phone killed right after a refresh has not stored the rotated cookie: at its next start
+// it presents the old token again. Within the grace window that must not end the session.
+func TestRefreshReuseGrace(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("kim@example.com")
+		st, next := refresh(t, srv, u.Refresh)
+		if st != 200 {
+			t.Fatalf("first refresh: %d", st)
+		}
+		srv.Clock.Advance(3 * time.Second)
+		st, again := refresh(t, srv, u.Refresh)
+		if st != 200 || again == "" || again == next {
+			t.Fatalf("old token again within the grace window: %d %q", st, again)
+		}
+		srv.Clock.Advance(20 * time.Second)
+		st, third := refresh(t, srv, u.Refresh)
+		if st != 200 {
+			t.Fatalf("old token a third time, 23 s after its first use: %d", st)
+		}
+		// Every successor works, and each is still single-use.
+		for _, tok := range []string{next, again, third} {
+			if st, _ := refresh(t, srv, tok); st != 200 {
+				t.Fatalf("successor refused: %d", st)
+			}
+		}
+		// After the window the old token is a reuse again: the family is revoked.
+		srv.Clock.Advance(8 * time.Second)
+		r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh})
+		if r.Status != 401 || r.ErrorCode() != "token_reused" {
+			t.Fatalf("reuse after the window: %d %s", r.Status, r.Body)
+		}
+		u2 := srv.Login(u)
+		if st, _ := refresh(t, srv, u2.Refresh); st != 200 {
+			t.Fatalf("a new sign-in after the revocation: %d", st)
+		}
+
+		// A revoked (logged-out) token gets nothing, even within the window.
+		st, fresh := refresh(t, srv, u2.Refresh)
+		if st != 200 {
+			t.Fatalf("refresh in window: %d", st)
+		}
+		if r := srv.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": fresh}); r.Status != 204 {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		if st, _ := refresh(t, srv, u2.Refresh); st != 401 {
+			t.Fatalf("old token after logout: %d", st)
+		}
+	})
+}
+
+func TestRefreshReuseGraceOff(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_REFRESH_REUSE_GRACE", "0"))
+	u := srv.Register("lee@example.com")
+	if st, _ := refresh(t, srv, u.Refresh); st != 200 {
+		t.Fatalf("refresh: %d", st)
+	}
+	if r := srv.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": u.Refresh}); r.Status != 401 || r.ErrorCode() != "token_reused" {
+		t.Fatalf("reuse with the grace off: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestRefreshByCookieAndLogout(t *testing.T) {
@@ -175,7 +254,7 @@ func TestAuthRateLimit(t *testing.T) {
 	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_AUTH_RATE_PER_MIN", "20"))
 	limited := 0
 	for i := 0; i < 30; i++ {
-		r := srv.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "x@example.com", "password": "whatever1"})
+		r := srv.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": fmt.Sprintf("x%d@example.com", i), "password": "whatever1"})
 		if r.Status == http.StatusTooManyRequests {
 			if r.ErrorCode() != "rate_limited" {
 				t.Fatalf("code %q", r.ErrorCode())
@@ -254,4 +333,95 @@ func decodeSegment(t *testing.T, seg string) map[string]any {
 	delete(m, "alg")
 	delete(m, "typ")
 	return m
+}
+
+// loginFrom signs in with an X-Forwarded-For header.
+func loginFrom(t *testing.T, srv *testutil.Server, forwardedFor, email, password string) *testutil.Response {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"email": email, "password": password})
+	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/auth/login", strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", forwardedFor)
+	resp, err := srv.HTTP.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return &testutil.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+}
+
+// Guesses at one account from many addresses earn a growing wait for that account (any
+// email alike, so it reveals nothing), which passes: no permanent lockout.
+func TestAccountLockout(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("target@example.com")
+		for _, email := range []string{u.Email, "nobody@example.com"} {
+			for i := 0; i < 6; i++ {
+				if r := loginFrom(t, srv, fmt.Sprintf("203.0.113.%d", i), email, "guess number "+strconv.Itoa(i)); r.Status != 401 {
+					t.Fatalf("%s guess %d: %d %s", email, i+1, r.Status, r.Body)
+				}
+			}
+			r := loginFrom(t, srv, "198.51.100.7", email, "correct horse battery")
+			if r.Status != 429 || r.ErrorCode() != "account_locked" || r.Header.Get("Retry-After") != "30" {
+				t.Fatalf("%s after 6 failures: %d %s %q", email, r.Status, r.Body, r.Header.Get("Retry-After"))
+			}
+		}
+		srv.Clock.Advance(31 * time.Second)
+		if r := loginFrom(t, srv, "198.51.100.7", u.Email, "correct horse battery"); r.Status != 200 {
+			t.Fatalf("after the wait: %d %s", r.Status, r.Body)
+		}
+		// Success starts the count over.
+		if r := loginFrom(t, srv, "198.51.100.7", u.Email, "one wrong guess"); r.Status != 401 {
+			t.Fatalf("after success: %d", r.Status)
+		}
+	})
+}
+
+// Login, register and refresh each have their own per-address buckets.
+func TestAuthBucketsApart(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	u := srv.Register("apart@example.com")
+	srv = testutil.Start(t, testutil.DB{Name: "sqlite", URL: srv.Config.DatabaseURL}, srv.Config.DataDir, srv.Clock,
+		testutil.WithEnv("ASKWELL_AUTH_RATE_PER_MIN", "20"))
+	limited := false
+	for i := 0; i < 30 && !limited; i++ {
+		limited = srv.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": fmt.Sprintf("x%d@example.com", i), "password": "whatever1"}).Status == 429
+	}
+	if !limited {
+		t.Fatal("logins were never limited")
+	}
+	if st, _ := refresh(t, srv, u.Refresh); st != 200 {
+		t.Fatalf("refresh after the login bucket ran dry: %d", st)
+	}
+	if r := srv.Do("POST", "/api/v1/auth/register", "", map[string]any{"email": "new@example.com", "password": "correct horse battery"}); r.Status != 201 {
+		t.Fatalf("register after the login bucket ran dry: %d %s", r.Status, r.Body)
+	}
+}
+
+// Behind a configured proxy each client has its own bucket; without the setting the header
+// is ignored, so nobody picks their own bucket.
+func TestTrustedProxies(t *testing.T) {
+	flood := func(srv *testutil.Server, clients int) (limited int) {
+		for i := 0; i < 40; i++ {
+			r := loginFrom(t, srv, fmt.Sprintf("203.0.113.%d", i%clients), fmt.Sprintf("p%d@example.com", i), "whatever1")
+			if r.Status == 429 {
+				limited++
+			}
+		}
+		return limited
+	}
+	behind := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_AUTH_RATE_PER_MIN", "20"),
+		testutil.WithEnv("ASKWELL_TRUSTED_PROXIES", "127.0.0.1/32"))
+	if n := flood(behind, 10); n != 0 {
+		t.Fatalf("10 clients behind the proxy, 4 logins each: %d limited", n)
+	}
+	if n := flood(behind, 1); n == 0 {
+		t.Fatal("one client behind the proxy was never limited")
+	}
+	direct := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_AUTH_RATE_PER_MIN", "20"))
+	if n := flood(direct, 10); n == 0 {
+		t.Fatal("an untrusted X-Forwarded-For chose the bucket")
+	}
 }

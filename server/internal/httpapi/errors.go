@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,6 +46,7 @@ func classify(err error) *apiError {
 	var he *echo.HTTPError
 	var gap *sync.GapError
 	var inv *sync.InvalidError
+	var locked *auth.LockedError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -61,10 +65,18 @@ func classify(err error) *apiError {
 			d["field"] = inv.Field
 		}
 		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Error()[len("sync: "):]).with(d)
+	case errors.Is(err, store.ErrQuotaExceeded):
+		return newError(http.StatusRequestEntityTooLarge, "quota_exceeded",
+			"this account's records would go over its storage quota; delete some (and empty them from the bin) first")
 	case errors.Is(err, store.ErrForeignRecord):
 		return newError(http.StatusConflict, "id_taken", "a record id in this batch is already in use; use a new id")
 	case errors.Is(err, store.ErrClientTaken):
 		return newError(http.StatusConflict, "client_taken", "this client id is bound to another account; make a new one")
+	case errors.As(err, &locked):
+		secs := int(math.Ceil(locked.RetryAfter.Seconds()))
+		return newError(http.StatusTooManyRequests, "account_locked",
+			fmt.Sprintf("too many failed sign-ins for this account; try again in %d seconds", secs)).
+			with(map[string]any{"retry_after": secs})
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 	case errors.Is(err, auth.ErrTokenReused):
@@ -112,6 +124,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if ae.Status >= 500 {
 			log.Error("request failed", "err", err, "path", c.Path(),
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		if secs, ok := ae.Details["retry_after"].(int); ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 		body := map[string]any{"code": ae.Code, "message": ae.Message}
 		if ae.Details != nil {

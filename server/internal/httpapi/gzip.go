@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/gzip"
+	"io"
 	"net/http"
 	"strings"
 	stdsync "sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 )
 
@@ -51,4 +52,61 @@ func (p *gzipPool) blob(c echo.Context, body []byte) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, buf.Bytes())
+}
+
+// spillAt is how much of an answer is held before it starts streaming: the usual small pull
+// leaves in one piece (gzipped only when worth it), a large one streams in constant memory.
+const spillAt = 64 << 10
+
+// stream is a JSON answer written piece by piece: held in a buffer up to spillAt, then sent
+// as it comes, gzipped when the client accepts it. Close finishes it.
+type stream struct {
+	p   *gzipPool
+	c   echo.Context
+	buf *bytes.Buffer
+	out io.Writer    // set once streaming
+	zw  *gzip.Writer // set when streaming gzipped
+}
+
+func (p *gzipPool) stream(c echo.Context) *stream {
+	buf := p.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	return &stream{p: p, c: c, buf: buf}
+}
+
+func (s *stream) Write(b []byte) (int, error) {
+	if s.out != nil {
+		return s.out.Write(b)
+	}
+	s.buf.Write(b)
+	if s.buf.Len() < spillAt {
+		return len(b), nil
+	}
+	w := s.c.Response()
+	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	w.Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	s.out = w
+	if strings.Contains(s.c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		w.Header().Set(echo.HeaderContentEncoding, "gzip")
+		s.zw = s.p.writers.Get().(*gzip.Writer)
+		s.zw.Reset(w)
+		s.out = s.zw
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err := s.out.Write(s.buf.Bytes())
+	s.buf.Reset()
+	return len(b), err
+}
+
+// Close sends what is held, or ends the stream.
+func (s *stream) Close() error {
+	defer s.p.bufs.Put(s.buf)
+	if s.out == nil {
+		return s.p.blob(s.c, s.buf.Bytes())
+	}
+	if s.zw != nil {
+		defer s.p.writers.Put(s.zw)
+		return s.zw.Close()
+	}
+	return nil
 }

@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/askwell/askwell/api"
 	"github.com/askwell/askwell/server/internal/auth"
@@ -40,8 +41,11 @@ type handlers struct {
 	shutdown      <-chan struct{}
 	guard         push.Guard
 	vapidPublic   string
-	now           func() time.Time
-	gz            *gzipPool
+	// maxSubscriptions bounds the push subscriptions of one user.
+	maxSubscriptions int
+	now              func() time.Time
+	gz               *gzipPool
+	ended            *endedAccounts
 }
 
 var _ api.ServerInterface = (*handlers)(nil)
@@ -167,12 +171,17 @@ func toUser(u *store.User) api.User {
 	var plans api.AskPlans
 	_ = json.Unmarshal([]byte(u.AskPlans), &plans) // written by UpdateMe from a validated value
 	one, ev := u.GoalOneToOnes, u.GoalEvents
-	return api.User{
+	out := api.User{
 		Id: uuid.MustParse(u.ID), Email: u.Email, Name: u.Name, Timezone: u.Timezone,
 		QuietHours: api.QuietHours{Start: u.QuietStart, End: u.QuietEnd},
 		Goals:      api.Goals{OneToOnes: &one, Events: &ev},
 		AskPlans:   plans, CreatedAt: u.CreatedAt.UTC(),
 	}
+	if o, ok := playbook.ParseOffer(u.SpecialOffer); ok {
+		until := openapi_types.Date{Time: o.Until}
+		out.SpecialOffer = &api.SpecialOffer{Text: o.Text, Until: &until}
+	}
+	return out
 }
 
 func checkTimezone(tz string) error {
@@ -246,9 +255,30 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 		}
 		u.AskPlans = string(b)
 	}
+	if o := req.SpecialOffer; o != nil {
+		offer := playbook.Offer{Text: strings.TrimSpace(o.Text)}
+		if o.Until != nil {
+			offer.Until = o.Until.Time
+		}
+		loc, err := time.LoadLocation(u.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		if err := offer.Check(h.now(), loc); err != nil {
+			return newError(http.StatusUnprocessableEntity, "invalid_field", "special_offer: "+err.Error()).
+				with(map[string]any{"field": "special_offer"})
+		}
+		u.SpecialOffer = offer.Encode()
+	}
 	u.UpdatedAt = h.now().UTC()
 	if err := h.store.UpdateUserSettings(ctx, u); err != nil {
 		return err
+	}
+	if req.SpecialOffer != nil || req.Goals != nil || req.Timezone != nil {
+		// The week's next steps depend on these: the offer to share, the goals, the week's start.
+		if err := h.sync.PlanWeek(ctx, u.ID); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, toUser(u))
 }
@@ -324,7 +354,8 @@ func clientIDChars(s string) bool {
 }
 
 // SyncPull implements POST /sync/pull. The records are stored as the JSON clients see, so the
-// page is written directly instead of decoding and re-encoding every record.
+// page is written directly instead of decoding and re-encoding every record, and written as it
+// is read: a large page never sits whole in memory.
 func (h *handlers) SyncPull(c echo.Context) error {
 	var req api.PullRequest
 	if err := bind(c, &req); err != nil {
@@ -334,48 +365,56 @@ func (h *handlers) SyncPull(c echo.Context) error {
 	if req.Limit != nil {
 		limit = *req.Limit
 	}
-	page, err := h.sync.Pull(c.Request().Context(), userID(c), req.ClientId, req.Cursor, limit)
+	out := h.gz.stream(c)
+	w := bufio.NewWriterSize(out, 32<<10)
+	w.WriteString(`{"changes":[`)
+	first := true
+	page, err := h.sync.PullEach(c.Request().Context(), userID(c), req.ClientId, req.Cursor, limit, func(ch store.Change) error {
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		w.WriteString(`{"entity":"`)
+		w.WriteString(ch.Entity)
+		w.WriteString(`","record_id":"`)
+		w.WriteString(ch.ID) // a UUID checked on the way in: nothing to escape
+		w.WriteString(`","version":`)
+		w.WriteString(strconv.FormatInt(ch.Version, 10))
+		w.WriteString(`,"deleted":`)
+		w.WriteString(strconv.FormatBool(ch.Deleted))
+		w.WriteString(`,"record":`)
+		w.WriteString(ch.Data)
+		_, err := w.WriteString("}")
+		return err
+	})
 	if err != nil {
+		if c.Response().Committed {
+			return nil // part of the answer is out: the client sees it cut short and pulls again
+		}
 		return err
 	}
-	size := 96
-	for _, ch := range page.Changes {
-		size += len(ch.Data) + 112
+	w.WriteString(`],"cursor":`)
+	w.WriteString(strconv.FormatInt(page.Cursor, 10))
+	w.WriteString(`,"has_more":`)
+	w.WriteString(strconv.FormatBool(page.HasMore))
+	w.WriteString(`,"last_mutation_id":`)
+	w.WriteString(strconv.FormatInt(page.LastMutationID, 10))
+	w.WriteString(`,"reset":`)
+	w.WriteString(strconv.FormatBool(page.Reset))
+	w.WriteString("}\n")
+	if err := w.Flush(); err != nil {
+		return err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	buf.WriteString(`{"changes":[`)
-	for i, ch := range page.Changes {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteString(`{"entity":"`)
-		buf.WriteString(ch.Entity)
-		buf.WriteString(`","record_id":"`)
-		buf.WriteString(ch.ID) // a UUID checked on the way in: nothing to escape
-		buf.WriteString(`","version":`)
-		buf.WriteString(strconv.FormatInt(ch.Version, 10))
-		buf.WriteString(`,"deleted":`)
-		buf.WriteString(strconv.FormatBool(ch.Deleted))
-		buf.WriteString(`,"record":`)
-		buf.WriteString(ch.Data)
-		buf.WriteByte('}')
-	}
-	buf.WriteString(`],"cursor":`)
-	buf.WriteString(strconv.FormatInt(page.Cursor, 10))
-	buf.WriteString(`,"has_more":`)
-	buf.WriteString(strconv.FormatBool(page.HasMore))
-	buf.WriteString(`,"last_mutation_id":`)
-	buf.WriteString(strconv.FormatInt(page.LastMutationID, 10))
-	buf.WriteString(`,"reset":`)
-	buf.WriteString(strconv.FormatBool(page.Reset))
-	buf.WriteString("}\n")
-	return h.gz.blob(c, buf.Bytes())
+	return out.Close()
 }
 
 // SyncEvents implements GET /sync/events: a poke after each commit of this user, a ping
-// comment now and then so idle proxies keep the stream open.
+// comment now and then so idle proxies keep the stream open. The stream ends when its access
+// token expires, when its sign-in ends (checked at each ping), and when the user opens more
+// streams than allowed (the oldest goes); the client reconnects with a fresh token.
 func (h *handlers) SyncEvents(c echo.Context) error {
-	pokes, cancel := h.hub.Subscribe(userID(c))
+	a, _ := access(c)
+	pokes, cancel := h.hub.Subscribe(a.UserID)
 	defer cancel()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
@@ -388,6 +427,8 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 	w.Flush()
 	ping := time.NewTicker(h.pingEvery)
 	defer ping.Stop()
+	expired := time.NewTimer(a.Expires.Sub(h.now()))
+	defer expired.Stop()
 	ctx := c.Request().Context()
 	for {
 		var msg string
@@ -396,9 +437,23 @@ func (h *handlers) SyncEvents(c echo.Context) error {
 			return nil
 		case <-h.shutdown:
 			return nil
-		case <-pokes:
+		case <-expired.C:
+			return nil
+		case _, open := <-pokes:
+			if !open { // the account was deleted, or a newer stream of this user took its place
+				return nil
+			}
 			msg = "event: poke\ndata: {}\n\n"
 		case <-ping.C:
+			if !h.now().Before(a.Expires) {
+				return nil
+			}
+			if live, err := h.auth.Live(ctx, a); err == nil && !live {
+				return nil
+			}
+			if h.accountGone(ctx, userID(c)) {
+				return nil // deleted through another instance
+			}
 			msg = ": ping\n\n"
 		}
 		if _, err := w.Write([]byte(msg)); err != nil {

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +43,9 @@ func (h *handlers) SavePushSubscription(c echo.Context) error {
 	if err := sub.Validate(); err != nil {
 		return newError(http.StatusBadRequest, "bad_subscription", strings.TrimPrefix(err.Error(), "push: "))
 	}
+	if err := h.checkSubscriptionRoom(c, sub.Endpoint); err != nil {
+		return err
+	}
 	ua := ""
 	if req.UserAgent != nil {
 		ua = *req.UserAgent
@@ -56,6 +61,22 @@ func (h *handlers) SavePushSubscription(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusCreated)
+}
+
+// checkSubscriptionRoom refuses a new endpoint when the user has as many as allowed: each one
+// is a URL the server calls for every reminder, so their number is bounded. Re-sending a known
+// endpoint (every app start does) always passes.
+func (h *handlers) checkSubscriptionRoom(c echo.Context, endpoint string) error {
+	subs, err := h.store.Subscriptions(c.Request().Context(), userID(c))
+	if err != nil {
+		return err
+	}
+	if len(subs) < h.maxSubscriptions || slices.ContainsFunc(subs, func(s store.PushSubscription) bool { return s.Endpoint == endpoint }) {
+		return nil
+	}
+	return newError(http.StatusTooManyRequests, "too_many_subscriptions",
+		fmt.Sprintf("this account already has %d push subscriptions; turn reminders off on a device you no longer use", len(subs))).
+		with(map[string]any{"limit": h.maxSubscriptions})
 }
 
 // DeletePushSubscription implements DELETE /push/subscriptions; only the user's own endpoint.
@@ -112,21 +133,24 @@ func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]a
 
 // reminderUser accepts the access token, or an action token made for the reminder in the path
 // (the service worker acts from a notification with no session at hand).
-func reminderUser(tokens *auth.Tokens) echo.MiddlewareFunc {
+func reminderUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-			tok = strings.TrimSpace(tok)
-			if !ok || tok == "" {
+			tok := bearer(c)
+			if tok == "" {
 				return newError(http.StatusUnauthorized, "unauthorized", "send the access token or the reminder's action token")
 			}
-			id, err := tokens.Verify(tok)
+			a, err := tokens.Check(tok)
 			if err != nil {
-				if id, err = tokens.VerifyAction(tok, c.Param("id")); err != nil {
+				id, err := tokens.VerifyAction(tok, c.Param("id"))
+				if err != nil {
 					return err
 				}
+				a = auth.Access{UserID: id} // no sign-in behind it: only the account must exist
 			}
-			c.Set(userKey, id)
+			if err := checkLive(c, svc, a); err != nil {
+				return err
+			}
 			return next(c)
 		}
 	}

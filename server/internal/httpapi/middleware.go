@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,7 +23,10 @@ import (
 	"github.com/askwell/askwell/server/internal/auth"
 )
 
-const userKey = "askwell.user"
+const (
+	userKey   = "askwell.user"
+	accessKey = "askwell.access"
+)
 
 // userID is the authenticated user of the request (set by requireUser).
 func userID(c echo.Context) string {
@@ -30,23 +34,51 @@ func userID(c echo.Context) string {
 	return id
 }
 
-// requireUser accepts a Bearer access token and stores its user in the context.
-func requireUser(tokens *auth.Tokens) echo.MiddlewareFunc {
+// access is the verified access token of the request, when it came with one.
+func access(c echo.Context) (auth.Access, bool) {
+	a, ok := c.Get(accessKey).(auth.Access)
+	return a, ok
+}
+
+// bearer is the token of the Authorization header, or "".
+func bearer(c echo.Context) string {
+	tok, _ := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return strings.TrimSpace(tok)
+}
+
+// requireUser accepts a Bearer access token of a live session and stores its user in the context.
+func requireUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			h := c.Request().Header.Get(echo.HeaderAuthorization)
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || tok == "" {
+			tok := bearer(c)
+			if tok == "" {
 				return newError(http.StatusUnauthorized, "unauthorized", "sign in first: send Authorization: Bearer <access token>")
 			}
-			id, err := tokens.Verify(strings.TrimSpace(tok))
+			a, err := tokens.Check(tok)
 			if err != nil {
 				return err
 			}
-			c.Set(userKey, id)
+			if err := checkLive(c, svc, a); err != nil {
+				return err
+			}
+			c.Set(accessKey, a)
 			return next(c)
 		}
 	}
+}
+
+// checkLive refuses a well-signed token whose account was deleted or whose sign-in ended, and
+// sets the request's user otherwise.
+func checkLive(c echo.Context, svc *auth.Service, a auth.Access) error {
+	ok, err := svc.Live(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return newError(http.StatusUnauthorized, "unauthorized", "this sign-in has ended or the account no longer exists; sign in again")
+	}
+	c.Set(userKey, a.UserID)
+	return nil
 }
 
 // validator checks each /api/v1 request against openapi.yaml before it reaches a handler, so
@@ -57,9 +89,11 @@ type validator struct {
 	// own lists operations whose bodies the handler checks itself: a 1,000-mutation push
 	// spends more in generic schema walking than in the database (see checkPush).
 	own map[string]bool
+	// bodyTimeout is how long a client may take to send its body.
+	bodyTimeout time.Duration
 }
 
-func newValidator(doc *openapi3.T) (*validator, error) {
+func newValidator(doc *openapi3.T, bodyTimeout time.Duration) (*validator, error) {
 	doc.Servers = openapi3.Servers{{URL: "/api/v1"}}
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, err
@@ -71,7 +105,7 @@ func newValidator(doc *openapi3.T) (*validator, error) {
 	return &validator{router: r, opts: &openapi3filter.Options{
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc, // requireUser does this
 		SkipSettingDefaults: true,
-	}, own: map[string]bool{"syncPush": true}}, nil
+	}, own: map[string]bool{"syncPush": true}, bodyTimeout: bodyTimeout}, nil
 }
 
 func (v *validator) middleware() echo.MiddlewareFunc {
@@ -82,11 +116,9 @@ func (v *validator) middleware() echo.MiddlewareFunc {
 			if err != nil {
 				return next(c) // not in the contract (static files, 404s): nothing to validate
 			}
-			var body []byte
-			if req.Body != nil {
-				if body, err = io.ReadAll(req.Body); err != nil {
-					return err // BodyLimit's 413 arrives here
-				}
+			body, err := readBody(c, v.bodyTimeout)
+			if err != nil {
+				return err
 			}
 			if len(bytes.TrimSpace(body)) > 0 {
 				if !strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
@@ -94,6 +126,9 @@ func (v *validator) middleware() echo.MiddlewareFunc {
 				}
 				if !json.Valid(body) {
 					return newError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
+				}
+				if hasNUL(body) {
+					return newError(http.StatusUnprocessableEntity, "invalid_text", `text must not contain the NUL character (\u0000)`)
 				}
 			}
 			reset := func() { req.Body = io.NopCloser(bytes.NewReader(body)) }
@@ -107,6 +142,59 @@ func (v *validator) middleware() echo.MiddlewareFunc {
 			reset() // handlers decode the body again from the start
 			return next(c)
 		}
+	}
+}
+
+// readBody reads the whole body, giving the client timeout to send it: one that stalls
+// mid-body gets a 408 and one with broken chunked framing a 400, at once, instead of holding
+// a connection until the server-wide read timeout and then a 500.
+func readBody(c echo.Context, timeout time.Duration) ([]byte, error) {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if timeout > 0 {
+		rc := http.NewResponseController(c.Response())
+		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
+	}
+	body, err := io.ReadAll(req.Body)
+	var he *echo.HTTPError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &he):
+		return nil, err // BodyLimit's 413
+	case errors.As(err, &ne) && ne.Timeout():
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		return nil, newError(http.StatusRequestTimeout, "body_timeout", "the request body did not arrive in time")
+	case errors.Is(err, context.Canceled):
+		return nil, err
+	}
+	c.Response().Header().Set(echo.HeaderConnection, "close")
+	return nil, newError(http.StatusBadRequest, "malformed_body", "the request body is cut short or badly framed")
+}
+
+// hasNUL reports whether a JSON text has an escaped NUL (\u0000) in a string: PostgreSQL
+// cannot store it in text or jsonb, SQLite would cut the text at it, and no field needs it.
+func hasNUL(b []byte) bool {
+	esc := []byte(`\u0000`)
+	for i := 0; ; {
+		j := bytes.Index(b[i:], esc)
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0 // backslashes before it: an odd count makes this one an escaped backslash
+		for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		i = j + 1
 	}
 }
 

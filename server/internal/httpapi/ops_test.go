@@ -91,3 +91,15 @@ func TestPlaceholderWithoutBuiltApp(t *testing.T) {
 		t.Fatalf("placeholder: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	srv := tu.NewServer(t, tu.DB{Name: "sqlite"}, tu.WithEnv("ASKWELL_METRICS_TOKEN", "scrape-me-please-0123"))
+	for _, tok := range []string{"", "wrong-token-0123456789"} {
+		if r := srv.Do("GET", "/metrics", tok, nil); r.Status != http.StatusUnauthorized || strings.Contains(string(r.Body), "go_goroutines") {
+			t.Fatalf("metrics with %q: %d", tok, r.Status)
+		}
+	}
+	if r := srv.Do("GET", "/metrics", "scrape-me-please-0123", nil); r.Status != 200 || !strings.Contains(string(r.Body), "go_goroutines") {
+		t.Fatalf("metrics with the token: %d", r.Status)
+	}
+}

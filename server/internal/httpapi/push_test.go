@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,36 @@ func TestReminderActions(t *testing.T) {
 		srv.Clock.Advance(8 * 24 * time.Hour)
 		if r := srv.Do("POST", "/api/v1/reminders/"+rid+"/done", action, nil); r.Status != 401 {
 			t.Fatalf("expired action token: %d", r.Status)
+		}
+	})
+}
+
+// Push subscriptions are bounded per user (a known endpoint can always be sent again), go to
+// port 443 only, and 6to4 or Teredo forms of private addresses are refused.
+func TestPushSubscriptionLimits(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		srv := tu.NewServer(t, db, tu.WithEnv("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", "2"))
+		u := srv.Register("many@example.com")
+		for i := 0; i < 2; i++ {
+			if r := srv.Do("POST", "/api/v1/push/subscriptions", u.Token, sub(fmt.Sprintf("https://93.184.216.34/push/%d", i))); r.Status != 201 {
+				t.Fatalf("subscribe %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r := srv.Do("POST", "/api/v1/push/subscriptions", u.Token, sub("https://93.184.216.34/push/2"))
+		if r.Status != 429 || r.ErrorCode() != "too_many_subscriptions" {
+			t.Fatalf("third subscription: %d %s", r.Status, r.Body)
+		}
+		if r := srv.Do("POST", "/api/v1/push/subscriptions", u.Token, sub("https://93.184.216.34/push/1")); r.Status != 201 {
+			t.Fatalf("a known endpoint again: %d %s", r.Status, r.Body)
+		}
+		if subs, _ := srv.App.Store.Subscriptions(context.Background(), u.ID); len(subs) != 2 {
+			t.Fatalf("%d subscriptions stored", len(subs))
+		}
+		srv.Do("DELETE", "/api/v1/push/subscriptions", u.Token, map[string]any{"endpoint": "https://93.184.216.34/push/0"})
+		for _, bad := range []string{"https://93.184.216.34:8443/push/x", "https://[2002:a00:1::1]/x", "https://[2001:0:5db8:d822::80ff:fffe]/x"} {
+			if r := srv.Do("POST", "/api/v1/push/subscriptions", u.Token, sub(bad)); r.Status != 400 || r.ErrorCode() != "bad_endpoint" {
+				t.Errorf("%s: %d %s", bad, r.Status, r.Body)
+			}
 		}
 	})
 }

@@ -4,10 +4,14 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -39,8 +43,18 @@ type Deps struct {
 	Static        fs.FS
 	SecureCookies bool
 	RefreshTTL    time.Duration
-	// AuthRatePerMin limits auth requests per client address.
+	// AuthRatePerMin limits auth requests per client address, for each auth route apart.
 	AuthRatePerMin int
+	// PullRatePerMin limits each user's pulls (300 when zero).
+	PullRatePerMin int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
+	BodyTimeout time.Duration
+	// SubscriptionsPerUser bounds each user's push subscriptions (20 when zero).
+	SubscriptionsPerUser int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 	// Shutdown closes when the server stops, ending event streams.
 	Shutdown <-chan struct{}
 	// PingEvery is the event-stream keep-alive interval (25 s when zero).
@@ -63,14 +77,18 @@ func NewMetrics(reg prometheus.Registerer, streams func() float64) *Metrics {
 
 // New builds the Echo instance with every route registered here and nowhere else.
 func New(d Deps) (*echo.Echo, error) {
-	v, err := newValidator(d.Spec)
+	bodyTimeout := d.BodyTimeout
+	if bodyTimeout == 0 {
+		bodyTimeout = 10 * time.Second
+	}
+	v, err := newValidator(d.Spec, bodyTimeout)
 	if err != nil {
 		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.IPExtractor = echo.ExtractIPDirect() // behind a proxy, set ExtractIPFromXFFHeader with trusted ranges
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
 
 	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	e.Use(d.Metrics.middleware())
@@ -101,16 +119,18 @@ func New(d Deps) (*echo.Echo, error) {
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
 	e.GET("/readyz", readyz(d.Store))
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})), metricsGuard(d.MetricsToken))
 
+	ended := newEndedAccounts(d.Tokens.TTL(), d.Now)
 	g := e.Group("/api/v1",
 		middleware.BodyLimit("1M"),
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
 			Timeout: 30 * time.Second,
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
+		// Who may call comes before what they sent: a stranger learns nothing about the schema.
+		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin, cmp.Or(d.PullRatePerMin, 300), ended),
 		v.middleware(),
-		routeGuard(d.Tokens, d.AuthRatePerMin),
 	)
 	ping := d.PingEvery
 	if ping == 0 {
@@ -119,41 +139,95 @@ func New(d Deps) (*echo.Echo, error) {
 	api.RegisterHandlers(g, &handlers{
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
-		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(),
+		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(), ended: ended,
+		maxSubscriptions: cmp.Or(d.SubscriptionsPerUser, 20),
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	e.GET("/cal/:file", calendarFeed(d.Store, d.Now))
 	e.GET("/*", staticHandler(d.Static))
 	return e, nil
 }
 
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
-func routeGuard(tokens *auth.Tokens, perMin int) echo.MiddlewareFunc {
-	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again")
-		},
-		ErrorHandler: func(c echo.Context, err error) error { return err },
-	})
-	user, reminder := requireUser(tokens), reminderUser(tokens)
+func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int, ended *endedAccounts) echo.MiddlewareFunc {
+	user, reminder := requireUser(tokens, svc), reminderUser(tokens, svc)
+	// Pulls are the heaviest reads: each user gets a bucket, whatever addresses they use.
+	pulls := limiter(pullsPerMin, userID)
+	// Each auth route has its own buckets: signing in a lot must not stop an app from
+	// refreshing its token, nor the other way round. (Made here, once: Echo applies group
+	// middleware on every request.)
+	limiters := map[string]echo.MiddlewareFunc{}
+	for _, r := range []string{"login", "register", "refresh", "logout"} {
+		limiters["/api/v1/auth/"+r] = limiter(perMin, echo.Context.RealIP)
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited, authed, acted := limiter(next), user(next), reminder(next)
+		// An account deleted on this instance is refused at once, before any cached trust.
+		authed, acted := user(ended.guard(next)), reminder(next)
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
-				return limited(c)
+				if l, ok := limiters[c.Path()]; ok {
+					return l(next)(c)
+				}
+				return next(c)
 			case c.Path() == "/api/v1/push/vapid-public-key":
 				return next(c)
 			case strings.HasPrefix(c.Path(), "/api/v1/reminders/"):
 				return acted(c)
 			case c.Path() == "/api/v1/*":
 				return next(c) // not an endpoint: answer 404 whether signed in or not
+			case c.Path() == "/api/v1/sync/pull":
+				return user(ended.guard(pulls(next)))(c)
 			}
 			return authed(c)
+		}
+	}
+}
+
+// limiter allows perMin requests a minute (a quarter of them at once) per key: the client
+// address or the user.
+func limiter(perMin int, key func(echo.Context) string) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMin) / 60), Burst: max(perMin/4, 5), ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again").
+				with(map[string]any{"retry_after": 60})
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+	})
+}
+
+// ipExtractor finds the client address: the connection's, or, behind the configured proxies,
+// the nearest X-Forwarded-For entry that is not one of them. Only listed ranges are trusted,
+// so nobody else can choose their own address (and bucket) with the header.
+func ipExtractor(proxies []netip.Prefix) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		bits := p.Addr().BitLen()
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// metricsGuard requires the metrics token when one is configured: the figures say how many
+// people use the server and how busy it is, which is nobody else's business.
+func metricsGuard(token string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if token == "" {
+			return next
+		}
+		return func(c echo.Context) error {
+			if subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(token)) != 1 {
+				return newError(http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <metrics token>")
+			}
+			return next(c)
 		}
 	}
 }

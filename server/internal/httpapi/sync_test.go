@@ -380,7 +380,7 @@ func TestUnsupportedBodies(t *testing.T) {
 	if r := srv.Do("GET", "/api/v1/nope", u.Token, nil); r.Status != 404 || r.ErrorCode() != "not_found" {
 		t.Fatalf("unknown route: %d %s", r.Status, r.Body)
 	}
-	if r := srv.Do("DELETE", "/api/v1/me", u.Token, nil); r.Status != 405 && r.Status != 404 {
+	if r := srv.Do("PUT", "/api/v1/me", u.Token, nil); r.Status != 405 && r.Status != 404 {
 		t.Fatalf("wrong method: %d %s", r.Status, r.Body)
 	}
 }

@@ -41,11 +41,13 @@ trap cleanup EXIT INT TERM
 go build -o "$tmp/askwell" ./server
 
 # The server picks a free port itself (127.0.0.1:0) and logs it; auth rate limits are raised
-# because setup signs in every simulated device.
+# because setup signs in every simulated device, and the pull limit because every device of a
+# simulated user pulls on each of its pokes.
 ASKWELL_ADDR=127.0.0.1:0 \
 	ASKWELL_DATA_DIR="$tmp/data" \
 	ASKWELL_DATABASE_URL="${LOADGEN_DATABASE_URL:-}" \
 	ASKWELL_AUTH_RATE_PER_MIN=100000 \
+	ASKWELL_PULL_RATE_PER_MIN=100000 \
 	ASKWELL_LOG_LEVEL=info \
 	"$tmp/askwell" serve >"$tmp/server.log" 2>&1 &
 pid=$!

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -154,6 +155,7 @@ const (
 	ReminderThankYou       = "thank_you"
 	ReminderFollowUp       = "follow_up"
 	ReminderPartnerMeeting = "partner_meeting"
+	ReminderWeekPlan       = "week_plan"
 
 	ReminderPending   = "pending"
 	ReminderSent      = "sent"
@@ -297,4 +299,55 @@ func EventFollowUp(id string, e Event, deleted bool, now time.Time, loc *time.Lo
 	}
 	w.DueAt, w.State = due, ReminderPending
 	return w
+}
+
+// Circle names the groups a contact belongs to for the coach, space-separated: "client",
+// "partner", "connector", "champion", "dream" (a client can be a champion too). Stored beside
+// the contact so the coach finds whom to see, invite or share with without reading them all.
+func Circle(kind, stage string, archived, dream bool) string {
+	if archived {
+		return ""
+	}
+	var cs []string
+	switch kind {
+	case "client", "partner", "connector":
+		cs = append(cs, kind)
+	}
+	if stage == "champion" {
+		cs = append(cs, "champion")
+	}
+	if dream {
+		cs = append(cs, "dream")
+	}
+	return strings.Join(cs, " ")
+}
+
+// InCircle reports whether a circle value includes one of the groups.
+func InCircle(circle string, groups ...string) bool {
+	for _, c := range strings.Fields(circle) {
+		for _, g := range groups {
+			if c == g {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Meeting classes of an event for the weekly rhythm (docs/coach.md): a one-to-one is a meeting
+// of a one-to-one kind with at least one person; other kinds are events.
+const (
+	MeetingOneToOne = "one_to_one"
+	MeetingEvent    = "event"
+)
+
+// MeetingClass is how an event counts toward the week's goals, or "" when it does not.
+func MeetingClass(kind string, people int) string {
+	switch {
+	case OneToOne(kind) && people > 0:
+		return MeetingOneToOne
+	case kind != "" && !OneToOne(kind):
+		return MeetingEvent
+	}
+	return ""
 }

@@ -136,13 +136,7 @@ func (r *Rules) Assess(a AskInput, c ContactInput, signals []Signal, now time.Ti
 			x.sigs = append(x.sigs, s)
 		}
 	}
-	// Newest first, so each reason names the latest signal of its kind.
-	sort.SliceStable(x.sigs, func(i, j int) bool {
-		if !x.sigs[i].At.Equal(x.sigs[j].At) {
-			return x.sigs[i].At.After(x.sigs[j].At)
-		}
-		return x.sigs[i].NoteID < x.sigs[j].NoteID
-	})
+	sortSignals(x.sigs)
 	x.scan(r.StageRank(c.Stage) >= r.StageRank(r.Offer.MinStage))
 
 	due, dueCode := r.dueOf(a, c, x.sigs, now, loc)
@@ -491,4 +485,14 @@ func (r *Rules) CheckSignals(sigs []NoteSignal, now time.Time) string {
 		}
 	}
 	return ""
+}
+
+// sortSignals puts the newest first, so each reason names the latest signal of its kind.
+func sortSignals(sigs []Signal) {
+	sort.SliceStable(sigs, func(i, j int) bool {
+		if !sigs[i].At.Equal(sigs[j].At) {
+			return sigs[i].At.After(sigs[j].At)
+		}
+		return sigs[i].NoteID < sigs[j].NoteID
+	})
 }

@@ -141,3 +141,25 @@ func TestRulesFileIsComplete(t *testing.T) {
 		t.Fatal("a rules file without texts was accepted")
 	}
 }
+
+func TestMeetingClassVectors(t *testing.T) {
+	b, err := os.ReadFile("testdata/readiness.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Meetings []struct {
+			Kind   string `json:"kind"`
+			People int    `json:"people"`
+			Class  string `json:"class"`
+		} `json:"meetings"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || len(f.Meetings) == 0 {
+		t.Fatalf("meetings: %v", err)
+	}
+	for _, m := range f.Meetings {
+		if got := playbook.MeetingClass(m.Kind, m.People); got != m.Class {
+			t.Errorf("%s with %d: %q, want %q", m.Kind, m.People, got, m.Class)
+		}
+	}
+}

@@ -55,6 +55,9 @@ type Rules struct {
 	MeetingTexts      map[string]string   `json:"meeting_texts"`
 	AssumptiveScript  string              `json:"assumptive_script"`
 	FallbackName      string              `json:"fallback_name"`
+	Suggest           SuggestRules        `json:"suggest"`
+	ViaPhrases        map[string]string   `json:"via_phrases"`
+	SuggestTexts      map[string]string   `json:"suggest_texts"`
 }
 
 // ParseRules reads a rules file; a file missing a text or a length is refused, so a typo shows
@@ -88,6 +91,15 @@ func ParseRules(b []byte) (*Rules, error) {
 	}
 	if len(r.WorkingDays) == 0 || r.MeetingMinutes <= 0 || r.CaptureWithinHours <= 0 {
 		return nil, fmt.Errorf("playbook: rules: working days, meeting minutes and capture hours are required")
+	}
+	for _, code := range []string{"plan_ask_title", "plan_ask", "ask_plan", "take_offer_title", "take_offer", "share_win_title",
+		"share_win", "share_win_text", "give_back_title", "give_back", "intro_path_title", "path", "path_ready"} {
+		if r.SuggestTexts[code] == "" {
+			return nil, fmt.Errorf("playbook: rules: no suggestion text for %q", code)
+		}
+	}
+	if r.Suggest.Top <= 0 || r.Suggest.SnoozeMaxDays <= 0 || r.Suggest.ShareWinDays <= 0 || r.Suggest.BalanceMonths <= 0 {
+		return nil, fmt.Errorf("playbook: rules: suggest lengths are required")
 	}
 	if len(r.Stages) == 0 || r.Holds["bad_news"] <= 0 || r.Holds["busy"] <= 0 || r.Offer.Days <= 0 || r.Mixed.Days <= 0 {
 		return nil, fmt.Errorf("playbook: rules: stages, holds, offer and mixed lengths are required")
@@ -125,13 +137,20 @@ func (r *Rules) has(list []string, v string) bool {
 	return false
 }
 
-// say fills a text template: {name}, {stage}, {target}, {missing}, {milestone}.
-func (r *Rules) say(code string, vars map[string]string) string {
-	s := r.Texts[code]
+// say fills a readiness text: {name}, {stage}, {target}, {missing}, {milestone}.
+func (r *Rules) say(code string, vars map[string]string) string { return fill(r.Texts[code], vars) }
+
+// sayWith fills a next-steps text.
+func (r *Rules) sayWith(code string, vars map[string]string) string {
+	return fill(r.SuggestTexts[code], vars)
+}
+
+// fill puts the words into a template and starts the sentence with a capital.
+func fill(s string, vars map[string]string) string {
 	for k, v := range vars {
 		s = strings.ReplaceAll(s, "{"+k+"}", v)
 	}
-	return capitalize(s)
+	return capitalize(strings.TrimSpace(s))
 }
 
 func capitalize(s string) string {

@@ -253,6 +253,10 @@ func (g Guard) checkAddr(ip netip.Addr, port, host string) error {
 	if g.allowsHost(ip.String(), port) {
 		return nil
 	}
+	if port != "443" {
+		// Push services listen on 443; another port is a way to reach some other service.
+		return badEndpoint("%s: port must be 443", host)
+	}
 	if reason := blockedReason(ip); reason != "" {
 		return badEndpoint("%s: %s address %s", host, reason, ip.Unmap().WithZone(""))
 	}
@@ -261,8 +265,8 @@ func (g Guard) checkAddr(ip netip.Addr, port, host string) error {
 
 // blockedReason says why ip must not be contacted, or returns "" when it
 // may be. Besides the obvious ranges it covers the ones that reach the local
-// network indirectly: IPv4-mapped and IPv4-compatible IPv6, and NAT64 to a
-// refused IPv4 address.
+// network indirectly: IPv4-mapped and IPv4-compatible IPv6, and NAT64, 6to4
+// and Teredo forms of a refused IPv4 address.
 func blockedReason(ip netip.Addr) string {
 	ip = ip.Unmap().WithZone("")
 	switch {
@@ -308,6 +312,17 @@ func blockedReason(ip netip.Addr) string {
 		return "local NAT64"
 	case b[0] == 0xfe && b[1]&0xc0 == 0xc0: // fec0::/10
 		return "site-local"
+	case b[0] == 0x20 && b[1] == 0x02: // 2002::/16, 6to4: the IPv4 address follows the prefix
+		if r := blockedReason(netip.AddrFrom4([4]byte(b[2:6]))); r != "" {
+			return "6to4 " + r
+		}
+	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0: // 2001::/32, Teredo: server, then client inverted
+		client := [4]byte{b[12] ^ 0xff, b[13] ^ 0xff, b[14] ^ 0xff, b[15] ^ 0xff}
+		for _, v4 := range []netip.Addr{netip.AddrFrom4([4]byte(b[4:8])), netip.AddrFrom4(client)} {
+			if r := blockedReason(v4); r != "" {
+				return "Teredo " + r
+			}
+		}
 	}
 	return ""
 }

@@ -1,4 +1,4 @@
-// Package records knows the six synced entities: their names, tables, fields and the rules a
+// Package records knows the synced entities: their names, tables, fields and the rules a
 // client's patch must follow. The field rules are read from the entity schemas of openapi.yaml
 // at start-up, so the contract stays the one place where a field's type, length or enum lives.
 package records
@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
@@ -15,16 +16,20 @@ import (
 
 // Entity names as they appear on the wire.
 const (
-	Contact  = "contact"
-	Event    = "event"
-	Note     = "note"
-	Ask      = "ask"
-	Referral = "referral"
-	Reminder = "reminder"
+	Contact    = "contact"
+	Event      = "event"
+	Note       = "note"
+	Ask        = "ask"
+	Referral   = "referral"
+	Reminder   = "reminder"
+	Connection = "connection"
+	Suggestion = "suggestion"
 )
 
 // Names returns every entity name in a fixed order.
-func Names() []string { return []string{Contact, Event, Note, Ask, Referral, Reminder} }
+func Names() []string {
+	return []string{Contact, Event, Note, Ask, Referral, Reminder, Connection, Suggestion}
+}
 
 // Table is the SQL table that holds an entity.
 func Table(entity string) string {
@@ -57,7 +62,8 @@ type Kind struct {
 	Table string
 	// CreateRequired lists the fields a put must carry when it creates the record.
 	CreateRequired []string
-	// ServerOnly is true for entities clients may edit but never create or delete (reminders).
+	// ServerOnly is true for entities clients may edit but never create or delete (reminders,
+	// suggestions).
 	ServerOnly bool
 
 	fields   map[string]*openapi3.Schema
@@ -93,6 +99,7 @@ func NewSchema(doc *openapi3.T) (*Schema, error) {
 			openapi3.VisitAsRequest(),
 			openapi3.WithStringFormatValidator("uuid", openapi3.NewCallbackValidator(checkUUID)),
 			openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(func(string) error { return nil })),
+			openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(checkDateTime)),
 		},
 	}
 	for _, name := range Names() {
@@ -104,7 +111,7 @@ func NewSchema(doc *openapi3.T) (*Schema, error) {
 		k := &Kind{
 			Name:       name,
 			Table:      Table(name),
-			ServerOnly: name == Reminder,
+			ServerOnly: name == Reminder || name == Suggestion,
 			fields:     map[string]*openapi3.Schema{},
 			longText:   map[string]bool{},
 			readOnly:   map[string]bool{},
@@ -225,6 +232,25 @@ func reason(err error) string {
 func ValidID(v string) bool {
 	u, err := uuid.Parse(v)
 	return err == nil && u.String() == v
+}
+
+// MinYear and MaxYear bound every date a client sends: year 0 and years past 9999 parse as
+// RFC 3339 but PostgreSQL refuses some of them, and dates derived from them (a reminder some
+// days later, a time zone away) must stay storable on both databases.
+const (
+	MinYear = 1000
+	MaxYear = 9000
+)
+
+func checkDateTime(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return errors.New("not an RFC 3339 date-time")
+	}
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		return fmt.Errorf("year must be between %d and %d", MinYear, MaxYear)
+	}
+	return nil
 }
 
 func checkUUID(v string) error {

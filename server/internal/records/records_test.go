@@ -34,7 +34,7 @@ func TestKindsFromContract(t *testing.T) {
 	if strings.Join(contact.CreateRequired, ",") != "name" || note.Table != "notes" || !rem.ServerOnly {
 		t.Fatalf("%+v %+v", contact, note)
 	}
-	if len(records.Names()) != 6 {
+	if len(records.Names()) != 8 {
 		t.Fatal(records.Names())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/remind"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -41,17 +42,29 @@ func TestCoachPushes(t *testing.T) {
 			t.Fatalf("payload %+v", p)
 		}
 
-		// Thirteen days on, still held; at fourteen the hold ends by itself and Sam's ask goes out.
+		// Thirteen days on (Monday morning: the week's plan goes out), still held; at fourteen
+		// the hold ends by itself and Sam's ask goes out.
 		srv.Clock.Advance(13 * 24 * time.Hour)
-		if n, _ := d.RunOnce(ctx); n != 0 {
-			t.Fatalf("pushed during the hold: %d", n)
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sent := func(url string) *remind.Payload {
+			for _, p := range w.payloads() {
+				if p.URL == url {
+					return &p
+				}
+			}
+			return nil
+		}
+		if p := sent("/#/asks/" + askSam); p != nil {
+			t.Fatalf("pushed during the hold: %+v", p)
 		}
 		srv.Clock.Advance(24*time.Hour - time.Hour + time.Minute) // 08:31 UTC, 14 days after the bad news
-		if n, err := d.RunOnce(ctx); err != nil || n != 1 {
-			t.Fatalf("after the hold: delivered %d, %v", n, err)
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if p := w.payloads()[1]; p.Title != "Ask Sam for an intro to Kim at Globex" || p.URL != "/#/asks/"+askSam {
-			t.Fatalf("after the hold: %+v", p)
+		if p := sent("/#/asks/" + askSam); p == nil || p.Title != "Ask Sam for an intro to Kim at Globex" {
+			t.Fatalf("after the hold: %+v", w.payloads())
 		}
 	})
 }
@@ -90,4 +103,39 @@ func subscribed(t *testing.T, db tu.DB) (context.Context, *tu.Server, *world, tu
 	u := srv.Register("dana@example.com")
 	w.subscribe(u)
 	return context.Background(), srv, w, u
+}
+
+// Monday's plan goes out at 08:00 in the user's zone as one push that opens Today.
+func TestWeekPlanPush(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		ctx, srv, w, u := subscribed(t, db)
+		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": "Europe/Berlin"})
+		srv.Push(u, "phone-0001",
+			put(1, "contact", recID(1, 1), map[string]any{"name": "Dana", "kind": "client"}),
+			put(2, "referral", recID(1, 2), map[string]any{"direction": "received", "contact_id": recID(1, 1), "prospect": "Globex"}))
+		d, _ := w.dispatcher()
+		setClock(srv, time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)) // Monday 00:30 in Berlin: the week turns
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range w.payloads() {
+			if p.Kind == "week_plan" {
+				t.Fatalf("the plan went out before 08:00: %+v", p)
+			}
+		}
+		setClock(srv, time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)) // 08:00 in Berlin
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var plan *remind.Payload
+		for _, p := range w.payloads() {
+			if p.Kind == "week_plan" {
+				plan = &p
+			}
+		}
+		if plan == nil || plan.Title != "Your week: 0 ready to ask, 1 thank-you owed" || plan.URL != "/#/today" ||
+			plan.Body != "One-to-ones: 0 of 5 this week. Plan the ask for Dana now." {
+			t.Fatalf("week plan: %+v", plan)
+		}
+	})
 }

@@ -74,15 +74,22 @@ type (
 	noteRec struct {
 		ContactIDs []string `json:"contact_ids"`
 	}
+	suggestionRec struct {
+		Title   string `json:"title"`
+		Reasons []struct {
+			Text string `json:"text"`
+		} `json:"reasons"`
+	}
 )
 
 // related holds one user's records a batch of reminders refers to, by id.
 type related struct {
-	asks      map[string]*askRec
-	referrals map[string]*referralRec
-	events    map[string]*eventRec
-	notes     map[string]*noteRec
-	contacts  map[string]*contactRec
+	asks        map[string]*askRec
+	referrals   map[string]*referralRec
+	events      map[string]*eventRec
+	notes       map[string]*noteRec
+	contacts    map[string]*contactRec
+	suggestions map[string]*suggestionRec
 }
 
 // readinessRec is the coach's verdict on an ask, as the server derived it (playbook.Readiness).
@@ -123,6 +130,9 @@ func compose(r reminderRec, rel *related, now time.Time, loc *time.Location) mes
 		m.URL = "/#/capture?event=" + r.Subject.ID
 	case r.Subject.Entity == "event":
 		m = eventMessage(rel.events[r.Subject.ID], name)
+		m.URL = "/#/today"
+	case r.Subject.Entity == "suggestion":
+		m = suggestionMessage(rel.suggestions[r.Subject.ID])
 		m.URL = "/#/today"
 	case r.Subject.Entity == "contact":
 		who := name(r.Subject.ID)
@@ -275,6 +285,24 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 	return message{}
 }
 
+// suggestionMessage is Monday's plan: the week in a line, then its top next steps.
+func suggestionMessage(sg *suggestionRec) message {
+	if sg == nil || strings.TrimSpace(sg.Title) == "" {
+		return message{}
+	}
+	m := message{Title: oneLine(sg.Title), Body: "Open Askwell to see this week's next steps."}
+	var next []string
+	for _, x := range sg.Reasons {
+		if t := strings.TrimRight(oneLine(x.Text), "."); t != "" {
+			next = append(next, t+".")
+		}
+	}
+	if len(next) > 0 {
+		m.Body = strings.Join(next, " ")
+	}
+	return m
+}
+
 // eventMessage names each person once: the title says whom the event's own title leaves out.
 func eventMessage(e *eventRec, name func(string) string) message {
 	if e == nil {
@@ -301,7 +329,9 @@ func captureMessage(e *eventRec, name func(string) string) message {
 }
 
 // eventNames are the known names of an event's people, each once.
-func eventNames(e *eventRec, name func(string) string) []string { return knownNames(e.ContactIDs, name) }
+func eventNames(e *eventRec, name func(string) string) []string {
+	return knownNames(e.ContactIDs, name)
+}
 
 // knownNames are the names known for ids, each once.
 func knownNames(ids []string, name func(string) string) []string {
@@ -330,6 +360,8 @@ func fallback(kind string) (title, body string) {
 		return "Time for your partner meeting", body0
 	case playbook.ReminderCapture:
 		return "How did your meeting go?", playbook.Default().CaptureBody()
+	case playbook.ReminderWeekPlan:
+		return "Your week in referrals", "Open Askwell to see what to ask, whom to see and whom to thank."
 	}
 	return "Something is due today", body0
 }

@@ -92,6 +92,15 @@ func (d *Dispatcher) loadRelated(ctx context.Context, userID string, items []*it
 		want(n.ContactIDs[:min(len(n.ContactIDs), maxContactsPerEvent)]...)
 		return nil
 	})
+	rel.suggestions = map[string]*suggestionRec{}
+	load("suggestion", bySubject["suggestion"], func(id string, b []byte) error {
+		sg := new(suggestionRec)
+		if err := json.Unmarshal(b, sg); err != nil {
+			return err
+		}
+		rel.suggestions[id] = sg
+		return nil
+	})
 	want(bySubject["contact"]...)
 	rel.contacts = map[string]*contactRec{}
 	load("contact", contactIDs, func(id string, b []byte) error {

@@ -238,10 +238,14 @@ func (d *Dispatcher) runOnce(ctx context.Context) (delivered int, err error) {
 // claim leases the next batch of due reminders.
 func (d *Dispatcher) claim(ctx context.Context, now time.Time) (due []store.DueReminder, err error) {
 	// Time passing first: an ask whose hold ended or whose planned day came gets its readiness
-	// and reminder re-derived, so what is claimed next says why now.
+	// and reminder re-derived, so what is claimed next says why now; a user whose week turned
+	// gets the week planned, and Monday's plan its push.
 	d.writes.do(func() {
 		if _, err := d.sync.Recheck(ctx, d.batch); err != nil {
 			d.log.Error("remind: re-deriving readiness failed", "err", err)
+		}
+		if _, err := d.sync.PlanWeeks(ctx, d.batch); err != nil {
+			d.log.Error("remind: planning the week failed", "err", err)
 		}
 	})
 	d.writes.do(func() { due, err = d.store.ClaimDue(ctx, now, d.lease, d.batch) })

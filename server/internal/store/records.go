@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -26,9 +27,20 @@ type Row struct {
 	FieldVersions string     `bun:"field_versions"`
 	Data          string     `bun:"data"`
 
-	// Asks only: who is asked, and the stage or milestone trigger still waiting to fire
-	// ("stage:trust", "milestone:praised"), so a contact or note change finds its asks by index.
-	ContactID      string  `bun:"contact_id"`
+	// Asks: who is asked; referrals: the other party; connections: who knows them;
+	// suggestions: whom it is about. A change to a contact finds its records by this index.
+	ContactID string `bun:"contact_id"`
+	// Connections only: whom they know, when a contact.
+	OtherContactID string `bun:"other_contact_id"`
+	// Contacts only: the coach's groups (playbook.Circle).
+	Circle string `bun:"circle"`
+	// Events only: when, how it counts toward the week (playbook.MeetingClass), hosted by you.
+	StartsAt *time.Time `bun:"starts_at"`
+	Meeting  string     `bun:"meeting"`
+	Hosted   bool       `bun:"hosted"`
+
+	// Asks only: the stage or milestone trigger still waiting to fire ("stage:trust",
+	// "milestone:praised"), so a contact or note change finds its asks by index.
 	PendingTrigger *string `bun:"pending_trigger"`
 	// Asks only: when time alone next changes the ask's readiness (a hold or window ending).
 	RecheckAt *time.Time `bun:"recheck_at"`
@@ -42,8 +54,16 @@ type Row struct {
 func columns(entity string) []string {
 	base := []string{"id", "user_id", "version", "created_at", "updated_at", "deleted_at", "field_versions", "data"}
 	switch entity {
+	case records.Contact:
+		return append(base, "circle")
+	case records.Event:
+		return append(base, "starts_at", "meeting", "hosted")
 	case records.Ask:
 		return append(base, "contact_id", "pending_trigger", "recheck_at")
+	case records.Referral, records.Suggestion:
+		return append(base, "contact_id")
+	case records.Connection:
+		return append(base, "contact_id", "other_contact_id")
 	case records.Reminder:
 		return append(base, "status", "fire_at")
 	}
@@ -57,6 +77,17 @@ type Writer struct {
 	tx      bun.Tx
 	user    *User
 	version int64
+	// sizes are the data sizes of the rows read or written so far (by entity and id), and
+	// grown what this transaction adds to the user's storage, for the quota.
+	sizes map[string]int
+	grown int64
+}
+
+// track records the size of a row as read, so saving it again counts only the difference.
+func (w *Writer) track(entity string, rows []*Row) {
+	for _, r := range rows {
+		w.sizes[entity+"/"+r.ID] = len(r.Data)
+	}
 }
 
 // ErrNoChange, returned by a Write callback, rolls the transaction back without error:
@@ -64,37 +95,64 @@ type Writer struct {
 var ErrNoChange = errors.New("store: no change")
 
 // Write runs fn in a transaction that holds the user's next version. It returns that version,
-// or the current one when fn returned ErrNoChange.
+// or the current one when fn returned ErrNoChange. On SQLite the write joins the committer's
+// next group (see committer); on PostgreSQL it has its own transaction.
 func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
-	if s.writeSlot != nil {
+	if s.writes != nil {
+		done := make(chan groupResult, 1)
 		select {
-		case s.writeSlot <- struct{}{}:
-			defer func() { <-s.writeSlot }()
+		case s.writes <- groupWrite{ctx: ctx, userID: userID, fn: fn, done: done}:
 		case <-ctx.Done():
 			return 0, fmt.Errorf("store: wait to write: %w", ctx.Err())
+		case <-s.closing:
+			return 0, ErrClosed
 		}
+		r := <-done
+		if errors.Is(r.err, errNothingWritten) {
+			return r.version, nil
+		}
+		return r.version, r.err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	u := new(User)
-	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
-		Returning("*").Scan(ctx); err != nil {
-		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
-	}
-	w := &Writer{tx: tx, user: u, version: u.Version}
-	if err := fn(w); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return u.Version - 1, nil
-		}
-		return 0, err
+	version, changed, err := s.writeIn(ctx, tx, userID, fn)
+	if err != nil || !changed {
+		return version, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: commit: %w", err)
 	}
-	return u.Version, nil
+	return version, nil
+}
+
+// writeIn bumps the user's version, runs fn and checks the storage quota, inside tx. changed
+// is false when fn returned ErrNoChange: the caller rolls back and version is the current one.
+func (s *Store) writeIn(ctx context.Context, tx bun.Tx, userID string, fn func(w *Writer) error) (version int64, changed bool, err error) {
+	u := new(User)
+	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
+		Returning("*").Scan(ctx); err != nil {
+		return 0, false, fmt.Errorf("store: bump version: %w", notFound(err))
+	}
+	w := &Writer{tx: tx, user: u, version: u.Version, sizes: map[string]int{}}
+	if err := fn(w); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return u.Version - 1, false, nil
+		}
+		return 0, false, err
+	}
+	if w.grown != 0 {
+		if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+			return 0, false, ErrQuotaExceeded
+		}
+		if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", w.grown).
+			Where("id = ?", userID).Exec(ctx); err != nil {
+			return 0, false, fmt.Errorf("store: storage used: %w", err)
+		}
+	}
+	return u.Version, true, nil
 }
 
 // Version is the version this transaction stamps on everything it changes.
@@ -136,6 +194,7 @@ func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[str
 		}
 		out[r.ID] = r
 	}
+	w.track(entity, rows)
 	return out, nil
 }
 
@@ -152,6 +211,7 @@ func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []stri
 		OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: asks waiting: %w", err)
 	}
+	w.track(records.Ask, rows)
 	return rows, nil
 }
 
@@ -165,6 +225,9 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 	table := records.Table(entity)
 	for _, r := range rows {
 		r.UserID = w.user.ID
+		key := entity + "/" + r.ID
+		w.grown += int64(len(r.Data) - w.sizes[key])
+		w.sizes[key] = len(r.Data)
 	}
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
@@ -245,10 +308,13 @@ type PullPage struct {
 	Reset          bool
 }
 
-// Pull returns this user's records changed after cursor, in version order. A page never splits
-// the records of one version, so the next cursor (the last version returned) loses nothing;
-// a single version larger than limit is returned whole.
-func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time) (*PullPage, error) {
+// PullEach hands this user's records changed after cursor to emit as they are read, in
+// version order, so a page of any size passes through in constant memory; the page it returns
+// has no Changes. A page never splits the records of one version, so the next cursor (the last
+// version returned) loses nothing; a single version larger than limit is returned whole. It
+// first reads only the versions (from the indexes) to find where the page ends, then streams
+// the records up to there.
+func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
 	// Read the client's position first: everything it covers has committed, so the records
 	// read next include it, and the client may drop those outbox entries.
 	last, err := bindClient(ctx, s.db, userID, clientID, now)
@@ -272,31 +338,33 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 		page.Cursor = 0
 		return page, nil
 	}
-	rows, err := s.changes(ctx, userID, "version > ?", cursor, limit+1)
+	versions, err := s.versions(ctx, userID, cursor, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) > limit {
+	upto := int64(math.MaxInt64)
+	if len(versions) > limit {
 		page.HasMore = true
-		edge := rows[limit-1].Version
+		edge := versions[limit-1]
 		switch {
-		case rows[limit].Version != edge:
-			rows = rows[:limit]
-		case rows[0].Version != edge:
+		case versions[limit] != edge:
+			upto = edge
+		case versions[0] != edge:
 			cut := limit - 1
-			for cut > 0 && rows[cut-1].Version == edge {
+			for cut > 0 && versions[cut-1] == edge {
 				cut--
 			}
-			rows = rows[:cut]
+			upto = versions[cut-1]
 		default: // one version fills the page: return all of it
-			if rows, err = s.changes(ctx, userID, "version = ?", edge, 0); err != nil {
-				return nil, err
-			}
+			upto = edge
 		}
 	}
-	page.Changes = rows
-	if len(rows) > 0 {
-		page.Cursor = rows[len(rows)-1].Version
+	err = s.eachChange(ctx, userID, cursor, upto, func(c Change) error {
+		page.Cursor = c.Version
+		return emit(c)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !page.HasMore {
 		page.Cursor = max(page.Cursor, user.Version)
@@ -304,39 +372,65 @@ func (s *Store) Pull(ctx context.Context, userID, clientID string, cursor int64,
 	return page, nil
 }
 
-// changes reads rows of every entity matching one version condition, in pull order.
-func (s *Store) changes(ctx context.Context, userID, cond string, arg int64, limit int) ([]Change, error) {
+// unionQuery is one SELECT of cols per entity table for the user's rows with after < version
+// <= upto, joined with UNION ALL, and its arguments.
+func unionQuery(cols, userID string, after, upto int64) (string, []any) {
 	var q strings.Builder
-	args := make([]any, 0, 12)
+	args := make([]any, 0, 18)
 	for i, entity := range records.Names() {
 		if i > 0 {
 			q.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&q, "SELECT '%s' AS entity, id, version, deleted_at IS NOT NULL AS deleted, data FROM %s WHERE user_id = ? AND %s",
-			entity, records.Table(entity), cond)
-		args = append(args, userID, arg)
+		fmt.Fprintf(&q, "SELECT %s FROM %s WHERE user_id = ? AND version > ? AND version <= ?",
+			strings.ReplaceAll(cols, "$entity", "'"+entity+"'"), records.Table(entity))
+		args = append(args, userID, after, upto)
 	}
-	q.WriteString(" ORDER BY version, entity, id")
-	if limit > 0 {
-		fmt.Fprintf(&q, " LIMIT %d", limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	return q.String(), args
+}
+
+// versions reads the versions of the user's first limit rows after cursor, from the indexes.
+func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit int) ([]int64, error) {
+	q, args := unionQuery("version", userID, cursor, math.MaxInt64)
+	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(" ORDER BY version LIMIT %d", limit), args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: changes: %w", err)
+		return nil, fmt.Errorf("store: versions: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Change, 0, max(limit, 16))
+	out := make([]int64, 0, min(limit, 1024))
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("store: versions: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: versions: %w", err)
+	}
+	return out, nil
+}
+
+// eachChange hands every row of the user with after < version <= upto to fn, in pull order.
+func (s *Store) eachChange(ctx context.Context, userID string, after, upto int64, fn func(Change) error) error {
+	q, args := unionQuery("$entity AS entity, id, version, deleted_at IS NOT NULL AS deleted, data", userID, after, upto)
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY version, entity, id", args...)
+	if err != nil {
+		return fmt.Errorf("store: changes: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var c Change
 		if err := rows.Scan(&c.Entity, &c.ID, &c.Version, &c.Deleted, &c.Data); err != nil {
-			return nil, fmt.Errorf("store: changes: %w", err)
+			return fmt.Errorf("store: changes: %w", err)
 		}
-		out = append(out, c)
+		if err := fn(c); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: changes: %w", err)
+		return fmt.Errorf("store: changes: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // PurgeTombstones deletes records deleted before the horizon and raises each affected user's
@@ -360,6 +454,11 @@ func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int64, e
 			for _, m := range marks {
 				if _, err := tx.NewUpdate().Table("users").Set("purged_version = ?", m.Version).
 					Where("id = ? AND purged_version < ?", m.UserID, m.Version).Exec(ctx); err != nil {
+					return err
+				}
+				if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used - COALESCE((SELECT SUM(OCTET_LENGTH(data)) FROM "+
+					table+" WHERE user_id = ? AND deleted_at IS NOT NULL AND deleted_at < ?), 0)", m.UserID, before).
+					Where("id = ?", m.UserID).Exec(ctx); err != nil {
 					return err
 				}
 			}

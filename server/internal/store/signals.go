@@ -29,14 +29,13 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 	if len(noteIDs) == 0 {
 		return nil, nil
 	}
-	// No DISTINCT: SQLite would walk the contact index of every signal of the user for it.
-	if err := w.tx.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").
-		Where("user_id = ?", w.user.ID).Where("note_id IN (?)", bun.List(noteIDs)).Scan(ctx, &before); err != nil {
-		return nil, fmt.Errorf("store: signals before: %w", err)
-	}
+	var gone []SignalRow
 	if _, err := w.tx.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
-		Where("note_id IN (?)", bun.List(noteIDs)).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("store: delete signals: %w", err)
+		Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
+		return nil, fmt.Errorf("store: replace signals: %w", err)
+	}
+	for _, g := range gone {
+		before = append(before, g.ContactID)
 	}
 	for i := range rows {
 		rows[i].UserID = w.user.ID
@@ -64,16 +63,17 @@ func (w *Writer) SignalsAbout(ctx context.Context, contactIDs []string, since ti
 	return rows, nil
 }
 
-// AsksOf returns this user's live asks to those contacts.
-func (w *Writer) AsksOf(ctx context.Context, contactIDs []string) ([]*Row, error) {
-	if len(contactIDs) == 0 {
+// LoadBy returns this user's live records of one entity whose index column (contact_id,
+// other_contact_id) holds one of values. column is the caller's constant, never user input.
+func (w *Writer) LoadBy(ctx context.Context, entity, column string, values []string) ([]*Row, error) {
+	if len(values) == 0 {
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
-		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.List(contactIDs)).
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
+		Where("user_id = ?", w.user.ID).Where("? IN (?)", bun.Ident(column), bun.List(values)).
 		Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: asks of contacts: %w", err)
+		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
 	}
 	return rows, nil
 }
@@ -92,4 +92,87 @@ func (s *Store) DueRechecks(ctx context.Context, now time.Time, limit int) ([]Re
 		return nil, fmt.Errorf("store: due rechecks: %w", err)
 	}
 	return out, nil
+}
+
+// LoadAll returns this user's live records of one entity (for the weekly plan, not for pushes).
+func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
+	var rows []*Row
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
+		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: all %s: %w", entity, err)
+	}
+	return rows, nil
+}
+
+// Meetings returns this user's live events of a meeting class (playbook.MeetingClass) that
+// start in [from, to); hostedOnly keeps the events the user hosts.
+func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, from, to time.Time) ([]*Row, error) {
+	var rows []*Row
+	q := w.tx.NewSelect().Model(&rows).ModelTableExpr("events AS row").Column(columns(records.Event)...).
+		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").Where("starts_at >= ? AND starts_at < ?", from, to)
+	if class != "" {
+		q = q.Where("meeting = ?", class)
+	}
+	if hostedOnly {
+		q = q.Where("hosted")
+	}
+	if err := q.OrderExpr("starts_at, id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: meetings: %w", err)
+	}
+	return rows, nil
+}
+
+// InCircle returns this user's live contacts that belong to any coach group (partner, client,
+// champion, connector, dream).
+func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
+	var rows []*Row
+	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("contacts AS row").Column(columns(records.Contact)...).
+		Where("user_id = ?", w.user.ID).Where("circle <> ''").Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: circle: %w", err)
+	}
+	return rows, nil
+}
+
+// SetNextWeek records when the user's next week starts.
+func (w *Writer) SetNextWeek(ctx context.Context, at time.Time) error {
+	if _, err := w.tx.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ?", w.user.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: next week: %w", err)
+	}
+	return nil
+}
+
+// WeeksDue lists up to limit users whose week has turned.
+func (s *Store) WeeksDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	var ids []string
+	if err := s.db.NewSelect().Table("users").Column("id").Where("next_week_at <= ?", now).
+		OrderExpr("next_week_at, id").Limit(int64(limit)).Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("store: weeks due: %w", err)
+	}
+	return ids, nil
+}
+
+// Unscheduled lists up to limit users (id and time zone) whose weeks are not scheduled yet: new
+// accounts and those from before the coach planned weeks.
+func (s *Store) Unscheduled(ctx context.Context, limit int) (map[string]string, error) {
+	var rows []struct {
+		ID       string `bun:"id"`
+		Timezone string `bun:"timezone"`
+	}
+	if err := s.db.NewSelect().Table("users").Column("id", "timezone").Where("next_week_at IS NULL").
+		OrderExpr("id").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("store: unscheduled: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Timezone
+	}
+	return out, nil
+}
+
+// ScheduleWeek sets when a user's next week starts, unless it was set meanwhile.
+func (s *Store) ScheduleWeek(ctx context.Context, userID string, at time.Time) error {
+	if _, err := s.db.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ? AND next_week_at IS NULL", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: schedule week: %w", err)
+	}
+	return nil
 }

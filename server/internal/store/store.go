@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,13 @@ var (
 	ErrClientTaken   = errors.New("store: client id belongs to another user")
 	ErrSchemaBehind  = errors.New("store: database schema is behind; run `askwell migrate`")
 	ErrSchemaAhead   = errors.New("store: database schema is newer than this program")
+	// ErrQuotaExceeded refuses a write that would take a user's records past their quota.
+	ErrQuotaExceeded = errors.New("store: storage quota exceeded")
+	// ErrClosed is a write that came after Close.
+	ErrClosed = errors.New("store: closed")
+	// ErrNonStandardStrings refuses a PostgreSQL connection where a backslash escapes a quote:
+	// bun writes values into the SQL text, and only standard strings keep them values.
+	ErrNonStandardStrings = errors.New("store: PostgreSQL connection has standard_conforming_strings off; refusing it")
 )
 
 // Store wraps the database handle.
@@ -39,10 +47,15 @@ type Store struct {
 	db       *bun.DB
 	postgres bool
 	pgURL    string
-	// writeSlot serializes write transactions on SQLite, which allows one writer anyway:
-	// waiting here keeps pooled connections free for readers, where waiting on SQLite's busy
-	// timeout would hold a connection and poll with sleeps.
-	writeSlot chan struct{}
+	// writes feed the SQLite committer, which groups them into shared transactions (nil on
+	// PostgreSQL); waiting there also keeps pooled connections free for readers, where
+	// waiting on SQLite's busy timeout would hold a connection and poll with sleeps.
+	writes    chan groupWrite
+	closing   chan struct{}
+	stopped   chan struct{}
+	closeOnce stdsync.Once
+	// quota bounds the bytes of record data one user may keep (0: no bound).
+	quota int64
 }
 
 // Options say which database to open.
@@ -53,17 +66,32 @@ type Options struct {
 	SQLitePath string
 	// MaxOpenConns caps the pool (0: a default per dialect).
 	MaxOpenConns int
+	// SQLiteNormalSync trades durability for speed: the last commits before a power loss (not
+	// a crash of the program) may be lost although they were acknowledged.
+	SQLiteNormalSync bool
+	// QuotaBytes bounds the bytes of record data one user may keep (0: no bound).
+	QuotaBytes int64
 }
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	var s Store
+	s := Store{quota: o.QuotaBytes}
 	if o.PostgresURL != "" {
 		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
 		if err != nil {
 			return nil, fmt.Errorf("store: PostgreSQL URL: %w", err)
 		}
-		sqldb := stdlib.OpenDB(*pgcfg)
+		// bun writes arguments into the SQL text with quotes doubled; that is only safe when a
+		// backslash is an ordinary character. Ask for it on every connection, whatever the
+		// database or role default, and refuse a connection (a pooler dropping the setting) that
+		// does not report it.
+		pgcfg.RuntimeParams["standard_conforming_strings"] = "on"
+		sqldb := stdlib.OpenDB(*pgcfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			if c.PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+				return ErrNonStandardStrings
+			}
+			return nil
+		}))
 		n := o.MaxOpenConns
 		if n == 0 {
 			n = 20
@@ -80,11 +108,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 				return nil, fmt.Errorf("store: data dir: %w", err)
 			}
 		}
+		// FULL syncs the write-ahead log at every commit: a write acknowledged to a phone (which
+		// then empties its outbox) survives a power loss. Grouped commits make it cheap.
+		sync := "FULL"
+		if o.SQLiteNormalSync {
+			sync = "NORMAL"
+		}
 		// _txlock=immediate takes the write lock at BEGIN, so two writers queue on the busy
 		// timeout instead of one failing with SQLITE_BUSY when it upgrades a read lock.
 		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
 			"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(NORMAL)"
+			"&_pragma=synchronous(" + sync + ")"
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -96,17 +130,26 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
 		s.db = bun.NewDB(sqldb, sqlitedialect.New())
-		s.writeSlot = make(chan struct{}, 1)
+		s.writes, s.closing, s.stopped = make(chan groupWrite, maxGroup), make(chan struct{}), make(chan struct{})
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
+	if s.writes != nil {
+		go s.committer()
+	}
 	return &s, nil
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.writes != nil {
+		s.closeOnce.Do(func() { close(s.closing) })
+		<-s.stopped
+	}
+	return s.db.Close()
+}
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.postgres }
@@ -122,8 +165,10 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 	if err := ms.Discover(migrations.FS); err != nil {
 		return nil, fmt.Errorf("store: discover migrations: %w", err)
 	}
-	if err := registerGoMigrations(ms); err != nil {
-		return nil, fmt.Errorf("store: go migrations: %w", err)
+	for _, register := range []func(*migrate.Migrations) error{registerNoteSignals, registerIndexColumns} {
+		if err := register(ms); err != nil {
+			return nil, fmt.Errorf("store: go migrations: %w", err)
+		}
 	}
 	return migrate.NewMigrator(s.db, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
@@ -210,4 +255,10 @@ func notFound(err error) error {
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, query, args...)
 	return err
+}
+
+// Query reads the rows of one statement into dest, outside any user scope (tests and
+// maintenance; never with user input in the text).
+func (s *Store) Query(ctx context.Context, dest any, query string) error {
+	return s.db.NewRaw(query).Scan(ctx, dest)
 }

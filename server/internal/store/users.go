@@ -12,20 +12,25 @@ import (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID            string    `bun:"id,pk"`
-	Email         string    `bun:"email"`
-	PasswordHash  string    `bun:"password_hash"`
-	Name          string    `bun:"name"`
-	Timezone      string    `bun:"timezone"`
-	QuietStart    string    `bun:"quiet_start"`
-	QuietEnd      string    `bun:"quiet_end"`
-	GoalOneToOnes int       `bun:"goal_one_to_ones"`
-	GoalEvents    int       `bun:"goal_events"`
-	AskPlans      string    `bun:"ask_plans"`
-	Version       int64     `bun:"version"`
-	PurgedVersion int64     `bun:"purged_version"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	ID            string `bun:"id,pk"`
+	Email         string `bun:"email"`
+	PasswordHash  string `bun:"password_hash"`
+	Name          string `bun:"name"`
+	Timezone      string `bun:"timezone"`
+	QuietStart    string `bun:"quiet_start"`
+	QuietEnd      string `bun:"quiet_end"`
+	GoalOneToOnes int    `bun:"goal_one_to_ones"`
+	GoalEvents    int    `bun:"goal_events"`
+	AskPlans      string `bun:"ask_plans"`
+	// SpecialOffer is the user's current offer as JSON ({text, until}), "" for none.
+	SpecialOffer string `bun:"special_offer"`
+	// NextWeekAt is when the user's next week starts, the coach's cue to plan it; nil: now.
+	NextWeekAt    *time.Time `bun:"next_week_at"`
+	Version       int64      `bun:"version"`
+	PurgedVersion int64      `bun:"purged_version"`
+	BytesUsed     int64      `bun:"bytes_used"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	UpdatedAt     time.Time  `bun:"updated_at"`
 }
 
 // CreateUser inserts a new account; ErrEmailTaken when the email is registered already.
@@ -60,7 +65,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 // UpdateUserSettings writes the profile and settings columns of u (never the counters).
 func (s *Store) UpdateUserSettings(ctx context.Context, u *User) error {
 	res, err := s.db.NewUpdate().Model(u).
-		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "updated_at").
+		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "special_offer", "updated_at").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: update user: %w", err)
@@ -127,4 +132,17 @@ func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// SessionLive reports whether the user exists and the sign-in (refresh-token family) was not
+// revoked. An empty family checks only the user.
+func (s *Store) SessionLive(ctx context.Context, userID, familyID string) (bool, error) {
+	var users, revoked int
+	err := s.db.NewRaw("SELECT (SELECT COUNT(*) FROM users WHERE id = ?), "+
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL)", userID, familyID).
+		Scan(ctx, &users, &revoked)
+	if err != nil {
+		return false, fmt.Errorf("store: session live: %w", err)
+	}
+	return users == 1 && revoked == 0, nil
 }

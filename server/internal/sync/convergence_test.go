@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,16 +159,16 @@ func (c *convClient) applyLocal(m testutil.Mutation, restore bool) {
 
 type convStats struct {
 	mutations, pushes, requests, dropped, lost, duplicated, reordered, stale, gaps int
-	pulls, pages, interrupted, creates, edits, deletes, restores, clears           int
+	pulls, pages, interrupted, creates, edits, deletes, restores, clears, merges   int
 	conflictsMade, keptInConflicts, replaced, clearedSeen, clearedUnseen, trimmed  int
 }
 
 func (s convStats) String() string {
 	return fmt.Sprintf("%d mutations, %d push rounds (%d requests: %d dropped, %d lost responses, %d duplicated, %d reordered, %d stale resends, %d gaps answered), "+
-		"%d pulls in %d pages (%d interrupted); ops: %d creates, %d edits, %d deletes, %d restores, %d conflict clears; "+
+		"%d pulls in %d pages (%d interrupted); ops: %d creates, %d edits, %d deletes, %d restores, %d conflict clears, %d merges; "+
 		"conflicts made %d; replaced writes: %d superseded, %d kept in conflicts, %d cleared after being seen, %d cleared unseen, %d trimmed",
 		s.mutations, s.pushes, s.requests, s.dropped, s.lost, s.duplicated, s.reordered, s.stale, s.gaps,
-		s.pulls, s.pages, s.interrupted, s.creates, s.edits, s.deletes, s.restores, s.clears,
+		s.pulls, s.pages, s.interrupted, s.creates, s.edits, s.deletes, s.restores, s.clears, s.merges,
 		s.conflictsMade, s.replaced, s.keptInConflicts, s.clearedSeen, s.clearedUnseen, s.trimmed)
 }
 
@@ -675,6 +676,10 @@ func (s *convSim) localOp(c *convClient) {
 			s.add(c, e.Entity, e.ID, "put", map[string]any{"conflicts": []any{}}, false)
 			return
 		}
+	case r < 0.30:
+		if s.merge(c) {
+			return
+		}
 	}
 	if e := c.pick(s.rng, func(e *convEntry) bool { return !e.Deleted }); e != nil {
 		s.stats.edits++
@@ -682,6 +687,55 @@ func (s *convSim) localOp(c *convClient) {
 		return
 	}
 	s.create(c)
+}
+
+// merge does what the app's duplicate merge does, as one run of local writes: the survivor
+// takes a field of the other contact, every live note and ask naming the other moves to the
+// survivor, and the other is deleted with merged_into pointing at it.
+func (s *convSim) merge(c *convClient) bool {
+	live := func(e *convEntry) bool { return e.Entity == "contact" && !e.Deleted }
+	keep, gone := c.pick(s.rng, live), c.pick(s.rng, live)
+	if keep == nil || gone == nil || keep.ID == gone.ID {
+		return false
+	}
+	s.stats.merges++
+	if company, ok := gone.Record["company"]; ok && company != nil {
+		s.add(c, "contact", keep.ID, "put", map[string]any{"company": company}, false)
+	}
+	var keys []string
+	for k := range c.replica {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := c.replica[k]
+		if e.Deleted {
+			continue
+		}
+		switch e.Entity {
+		case "note":
+			ids, _ := e.Record["contact_ids"].([]any)
+			moved, hit := []any{}, false
+			for _, id := range ids {
+				if id == gone.ID {
+					id, hit = keep.ID, true
+				}
+				if !slices.Contains(moved, id) {
+					moved = append(moved, id)
+				}
+			}
+			if hit {
+				s.add(c, "note", e.ID, "put", map[string]any{"contact_ids": moved}, false)
+			}
+		case "ask":
+			if e.Record["contact_id"] == gone.ID {
+				s.add(c, "ask", e.ID, "put", map[string]any{"contact_id": keep.ID}, false)
+			}
+		}
+	}
+	s.add(c, "contact", gone.ID, "put", map[string]any{"merged_into": keep.ID}, false)
+	s.add(c, "contact", gone.ID, "delete", nil, false)
+	return true
 }
 
 func (s *convSim) create(c *convClient) {

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	stdsync "sync"
 	"time"
 
@@ -41,6 +42,25 @@ func checkDomain(entity string, fields map[string]any, now time.Time) *InvalidEr
 			}
 			if err := t.Validate(); err != nil {
 				return &InvalidError{Field: "trigger", Reason: err.Error()}
+			}
+		}
+	case records.Connection:
+		if c, o := fields["contact_id"], fields["other_contact_id"]; c != nil && c == o {
+			return &InvalidError{Field: "other_contact_id", Reason: "a contact cannot know themselves"}
+		}
+	case records.Suggestion:
+		if st, ok := fields["status"]; ok {
+			switch st {
+			case playbook.SuggestionDone, playbook.SuggestionDismissed, playbook.SuggestionSnoozed:
+			default:
+				return &InvalidError{Field: "status", Reason: "clients may set done, dismissed or snoozed"}
+			}
+			if st == playbook.SuggestionSnoozed {
+				until := parseTime(fields["snoozed_until"])
+				limit := now.Add(time.Duration(playbook.Default().Suggest.SnoozeMaxDays) * 24 * time.Hour)
+				if until == nil || !until.After(now) || until.After(limit) {
+					return &InvalidError{Field: "snoozed_until", Reason: fmt.Sprintf("a snooze needs a time from now to %d days ahead", playbook.Default().Suggest.SnoozeMaxDays)}
+				}
 			}
 		}
 	case records.Reminder:
@@ -96,6 +116,12 @@ func (b *batch) derive(ctx context.Context) error {
 		return err
 	}
 	if err := b.deriveReadiness(ctx); err != nil {
+		return err
+	}
+	if err := b.deriveSuggestions(ctx); err != nil {
+		return err
+	}
+	if err := b.deriveWeekChanges(ctx); err != nil {
 		return err
 	}
 	var askReminders []string
@@ -358,6 +384,16 @@ func (b *batch) remind(ctx context.Context, want playbook.Want) error {
 // indexColumns fills the columns SQL finds records by.
 func indexColumns(rec *record, row *store.Row) {
 	switch rec.kind.Name {
+	case records.Contact:
+		row.Circle = circleOf(rec)
+	case records.Event:
+		row.StartsAt = parseTime(rec.data["starts_at"])
+		row.Meeting = meetingOf(rec)
+		row.Hosted = rec.data["hosted"] == true
+	case records.Referral, records.Suggestion:
+		row.ContactID = rec.str("contact_id")
+	case records.Connection:
+		row.ContactID, row.OtherContactID = rec.str("contact_id"), rec.str("other_contact_id")
 	case records.Ask:
 		row.ContactID = rec.str("contact_id")
 		if key := waitingKey(rec); key != "" {
@@ -495,4 +531,18 @@ func (b *batch) notedEvents() map[string]bool {
 		}
 	}
 	return out
+}
+
+// circleOf is a contact's coach groups as they stand in the batch.
+func circleOf(c *record) string {
+	if c.deletedAt != nil {
+		return ""
+	}
+	return playbook.Circle(c.str("kind"), c.str("stage"), c.data["archived"] == true, c.data["dream"] == true)
+}
+
+// meetingOf is how an event counts toward the week, as it stands in the batch.
+func meetingOf(e *record) string {
+	people, _ := e.data["contact_ids"].([]any)
+	return playbook.MeetingClass(e.str("kind"), len(people))
 }

@@ -8,30 +8,47 @@ import (
 // Hub fans pokes out to the streams open on this instance. A poke carries no data: it only
 // says "pull now", so a slow reader that misses one loses nothing (its channel holds one).
 type Hub struct {
-	mu   stdsync.Mutex
-	subs map[string]map[chan struct{}]struct{}
+	mu stdsync.Mutex
+	// subs are each user's streams, oldest first.
+	subs map[string][]chan struct{}
+	// maxPerUser bounds the streams of one user (0: no bound), so one token cannot exhaust
+	// the server's connections.
+	maxPerUser int
 }
 
-// NewHub makes an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[chan struct{}]struct{}{}} }
+// NewHub makes an empty hub that keeps at most maxPerUser streams per user (0: no bound).
+func NewHub(maxPerUser int) *Hub {
+	return &Hub{subs: map[string][]chan struct{}{}, maxPerUser: maxPerUser}
+}
 
 // Subscribe returns a channel that receives a value after each commit for the user, and a
-// function that ends the subscription.
+// function that ends the subscription. When the user has too many streams, the oldest one's
+// channel is closed: its reader should end that stream.
 func (h *Hub) Subscribe(userID string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
-	if h.subs[userID] == nil {
-		h.subs[userID] = map[chan struct{}]struct{}{}
+	subs := append(h.subs[userID], ch)
+	if h.maxPerUser > 0 && len(subs) > h.maxPerUser {
+		close(subs[0])
+		subs = subs[1:]
 	}
-	h.subs[userID][ch] = struct{}{}
+	h.subs[userID] = subs
 	h.mu.Unlock()
 	return ch, func() {
 		h.mu.Lock()
-		delete(h.subs[userID], ch)
-		if len(h.subs[userID]) == 0 {
-			delete(h.subs, userID)
+		defer h.mu.Unlock()
+		subs := h.subs[userID]
+		for i, c := range subs {
+			if c == ch {
+				subs = append(subs[:i:i], subs[i+1:]...)
+				break
+			}
 		}
-		h.mu.Unlock()
+		if len(subs) == 0 {
+			delete(h.subs, userID)
+		} else {
+			h.subs[userID] = subs
+		}
 	}
 }
 
@@ -39,7 +56,7 @@ func (h *Hub) Subscribe(userID string) (<-chan struct{}, func()) {
 func (h *Hub) Poke(_ context.Context, userID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.subs[userID] {
+	for _, ch := range h.subs[userID] {
 		select {
 		case ch <- struct{}{}:
 		default: // a poke is already waiting; one is enough

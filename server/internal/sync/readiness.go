@@ -48,15 +48,10 @@ func (b *batch) deriveReadiness(ctx context.Context) error {
 			contacts[id] = true
 		}
 	}
-	if len(contacts) > 0 {
-		asks, err := b.w.AsksOf(ctx, keys(contacts))
-		if err != nil {
-			return err
-		}
-		if err := b.adoptRows(records.Ask, asks); err != nil {
-			return err
-		}
+	if _, err := b.loadBy(ctx, records.Ask, "contact_id", keys(contacts)); err != nil {
+		return err
 	}
+	b.coached = contacts // their next steps are looked at again too
 	var todo []*record
 	need := map[string]bool{}
 	for _, id := range b.order[records.Ask] {
@@ -72,20 +67,14 @@ func (b *batch) deriveReadiness(ctx context.Context) error {
 	if err := b.load(ctx, records.Contact, keys(need)); err != nil {
 		return err
 	}
-	rules := playbook.Default()
-	sigRows, err := b.w.SignalsAbout(ctx, keys(need), b.now.Add(-rules.Lookback()))
+	for id := range need {
+		contacts[id] = true
+	}
+	bySubject, err := b.signalsAbout(ctx, keys(need))
 	if err != nil {
 		return err
 	}
-	signals := make([]playbook.Signal, len(sigRows))
-	for i, s := range sigRows {
-		signals[i] = playbook.Signal{ContactID: s.ContactID, Kind: s.Kind, NoteID: s.NoteID, At: s.At.UTC(), HoldUntil: s.HoldUntil}
-	}
-	bySubject := map[string][]playbook.Signal{}
-	for _, s := range signals {
-		bySubject[s.ContactID] = append(bySubject[s.ContactID], s)
-	}
-	loc := b.location()
+	rules, loc := playbook.Default(), b.location()
 	for _, a := range todo {
 		cid := a.str("contact_id")
 		if err := b.setReadiness(a, rules.Assess(askInput(a), b.contactInput(cid), bySubject[cid], b.now, loc)); err != nil {
@@ -125,24 +114,13 @@ func (b *batch) setReadiness(a *record, as playbook.Assessment) error {
 // readinessData is readiness as it is stored and synced: JSON values, times in the one wire
 // format, so an unchanged readiness compares equal to the stored one.
 func readinessData(r *playbook.Readiness) (any, error) {
-	type reason struct {
-		Code      string  `json:"code"`
-		Text      string  `json:"text"`
-		ContactID string  `json:"contact_id,omitempty"`
-		NoteID    string  `json:"note_id,omitempty"`
-		At        *string `json:"at,omitempty"`
-		Script    string  `json:"script,omitempty"`
-	}
 	out := struct {
 		State       string   `json:"state"`
-		Reasons     []reason `json:"reasons"`
+		Reasons     []any    `json:"reasons"`
 		HoldUntil   *string  `json:"hold_until,omitempty"`
 		WindowUntil *string  `json:"window_until,omitempty"`
 		Missing     []string `json:"missing,omitempty"`
-	}{State: r.State, Reasons: make([]reason, 0, len(r.Reasons)), HoldUntil: wireTime(r.HoldUntil), WindowUntil: wireTime(r.WindowUntil), Missing: r.Missing}
-	for _, x := range r.Reasons {
-		out.Reasons = append(out.Reasons, reason{Code: x.Code, Text: x.Text, ContactID: x.ContactID, NoteID: x.NoteID, At: wireTime(x.At), Script: x.Script})
-	}
+	}{State: r.State, Reasons: reasonsData(r.Reasons), HoldUntil: wireTime(r.HoldUntil), WindowUntil: wireTime(r.WindowUntil), Missing: r.Missing}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("sync: encode readiness: %w", err)
@@ -174,6 +152,27 @@ func keys(m map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// loadBy brings into the batch this user's live records of an entity whose index column holds
+// one of values, reading each value once per batch; it returns the rows it read.
+func (b *batch) loadBy(ctx context.Context, entity, column string, values []string) ([]*store.Row, error) {
+	key := entity + "." + column
+	if b.loadedBy[key] == nil {
+		b.loadedBy[key] = map[string]bool{}
+	}
+	var todo []string
+	for _, v := range values {
+		if v != "" && !b.loadedBy[key][v] {
+			b.loadedBy[key][v] = true
+			todo = append(todo, v)
+		}
+	}
+	rows, err := b.w.LoadBy(ctx, entity, column, todo)
+	if err != nil {
+		return nil, err
+	}
+	return rows, b.adoptRows(entity, rows)
 }
 
 // adoptRows brings rows already read into the batch, keeping what the batch holds already.

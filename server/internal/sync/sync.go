@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/playbook"
@@ -201,6 +202,21 @@ func (s *Service) validate(muts []Mutation) error {
 
 // Pull returns a page of changes after cursor.
 func (s *Service) Pull(ctx context.Context, userID, clientID string, cursor int64, limit int) (*store.PullPage, error) {
+	var changes []store.Change
+	page, err := s.PullEach(ctx, userID, clientID, cursor, limit, func(c store.Change) error {
+		changes = append(changes, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	page.Changes = changes
+	return page, nil
+}
+
+// PullEach is Pull handing each change to emit as it is read, for answers written while the
+// records stream from the database; the page it returns has no Changes.
+func (s *Service) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, emit func(store.Change) error) (*store.PullPage, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
@@ -210,12 +226,16 @@ func (s *Service) Pull(ctx context.Context, userID, clientID string, cursor int6
 	if cursor < 0 {
 		return nil, &InvalidError{Field: "cursor", Reason: "must not be negative"}
 	}
-	page, err := s.store.Pull(ctx, userID, clientID, cursor, limit, s.now().UTC())
+	n := 0
+	page, err := s.store.PullEach(ctx, userID, clientID, cursor, limit, s.now().UTC(), func(c store.Change) error {
+		n++
+		return emit(c)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if s.observer != nil {
-		s.observer.Pulled(len(page.Changes))
+		s.observer.Pulled(n)
 	}
 	return page, nil
 }
@@ -267,11 +287,14 @@ type batch struct {
 	order    map[string][]string           // entity → ids in first-touch order
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 	recheck  map[string]bool               // asks the scheduler re-derives because time passed
+	coached  map[string]bool               // contacts whose asks' readiness was derived
+	loadedBy map[string]map[string]bool    // "entity.column" → values already read by loadBy
+	signals  map[string][]playbook.Signal  // live signals by contact, as read once
 }
 
 func newBatch(s *Service, w *store.Writer, now time.Time, clientID string) *batch {
 	return &batch{schema: s.schema, zones: s.zones, w: w, now: now, clientID: clientID,
-		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}, recheck: map[string]bool{}}
+		recs: map[string]map[string]*record{}, order: map[string][]string{}, looked: map[string]map[string]bool{}, recheck: map[string]bool{}, loadedBy: map[string]map[string]bool{}}
 }
 
 // load brings the given records of one entity into the batch (those not there yet).
@@ -345,6 +368,12 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 	}
 	v := b.w.Version()
 	for i, m := range muts {
+		if m.BaseVersion >= v {
+			// No client has seen a version the server has not written (a bug, or a server
+			// restored from a backup): treat the edit as made from nothing, so text it would
+			// replace is kept as a conflict instead of silently overwritten.
+			m.BaseVersion = 0
+		}
 		kind, _ := b.schema.Kind(m.Entity)
 		rec := b.get(m.Entity, m.RecordID)
 		if m.Op == OpDelete {
@@ -372,11 +401,49 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 			b.adopt(rec)
 		}
 		b.put(rec, m, v)
+		if m.Entity == records.Connection {
+			if err := b.checkConnection(ctx, rec); err != nil {
+				var ie *InvalidError
+				if errors.As(err, &ie) {
+					ie.Index, ie.MutationID = i, m.ID
+				}
+				return err
+			}
+		}
 		if m.Entity == records.Note && m.Fields["signals"] != nil {
 			if who := unnamedSignal(rec); who != "" {
 				return &InvalidError{Index: i, MutationID: m.ID, Field: "signals",
 					Reason: "a signal is about contact " + who + ", whom the note does not name in contact_ids"}
 			}
+		}
+	}
+	return nil
+}
+
+// checkConnection refuses a connection that names no one it leads to, or a contact this user
+// does not have: who knows whom is only ever about the user's own contacts.
+func (b *batch) checkConnection(ctx context.Context, rec *record) error {
+	if rec.deletedAt != nil {
+		return nil
+	}
+	other, name := rec.str("other_contact_id"), strings.TrimSpace(rec.str("other_name"))
+	switch {
+	case other == "" && name == "":
+		return &InvalidError{Field: "other_contact_id", Reason: "say whom they know: other_contact_id or other_name"}
+	case other != "" && other == rec.str("contact_id"):
+		return &InvalidError{Field: "other_contact_id", Reason: "a contact cannot know themselves"}
+	}
+	for _, f := range []string{"contact_id", "other_contact_id"} {
+		id := rec.str(f)
+		if id == "" {
+			continue
+		}
+		err := b.load(ctx, records.Contact, []string{id})
+		if err != nil && !errors.Is(err, store.ErrForeignRecord) {
+			return err
+		}
+		if err != nil || b.get(records.Contact, id) == nil {
+			return &InvalidError{Field: f, Reason: "no such contact"}
 		}
 	}
 	return nil

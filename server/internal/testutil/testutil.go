@@ -133,6 +133,11 @@ func WithEnv(k, v string) Option {
 	return func(env map[string]string, _ *app.Options) { env[k] = v }
 }
 
+// WithPingEvery sets the event-stream ping interval (streams check their session at each).
+func WithPingEvery(d time.Duration) Option {
+	return func(_ map[string]string, o *app.Options) { o.PingEvery = d }
+}
+
 // WithStatic serves a fake built PWA.
 func WithStatic(files fstest.MapFS) Option {
 	return func(_ map[string]string, o *app.Options) { o.Static = files }
@@ -152,6 +157,7 @@ func Start(t testing.TB, db DB, dataDir string, clock *Clock, opts ...Option) *S
 		"ASKWELL_DATA_DIR":          dataDir,
 		"ASKWELL_DATABASE_URL":      db.URL,
 		"ASKWELL_AUTH_RATE_PER_MIN": "100000",
+		"ASKWELL_PULL_RATE_PER_MIN": "100000",
 		"ASKWELL_LOG_LEVEL":         "error",
 	}
 	o := app.Options{Now: clock.Now, Migrate: true, Argon2: &auth.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}

@@ -177,7 +177,15 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       </div>
     );
   }
-  const v: Partial<Ask> = f ?? existing ?? { contact_id: route.query.get('contact') ?? undefined, trigger: { kind: 'after_days', value: '7' }, status: 'planned' };
+  const targetParam = route.query.get('target');
+  const v: Partial<Ask> = f ??
+    existing ?? {
+      contact_id: route.query.get('contact') ?? undefined,
+      ...(targetParam && d.byId.get(targetParam) ? { target_contact_id: targetParam, target: d.byId.get(targetParam)!.name } : {}),
+      trigger: { kind: 'after_days', value: '7' },
+      status: 'planned',
+    };
+  const offer = user?.special_offer?.text && user.special_offer.until && user.special_offer.until >= new Date().toISOString().slice(0, 10) ? user.special_offer.text : null;
   const set = (p: Partial<Ask>) => setF({ ...v, ...p });
   const t = v.trigger ?? { kind: 'after_days', value: '7' };
   const setTrigger = (kind: TriggerKind) => {
@@ -248,7 +256,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
             <h2>{coach.state === 'ready' ? 'Now is a good moment' : coach.state === 'hold' ? 'Not now' : coach.state === 'needs_work' ? 'Before you ask' : coach.state === 'mixed' ? 'Your call' : 'Not yet'}</h2>
             <span class={READINESS_TAG[coach.state][1]}>{READINESS_TAG[coach.state][0]}</span>
           </div>
-          <Reasons r={coach} />
+          <Reasons reasons={coach.reasons} />
           {script && !v.script && (
             <div>
               <button type="button" class="btn quiet" onClick={() => set({ script })}>
@@ -300,11 +308,18 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         What you will say
         <textarea rows={4} value={v.script ?? ''} onInput={(e) => set({ script: e.currentTarget.value })} placeholder="A short script in your own words" />
       </label>
-      {!v.script && (
-        <div>
-          <button type="button" class="btn quiet" onClick={() => set({ script: STARTER })}>
-            Use a starter script
-          </button>
+      {(!v.script || (offer && !v.script.includes(offer))) && (
+        <div class="row">
+          {!v.script && (
+            <button type="button" class="btn quiet" onClick={() => set({ script: STARTER })}>
+              Use a starter script
+            </button>
+          )}
+          {offer && !(v.script ?? '').includes(offer) && (
+            <button type="button" class="btn quiet" onClick={() => set({ script: `${(v.script ?? '').trim()}${v.script?.trim() ? ' ' : ''}${offer}` })}>
+              Add your offer
+            </button>
+          )}
         </div>
       )}
       <fieldset class="stack-sm">

@@ -9,8 +9,9 @@ import { Chips, Title } from '../components';
 import { joinNames, useData } from '../data';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../drafts';
-import { type Person, PersonPicker, asPerson, putNewPeople } from '../quickadd';
+import { type Person, PersonPicker, asPerson, putNewPeople, useRecent } from '../quickadd';
 import { back, type Route } from '../router';
+import { PhoneContactsButton } from '../PhoneContacts';
 
 /** The most a note's text may hold (openapi.yaml Note.body). */
 export const NOTE_MAX = 100_000;
@@ -121,7 +122,8 @@ export function Capture({ route }: { route: Route }) {
   const preset = route.query.get('contact');
   const eventParam = route.query.get('event') ?? '';
   const eventId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventParam) ? eventParam : null;
-  const draft = useDraft<CaptureDraft>(eventId ? `capture:event:${eventId}` : 'capture', BLANK);
+  const shared = route.query.get('note'); // text shared to the app lands here
+  const draft = useDraft<CaptureDraft>(eventId ? `capture:event:${eventId}` : 'capture', shared ? { ...BLANK, body: shared } : BLANK);
   const f = draft.value;
   const set = draft.set;
   const [saving, setSaving] = useState(false);
@@ -135,6 +137,7 @@ export function Capture({ route }: { route: Route }) {
       ? [asPerson(d.byId.get(preset)!)]
       : [];
   const picked: Person[] = f.people ?? presetPeople;
+  const recent = useRecent(d);
 
   const flip = (s: SignalKind) => set({ signals: f.signals.includes(s) ? f.signals.filter((x) => x !== s) : [...f.signals, s] });
 
@@ -234,7 +237,9 @@ export function Capture({ route }: { route: Route }) {
         </p>
       )}
 
-      <PersonPicker id="who-q" label="Who did you meet?" d={d} picked={picked} onPick={(people) => set({ people })} query={f.query} onQuery={(query) => set({ query })} />
+      <PersonPicker id="who-q" label="Who did you meet?" d={d} picked={picked} onPick={(people) => set({ people })} query={f.query} onQuery={(query) => set({ query })}>
+        <PhoneContactsButton known={recent} onPick={(more) => set({ people: [...picked, ...more.filter((x) => !picked.some((p) => p.id === x.id))] })} />
+      </PersonPicker>
 
       <label class="field">
         What happened?

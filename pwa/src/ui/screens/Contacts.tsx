@@ -20,11 +20,13 @@ import { useData, when } from '../data';
 import { back, go, type Route } from '../router';
 import { TagsEditor } from '../tags';
 import { useStore } from '../store';
+import { BalanceLine, DreamToggle, KnowsSection, PathsSection } from './Knows';
 
 export function ContactList() {
   const d = useData();
   const [q, setQ] = useState('');
   const [showArchived, setShowArchived] = useState(false);
+  const [dreamOnly, setDreamOnly] = useState(false);
   const [search, setSearch] = useState<import('../../search/index').Search | null>(null);
   const s = q.trim().toLowerCase();
   // the ranked search (what they do, tags, notes) gets ready while the list is looked at
@@ -34,11 +36,13 @@ export function ContactList() {
     return () => clearTimeout(t);
   }, [d]);
   if (!d) return <div class="skeleton" aria-busy="true" />;
-  const list = !s
+  const dreams = d.contacts.filter((c) => c.dream && !c.archived).length;
+  const found = !s
     ? d.contacts.filter((c) => showArchived || !c.archived)
     : search
       ? search.search(q, 500).contacts.map((h) => h.contact)
       : d.contacts.filter((c) => !c.archived && [c.name, c.company, c.role, c.what_they_do, ...(c.tags ?? [])].some((x) => (x ?? '').toLowerCase().includes(s)));
+  const list = found.filter((c) => !dreamOnly || c.dream);
   const archived = d.contacts.filter((c) => c.archived).length;
   return (
     <div class="stack">
@@ -56,6 +60,13 @@ export function ContactList() {
           <span class="sr-only">Search contacts</span>
           <input type="search" placeholder="Name, company, what they do, tag" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </label>
+      )}
+      {dreams > 0 && (
+        <div class="chips" role="group" aria-label="Show">
+          <button type="button" class="chip" aria-pressed={dreamOnly ? 'true' : 'false'} onClick={() => setDreamOnly(!dreamOnly)}>
+            Dream customers ({dreams})
+          </button>
+        </div>
       )}
       {d.contacts.length === 0 ? (
         <Empty
@@ -211,6 +222,8 @@ export function ContactPage({ id }: { id: string }) {
       <Conflicts entity="contact" rec={c} />
 
       <Chips label="Relationship stage" options={STAGES} labels={STAGE_LABEL} value={c.stage} onChange={setStage} />
+      <DreamToggle c={c} />
+      <BalanceLine c={c} d={d} />
 
       <section class="card stack-sm" aria-labelledby="champ">
         <h2 id="champ">On the way to champion</h2>
@@ -228,6 +241,9 @@ export function ContactPage({ id }: { id: string }) {
           })}
         </div>
       </section>
+
+      <PathsSection c={c} d={d} />
+      <KnowsSection c={c} d={d} />
 
       {(c.email || c.phone || c.how_met || c.what_they_do || c.target) && (
         <section class="card stack-sm" aria-label="Details">

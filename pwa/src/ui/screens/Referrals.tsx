@@ -6,6 +6,7 @@ import { save, toast } from '../../session';
 import { Chips, Empty, Segmented, ThanksChips, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
+import { owesBack, partnerBalances } from '../../domain/nextsteps';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../drafts';
 import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
@@ -89,6 +90,7 @@ export function ReferralList() {
           </div>
         </div>
         <p class="small">{balanceLine(given.length, received.length)}</p>
+        <PartnerBalances d={d} />
       </section>
       <Segmented label="Show" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={dir} onChange={setDir} />
       {list.length === 0 ? (
@@ -248,5 +250,34 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
         </button>
       )}
     </form>
+  );
+}
+
+/** Give and get with each partner over the last 12 months; a partner ahead by the rules' gap is flagged. */
+function PartnerBalances({ d }: { d: Data }) {
+  const rows = partnerBalances(d.contacts, d.referrals);
+  if (!rows.length) return null;
+  return (
+    <table class="small partners">
+      <caption class="sr-only">Partners: referrals in the last 12 months</caption>
+      <thead>
+        <tr>
+          <th scope="col">Partner</th>
+          <th scope="col">From them</th>
+          <th scope="col">From you</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ c, given, received }) => (
+          <tr key={c.id}>
+            <th scope="row">
+              <a href={`#/contacts/${c.id}`}>{c.name}</a> {owesBack({ given, received }) && <span class="tag accent">Give back</span>}
+            </th>
+            <td>{received}</td>
+            <td>{given}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

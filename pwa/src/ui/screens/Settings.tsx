@@ -4,7 +4,9 @@ import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
 import { Title } from '../components';
 import { useLive, useStore } from '../store';
+import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
+import { DeleteAccountSection, YourData } from './YourData';
 
 function zones(current: string): string[] {
   let list: string[] = [];
@@ -136,6 +138,10 @@ export function Settings() {
 
       <Reminders />
 
+      <OfferSettings />
+
+      <YourData />
+
       <section class="card stack-sm" aria-labelledby="install">
         <h2 id="install">Put Askwell on your home screen</h2>
         {standalone() ? (
@@ -186,6 +192,8 @@ export function Settings() {
           </div>
         )}
       </section>
+
+      <DeleteAccountSection />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
 import { useEffect, useState } from 'preact/hooks';
+import { NextStepsCard } from './NextSteps';
 
 function greeting(d = new Date()) {
   const h = d.getHours();
@@ -33,7 +34,7 @@ export function Today() {
   const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
   const rhythm = weekRhythm(d.events);
   const goals = { one_to_ones: user?.goals?.one_to_ones ?? 5, events: user?.goals?.events ?? 3 };
-  const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length;
+  const nothing = !ready.length && !mixed.length && !needsWork.length && !held.length && !owed.length && !followUps.length && !d.suggestions.length;
   const first = (user?.name || '').split(' ')[0];
 
   const markAsked = (id: string) =>
@@ -112,6 +113,8 @@ export function Today() {
       <AskSection title="On hold" list={held} d={d} now={now}>
         {() => null}
       </AskSection>
+
+      <NextStepsCard d={d} now={now} />
 
       {owed.length > 0 && (
         <Section title="Thank-yous owed" count={owed.length}>
@@ -221,7 +224,7 @@ function AskItem({ x, d, now, children }: { x: AskNow; d: Data; now: number; chi
           <h3 class="grow">{askTitle(x.a, d.byId)}</h3>
           <span class={cls}>{label}</span>
         </div>
-        <Reasons r={x.r} now={now} />
+        <Reasons reasons={x.r.reasons} now={now} />
         {x.r.hold_until && <p class="muted small">Ask again from {fmtDate(x.r.hold_until)}.</p>}
       </a>
       {children}

@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	tu "github.com/askwell/askwell/server/internal/testutil"
+)
+
+// Records written before the coach existed get their note signals and index columns from the
+// Go migrations: rows inserted as an older server wrote them, the two migrations run again.
+func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		ctx := context.Background()
+		st := open(t, db)
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		exec := func(q string) {
+			t.Helper()
+			if err := st.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+		row := func(table, id, data string) {
+			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, id, data))
+		}
+		row("notes", "n1", `{"body":"x","contact_ids":["c1"],"meeting_at":"2026-11-19T08:00:00Z","signals":[{"contact_id":"c1","kind":"praised"},{"contact_id":"c1","kind":"busy","at":"2026-11-20T09:00:00Z","hold_until":"2026-11-25T09:00:00Z"}]}`)
+		row("notes", "n2", `not json`)
+		row("contacts", "c1", `{"name":"Dana","kind":"partner","stage":"champion","dream":true}`)
+		row("events", "e1", `{"title":"Coffee","kind":"coffee","starts_at":"2026-11-19T08:00:00Z","contact_ids":["c1"]}`)
+		row("referrals", "r1", `{"direction":"received","contact_id":"c1"}`)
+		exec("DELETE FROM bun_migrations WHERE name IN ('20261128000002', '20261128000004')")
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CheckSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if err := st.Query(ctx, &got, "SELECT kind || ' ' || contact_id FROM note_signals WHERE note_id = 'n1' ORDER BY kind"); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0] != "busy c1" || got[1] != "praised c1" {
+			t.Fatalf("note signals %q", got)
+		}
+		for q, want := range map[string]string{
+			"SELECT circle FROM contacts WHERE id = 'c1'":                             "partner champion dream",
+			"SELECT meeting FROM events WHERE id = 'e1'":                              "one_to_one",
+			"SELECT contact_id FROM referrals WHERE id = 'r1'":                        "c1",
+			"SELECT CASE WHEN starts_at IS NULL THEN 'no' ELSE 'yes' END FROM events": "yes",
+		} {
+			var v []string
+			if err := st.Query(ctx, &v, q); err != nil || len(v) != 1 || v[0] != want {
+				t.Fatalf("%s: %q, %v", q, v, err)
+			}
+		}
+	})
+}
