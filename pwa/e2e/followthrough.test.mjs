@@ -10,7 +10,7 @@ import {
   apiPullAll,
   deliverPush,
   haveChromium,
-  launchPersistent,
+  spawnBrowser,
   pollPage,
   OUT,
   pushPhone,
@@ -64,12 +64,22 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   it('drafts: a half-written note survives a tab switch, a reload and a killed browser; discarded only by the user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-draft-'));
     const who = email('draft');
-    let ctx = await launchPersistent(dir, { viewport: VIEWPORT });
-    let page = ctx.pages()[0] ?? (await ctx.newPage());
+    // Chromium as its own process, so it can be killed the way a phone kills an app
+    let b = await spawnBrowser(dir);
+    let page = await b.context.newPage();
+    await page.setViewportSize(VIEWPORT);
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await registerUI(page, server.url, { email: who });
     await swReady(page);
+    await synced(page);
+    await b.close(); // a clean exit once: the session cookie is on disk
+    b = await spawnBrowser(dir);
+    page = await b.context.newPage();
+    await page.setViewportSize(VIEWPORT);
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/#/today`);
+    await synced(page);
     const text = 'Coffee with Dana. She wants an intro to the Harbor Museum board';
     await page.getByRole('link', { name: 'New note' }).click();
     await page.getByLabel('Who did you meet?').fill('Dana Fox');
@@ -103,10 +113,11 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
       { message: 'the draft stored as typed' },
     );
     assert.ok(kept);
-    await page.close({ runBeforeUnload: false });
-    await ctx.close();
-    ctx = await launchPersistent(dir, { viewport: VIEWPORT });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    await b.kill(); // SIGKILL: no unload, nothing flushed
+    b = await spawnBrowser(dir);
+    page = await b.context.newPage();
+    await page.setViewportSize(VIEWPORT);
+    page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${server.url}/#/capture`);
     await page.getByLabel('What happened?').waitFor();
     assert.equal(await page.getByLabel('What happened?').inputValue(), `${text} and Lee.`);
@@ -145,7 +156,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     assert.equal(await page.getByLabel('Notes').inputValue(), 'Met at the chamber mixer');
     assert.equal(await page.getByLabel('The lead').inputValue(), 'Hansen Logistics');
     assert.deepEqual(errors, []);
-    await ctx.close();
+    await b.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -144,6 +144,7 @@ export function PersonPicker(props: {
                 + Add “{props.query.trim()}”
               </button>
             )}
+            {props.children}
           </div>
         </>
       )}
