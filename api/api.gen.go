@@ -414,6 +414,7 @@ func (e ReferralStatus) Valid() bool {
 // Defines values for ReminderKind.
 const (
 	ReminderKindAsk            ReminderKind = "ask"
+	ReminderKindCapture        ReminderKind = "capture"
 	ReminderKindFollowUp       ReminderKind = "follow_up"
 	ReminderKindPartnerMeeting ReminderKind = "partner_meeting"
 	ReminderKindThankYou       ReminderKind = "thank_you"
@@ -424,6 +425,8 @@ const (
 func (e ReminderKind) Valid() bool {
 	switch e {
 	case ReminderKindAsk:
+		return true
+	case ReminderKindCapture:
 		return true
 	case ReminderKindFollowUp:
 		return true
@@ -915,10 +918,12 @@ type Note struct {
 	DeletedAt  *time.Time            `json:"deleted_at,omitempty"`
 	EventId    *openapi_types.UUID   `json:"event_id,omitempty"`
 	Id         *openapi_types.UUID   `json:"id,omitempty"`
-	MeetingAt  *time.Time            `json:"meeting_at,omitempty"`
-	Signals    *[]Signal             `json:"signals,omitempty"`
-	UpdatedAt  *time.Time            `json:"updated_at,omitempty"`
-	Version    *int64                `json:"version,omitempty"`
+
+	// MeetingAt When the meeting happened (not before 2000, not ahead of now).
+	MeetingAt *time.Time `json:"meeting_at,omitempty"`
+	Signals   *[]Signal  `json:"signals,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Version   *int64     `json:"version,omitempty"`
 }
 
 // PullRequest defines model for PullRequest.
@@ -1045,7 +1050,9 @@ type RecordMeta struct {
 
 // Referral defines model for Referral.
 type Referral struct {
-	At *time.Time `json:"at,omitempty"`
+	// AskId The ask this referral came from (an ask marked introduced).
+	AskId *openapi_types.UUID `json:"ask_id,omitempty"`
+	At    *time.Time          `json:"at,omitempty"`
 
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
 	Conflicts *[]Conflict `json:"conflicts,omitempty"`
@@ -1097,21 +1104,23 @@ type RegisterRequest struct {
 // only `status` (to done or snoozed) and `snoozed_until`.
 type Reminder struct {
 	// Conflicts Long text replaced by a push based on an older version. A client resolves entries by putting the ones it keeps (`[]` for none); entries it has not seen, and text it does not have, are never dropped or added.
-	Conflicts    *[]Conflict         `json:"conflicts,omitempty"`
-	CreatedAt    *time.Time          `json:"created_at,omitempty"`
-	DeletedAt    *time.Time          `json:"deleted_at,omitempty"`
-	DueAt        *time.Time          `json:"due_at,omitempty"`
-	Id           *openapi_types.UUID `json:"id,omitempty"`
-	Kind         *ReminderKind       `json:"kind,omitempty"`
-	SentAt       *time.Time          `json:"sent_at,omitempty"`
-	SnoozedUntil *time.Time          `json:"snoozed_until,omitempty"`
-	Status       *ReminderStatus     `json:"status,omitempty"`
-	Subject      *ReminderSubject    `json:"subject,omitempty"`
-	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
-	Version      *int64              `json:"version,omitempty"`
+	Conflicts *[]Conflict         `json:"conflicts,omitempty"`
+	CreatedAt *time.Time          `json:"created_at,omitempty"`
+	DeletedAt *time.Time          `json:"deleted_at,omitempty"`
+	DueAt     *time.Time          `json:"due_at,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+
+	// Kind capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
+	Kind         *ReminderKind    `json:"kind,omitempty"`
+	SentAt       *time.Time       `json:"sent_at,omitempty"`
+	SnoozedUntil *time.Time       `json:"snoozed_until,omitempty"`
+	Status       *ReminderStatus  `json:"status,omitempty"`
+	Subject      *ReminderSubject `json:"subject,omitempty"`
+	UpdatedAt    *time.Time       `json:"updated_at,omitempty"`
+	Version      *int64           `json:"version,omitempty"`
 }
 
-// ReminderKind defines model for Reminder.Kind.
+// ReminderKind capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
 type ReminderKind string
 
 // ReminderStatus defines model for Reminder.Status.
@@ -1610,156 +1619,157 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bchtHsuCvVPROhMDYJghSks+YjH2gLXusGUnW6nIcXoELFLoT6DrormpXVROEtYyYf9jzDfth8yUb",
-	"lVl9QzcIQCLpiRPjB4sAuuuSmZX3zPocRCrLlQRpTXD+Oci55hlY0PjpHWRCxqBfvnCfhAzOg5zbJAgD",
-	"yTMIzgMRB2Gg4bdCaIiDc6sLCAMTJZBx98afNMyD8+C/ndSTnNCv5uQdRErHL18Et7e3bgyTK2kAp/2O",
-	"x+/gtwKMdZ8iJS1I/JPneSoiboWSJ/9hlHTf7TfbD1orTVPFYCItcjdIcB58SIBpmowJwzKezpXOIGZK",
-	"szkXqWHXPBUxzskG0+r3iZt/GrLGNzMVr903QuIrEz9s86u5gDR2X8x4PAEZ50pI98A//v7/jobBbRh8",
-	"p+L1B5GBKh55727xLBYxk8oyrrW4BrYSNhGS2QToZ0sLY4Op+zjxH6e08pe0xQ9w8xgrhxvLEpXGhnH2",
-	"5uMrFiVc88iCZoMK2BZu7PTowu0oEXLhnpELiHG1b5T9URUyfvilvlHMFFHCNNI7myvNbCIM41GkCumA",
-	"KZWdzN1iPCQ/KPWK6wU8DgEgZoVh6ho0O2WvxXcVfpWapG4h06OQ4bKhXPUT4/dj2EoVacxybgwT1jBj",
-	"leYLYL8VynI2mOK/E7iJAGKIpzU2Vtww3BLE1bZfc7n2J988wu6VYhmX6/IMGDbXKvPYiWMNxuC+8yJN",
-	"DZut6ZfCIJFpbmGSikxYiB2RWT/YWDquATEzYiGPhTSMW3oRMi5SNph6EE5SFS3BMQOc1a3DT3rBhEWA",
-	"gmkNnBcmYaaYVXswbDB1SHI/T1o/TI+GbPoOrF4fX84t6CnjMmbTGKxjaUPtfplw/GUsDV+zRK0IFgYi",
-	"JWPDrGIrLmzIVgloYBw/sQTS3AzHMgiDBHhciYlqojZa7DpHKSEtLABxcBsGHyUvbKK0+B0e4fi9FsYI",
-	"uQgZ3OROSDmEegbBIg0xSCt46iBZNNbV5NmNp9zXVi1BTjQUBhE/ljw1ysEH0vTYIR1ihs+wVaJMdWKY",
-	"VCxVcgGawY1wxKa0f8JTCgMZQ8wGqVqowh45KLvt+B06AFyaJUIpTX+eB+ef9pGvr8Hy4Db8HORa5aCt",
-	"IAnLzRLiCUegO+nl/gpibuHYMXUn34s05bMUSpnuMWmsFnLhTqvDGo/sRCAO2zD/JVFsrQq2EmnKuFkO",
-	"g7CepShQaegMGBfgF9Qe7D1YOnvADGjHpFYJkFCyWiwcQOdCg2lNctdWNPD4Z5mut25NFTZSGbLfjN+8",
-	"ArmwSXD+fDQa7YJLGNwcc7NEUnDIPrYoDd2jtzSxkGDMIUgsX7m92lw50oaD08ZCz0ZfvVJjuS1wmSCL",
-	"LDj/FOQplxIc4uLCARUJKAjd0dYqLiL6CaJU0FMpd8zgqge61kmUHjw7WZSDNkq6k+Fg4dgRkhGX1vGj",
-	"GbB6OmaVw3hj309377qaftIm303i3D0KUd4urnRplh/8k7dhsErW90xTt9XDavYfEFmkkvrxSIM7B7V+",
-	"/ql5bOtdXN2Gjre8Tbkk2oxj4bDC07cNrjHnqYE+DSKGOS9S6046c3Ti0Mj8RGwpZBwyx32UgZjOLq9+",
-	"VXNmE05PMRK7TkELN9hVlAovIfaHdqSkhMiqA5E01wJILdz/nZxrKw+lhlwrkzucHfBWF9+IuA81NR6A",
-	"ul9KNurwNgPH8gyLCxiyqWOf03Nn+RSAaGExX7PB2ejsm+PTs+PR6ZE7o+5bz2aHbIraxCTmazM9H8vG",
-	"q6tEpcBkkc1AO4S7Rxg+Xc3udEHPYYZsaixfbEyPX7nHx7IknawwlmngUcIGMFwMmdWFsU7vyUQKxiq5",
-	"OYZYSJ4SqXGnhgKNkaqF08rH0q2mHJ2GzLWapZBNjEqvnZqKik+bNN1wTUbpQOL4YwWNANnpwn1ZLayX",
-	"MeJSNxjEs5F7S5YfTzuv3TbN70+0mnKoqz5qKWzyztvaaO+31YIoAmMmqL409Ld6jaREmYmQfYKaNMdC",
-	"WpGWxgIY47Uh/+qwlv2VWuj2MNdgknrm9tBvNRiQlimZrj0LcfLHoW3Yp0uQjkZf16j5DrjeIpScUr/r",
-	"IH40/gg2Ad6CWGviFrD8DH0Y+Z6nIGOufwRSh9sYQXdLr6ycA8RPDHMPMCXJxCAFKWRIvCcRT08+44pu",
-	"hyIy2yHVP4GBSIO9cJaJkuQMcIZJxKU7djFiOPKL7xl7A1AlhHBDvXBIeJYLJb9PIFruFkNtMCXcTFSe",
-	"K20LKey6QbszpVLg0s2wlGplJquE24lVE8O3PIZ8xExIAez+XEhn9lguYzNR8znRzeZjt/0blIueQxdD",
-	"CpZw353NGR60nzutH3oKQe60/u3QIw2ji2xi0t5HMXD4VnP2PTHDkP1wDdKG7I2yELJLswzZO5iD1jx1",
-	"f5GP8ChkaAnNlWZ+S0zJ1oH3sHAqykId+y+dnTd8x1evwRjHJqtNbNHNunwTtBFkK1bPCmm/edbDaTaI",
-	"0kO3OWM9XlhhpgJrL92ibkIe0jZcL5nmMlYZE/6w4JMs40swTMkI9V0mpLE8TS/YTBXSqbX47FxoYyvb",
-	"EXWkwoBhwm5ovd88a0mIP+MJs6DdAv73p8vj/8WPfx8dfzs5vvrvf+qD3vdKzlNBasiGMNhuHXZGQb9m",
-	"r8SopFqX5pwiS1tz8l9DnvKItL+7cNwdx//I3ECJiJBLbY54KGXQhsrlN4mC234yIHXTL/IeTPS7DOxf",
-	"VVFr2KtEMWRtjnCy/Wxt9AN1x0W5MQ4cAf7E9Uxp9rowUGRspriOx8EG7T3fy+JSNgE92eEvyNzi17iP",
-	"kCS8sKS2NUyFtSq0YQOpLLkDeFYpbEd9+95zaRTL2LWo2Zq5B/3q0EteTr4BlrNRR2vbuZJrwZuqCsLb",
-	"EVtaZFIEYRClxcz9o9IU+AJJcs4zka7xN7SOwkCCWCQzVejAb61H1+k1GbvuGyKolYPBYBy84NLpz9aQ",
-	"ptFLHaQgvAIYB0ehY2NzUrRRQbHKWQsaeMaiwliVAaoM+5uqDj5XdMzcl/flBtNRIq63yd7IayS7pO+G",
-	"5oK2J3ovuo6ZPSgBodQnTNrgq87DOTMqAyexd/lKerSLzLOB5iqfP9tjlYlaTTKw9+4j2zSnKtquzOXa",
-	"3G7a+JXhfrXH4jPQC4gnQlrV628MiZYt+jZScD+EjvJrZkQjOBArxiWetXMWw7WIwLBMXQPalyZ0dopB",
-	"3zvE7vigtDNWpCkyE9LaHe5Q7HPb5CgHc7OSj93Nijqv5YmzSDcRucd8WqXwRSRO9nADy46SSD8PwiAV",
-	"S9QxnBoeNE5hvzNxgQdZWMhMzx52bD3jNy/pTfew/5lrzdc7PJVC93CzgyUjmSIJrCex+sM9g0g9jsW+",
-	"QK33klTPRhz+AHMs58asvB3S2NTpaHSgP6MaqE/l+qGyjSpu4aVDGMC1F4nKenc1avFktOCfZLXUTIS0",
-	"O1MsFmDsNnqjMFNHVYb+ryMVQx8nN9YhlWU8SoR0WOAxfuGe98b7NCssxsEmC55Ph9uVOLPL1uuALfOG",
-	"Vldb3wA+Lr9+vouCTWsKodCLqesywHefenH75O9UeuvDjlxq87SDM+i/JiKWKOPN+I6yztxvTNhzsgMV",
-	"jxLmKc0rWVYxIa+FhX5BvSkWF1oVudPyJEysmjgG7gh5Pgf3R1rIKHFf8DQlAp+DBhnBHXphGKCxtHFi",
-	"n+7Lz7W9E3hdxi1s2jvZLu5wIFejeZpLdCzuh5tc6T6T1yzbRLXDMR/cdunI0+f+45Qqbc9YyMX2H4mO",
-	"Wd84uN+7I75dm94/VVOdh3Mv9aC+s/dK3zi23LPQkkPvP1LpiOofjZj8IaN5sdAz2v4+4pa/wgPv9Gq3",
-	"z4EA3nQ2NBHnV9CgsIpASvCHRMFNODah0Mea/6J4eqi3tSbLjN+IzO3PK1v0YdTn4q9Z1WFv9rlSfwKe",
-	"kl98Qzbs8B33+Kc6Y3dj38rpDoXk11wQH7zapbb4Mfrg/UothPwyrWqrtdZl5f3619nzb/rUeLCFlpNO",
-	"CKbHp92S9ria8G4V7bWSsD5wmzxzimeLRpziWP3XSy4UXkT+W2gn69Y+etJ0hV59fnr7p52RCj9/Y6Te",
-	"nXn97MDNzbiByZ3eTHI1PzGVW7PhOk65sczwFRuM0M/OmYSVf+Oo181595k8NLqAXlFzWHThR6XZNC/s",
-	"NKTwHW6HMjEZjUdZAMBoNWyAPqMoObpgU6d6TFmUAteGcXq+G1C4DYM+t+IHZ1wT5J4YVirUzLjDJ6Mq",
-	"JD04DdlZyJ6WWbh3QfG0l7PlrUyZwlahg15J2Ypu7Jkh3aZQ1G97Yxcq7yVWFLf3o37PVLzuMesaGvVe",
-	"fp4H0+KdaPrSrJ4MwAq5+CorgLIM9tc43uPzO3d2uOaLiHLK7tsiTb9M4NDZ2YNSqxgY8V9DxnCXt03p",
-	"x2l54nMN10IVhuV8ASErmdq8SFMWq5VMFY+/gK1hWi6tADOTKCeukxmqMIGEspiFRDecW8cFOq0XwCRc",
-	"g2YmT8nxXQWaQmZUGQmfAcMUaZ+ViK48zaXh6FCoGF2mdMnZjXcVNSTb3Qxm0yqvkFLBuu/IE9a3JXrQ",
-	"ug6wUSh23WfuVOjeGWILMUzvQNHvb3fSbVL5Pfo5OrBELBIwtubnIiZyqph9M1c0qbPML5gq7EzdODmj",
-	"BWBittJsBqlaNdAZa5XnewYNsW5lWzIjQQYjkSqNMduJ+7xVlc0wD4jlhV4Aw6RjJS9wbpaqiKcVYQ6W",
-	"ADm+Ras/Qm9y7k4I5o2P+hwGmyTjsV1hq4GJHrCXu+onK5P84OtWDlVfG6+1XMbP/rxLJate3bakR+Rv",
-	"JaT2PzyVqthi8qejXi6/7ajX026Hwda0LjoAXTL9qcz6r0avjtLMqWBshbn/9DobYEB9bRjXGN9g6CEG",
-	"0jx7uPDDHuc9D+idurYzqJ8Yz6X9dnSVmygMywuTfEn6QM+ZamQQeHRsQ+T7RiVHX1yaW7b52NCqv77/",
-	"+c3giC3ENZiQ5WlhGJdM5XQWfHCKpXwGaTfBtnk2N6RkYaxji4m1OUWyHOY1YEokxXVzLa65BcdMU6Xy",
-	"GY+WZSlLJzLec9Z9ohyC6oOgEFate6lilt6heNV23xLWpof0C/ITNN2MZ20vY59NnJ89/yZOunpuO9dm",
-	"tDN8QcOEtIw+fDsKnPAFdNji09Fob67oN983/v8sBNifVKEPTex+o5D4GWYVSkcCdgUgGTpSKaIpY+ar",
-	"A/05cjoy+11JuGDwW8FT/MKwDLhkUrHf3FpY4hbTS4H4zw3PcoflYPRv509HQSudafBpdHr1aXT87dX/",
-	"Ofs0On56dXT+aXT8nL7qzW7C1bbHPTs9H33luF1vj8aYk+w/0++adR+dHGybgGbSqSCYwMMylQHF8DO+",
-	"BDrDlPAaIthXyZoNYhWZE4wjDLP4aMhegBbXEPtCmbH07FKUdTK1RqrmWGrmWZ5VWLQnZF5YwwY+HzvE",
-	"L6My+w99i25uTJEW2mdSG1JF+IILWeb1JyrFCquVkLFaORIxF4zPfPJuBFXGN3J3ZSDuy6l2o0wwjbgL",
-	"sZ8lTVJlGcsLXG3p5cQ6te3FQF2bj+rDuhOVWR2MnIo+al/IDDA6X0n+0u6v00b7ckTDTopqXz5qb4i7",
-	"49Tm5hDto6K+d/hi35DGctuKx2vgsVuhgzQ5lydroAwjiM1kpfQSjbCblhRrBLYR/dtQ6CTvQqm4JHUn",
-	"LBtp43Jf5PU4XSGoAXTnUfTA+Kqkx/7w7nu7GcvNNRcG4pDNeDyRsDIhmxVmHTIEYMhylQoLRCghm2lV",
-	"LBI7mSu94joOWVzAxK2D/sLcCfqzKidw44k0niAJhqzMmJgQ5boDPKFchpBd80UB1Sd3VoRc+OHLT36K",
-	"8mM1zTDYWQe4033jeMm+z9bVbZsB9FRQygzWjgibhAyBV9YXIc/DLTo+g1t2TMkf9f48eF+23qNrNUK2",
-	"fG0oN0gV9D1KvAHpqVi9xMbBGowFHfP1OCATbcqxRj7cL9yOK+mnXe8O7AHIx48vX7CB+//1v6HpmGVY",
-	"TXrkRECqVqCPI27A2bhKCmdfOuiHLOMxlNWVtIthWzQ6EciP51ef/3x7XP39bI+/T89ueyVyw7nY2ceP",
-	"5A6Ga9BrZtYygrhMSU+4uWBmsxS0p1LMpzP3yNpXSi4o57hMDHaDcVJzZtxgvjrKW7TWvb4+ZJelHeKV",
-	"XlM5EGZrlhfWHRIy0CUmaDNnsRs2mH66mqJDSyoJRxfVW8KiGePUaAMgSarjuoRlsQL6KeHXEJKlhW4o",
-	"75bAuquySG7f8DIleG9anz2+HPQi3hkl3lk863PmD/Gh7hyzn1/sfK3I46/ezl3FBVte3mYTbliBDWC3",
-	"ltp/9H2Q+57SXh+o7tsJdswvYTnXds0Gq0QxCkVDzNaqCH3Re4a5quUvR/vlrAtd59dXeTDiGquKNESA",
-	"ibxXvYkMaeq0kfyrHPtVgsO95rs2q0APzrspX/7aauaekHeOYPXjYgkM5WiukHZTZWy/sppwudzJkj7Q",
-	"U83qkP2omsLJt50c3y8Ij9Tk1KLpKzptGr7Up7ijkvFHpVmpLpSKRKTUUoC5cKrfyoBGi5tKhn6yNncs",
-	"xj+DxUJAMZHNrNuviev3MJyFcFrMVyYqVJRYJgvszFzYlsN8UIpDux5qb8BsKFWpcczLPYqo8I/7atZm",
-	"W6TBfDtSj/rz+RzT+d2nXW9MK9nLyzeXtS+Fugdxw34oHJBPvgOdCtlTBbbDWbRPukaV/nQ/cqZu6fFl",
-	"wncz65GyeJHHTNaqCBqsvS4LmPgormNWAMtJnnLM5d05mwFp71VtMVKp36HhyfjCiHK3GQfImHZoKMs5",
-	"pgRQPyFmfsoI0nSLQDQFYfwALBNdvC9q7rrRjGSPuqLvSePZ6Obiey5V4VHGZ8qpvliCwVkMFnQmpDBW",
-	"REzEQ/a9P2kZL91YY4mZJVOC1JQNrGIx1rBq5mFCvqppCyVTbLFTU/37GiybvsnD0mT2sm+3laKK/qPp",
-	"8wQOTKXqtWmpuC7heQ4SYqqnm8FcaWAYJ6fitgQ4RmKkWh1dVD0+HKKcJvTEsDpbImSQGqhtb+ytsOKG",
-	"rbSwdn+Hzs6uQllZFThThb2g9g0zNLzKjAK/tkZ6yV7K5V0eR0xgmhVmPcUEptA7BOQ1SApPiQwqLzjL",
-	"RbTEiivGzfKi0efCt5+gCMoqZNyyTBnLvh1tdsSgJ/cHWskmd6eZ/M092fU7NOrscKzt9Pe3DY7sXVtB",
-	"GCyUIudWEAalnysIA++XmSSQ5siR8S98o91cg3KmxDU+bUQmUq7dUIXpd4u+x5P8ZfpJJmRhy+J7nyHy",
-	"TSc/hGaoG/Y55Z0NqmY3EiMZR61sjmdPz1rZHM/7IpLbHNu6coEKCqUc4AftoiuHSPD057JBwQGRn0tm",
-	"6GVyqlFdGhWtk8Um5ALtN+BmfdFX0WASjg8JS1zcS2YKH5beydLjKyyGCSj4gAmOMV+HTsFaq0LXetBR",
-	"19lTOu02C6+6noDtjuhyxpKB4J4vWHlASjHkpqrPLGdr4Jp4ZAdLu1thbPPwva+Ljx6+hnyTnYZMzCkH",
-	"Cptw7VOBuFMDKjug3KdWtakUGoCJdBAN0RswmfHIaYmOBmGywt4rli+hisNgWezEt7F1yuGE1Eoqv6ne",
-	"LB8/TIe8h+DMljnqYE3kE6g2UjnEIqFWeAZ9uFuGqePlD6adet+B10ljYTJhSEaU+ukdOmmZELotL9o0",
-	"SZYNylKI0PFjoC4l1NvpKCxtNKVjL1ixGAgLb+teCftnnu5CzJYQAi7aKmSKpJE64x653UrIsGY69CeS",
-	"IeZCIMM7+HhUhVU7ntxDX79k7lwxY30C2gaX3whChyxuBaFL/d7xfPLlV6r7WDrdHXV2A7aht8cYzKpI",
-	"Zpf+fuHsA3rYSSs9lvQ7c7bC0jAeaWVMVZftRtBwjMukbCdvAHyovFYHKBE7jNs9ko1jUWSt6lXq+VBa",
-	"6r56byHmdq+q9kPt1z20iI++5KlTJYcccZ8KOeopuF9soSs+Sj9S55dFWbV01/RU2rSvPVb7njo/YOLK",
-	"JCmzaO6as5Fv41BCilTdJ+pOFb2psm34iO5WKESTbHAXjbfbyy9BFzaw2ELO1RYyeMttlOw8IpmQzW9P",
-	"w/sgncOQvbcH8f6wup+m1sZvh9tSTx8sObJtDfwChVuW2zWFCVFdFna4SSQ7/YEdxP47z0X8N6rQ2qjg",
-	"L2apiCZLWO8mv8azvTXiBqJCC7t+7wDhq0iwFd+lT86jTz+W5/Ovv3wIfN9jdJtS275q5MTanDo9CzlX",
-	"/crCTx8+vEUngK66jAK7pGgASqMygMx+6Ak2z8DZeii1nUKMdj3HBqVj6V0aZS0TJmuw6duf339gJ26U",
-	"k7wwydTLGuyS1/dImk7ZwAD5Ddx3Y5lrZVWk0lJticGIhaTkq6Mhw84DhvF0xdcGo8P0bsJzYNPPY6q+",
-	"Hwfn7PMYUwnGQcjGZfE+ffAdA8bB7e10OJZjSS4r5imURVzrNbMrxeDGgjRopTVEudsQps1jxttxkZ+P",
-	"5XRrlGXKUuxzTe3MgHr1YyUYOW5otrLXE71sGp7AkFLOpj3hs3PmRNiUZVwvTaOPmDBl0YZIQdp0jV3t",
-	"PcrOyyQ1DPj7HAB3kMbSV9kZq/H8UJKczwOYNkv2pl5fS8uIvWFLyG2Js6p2b1rlIUwpwS0VEfjcbH91",
-	"huOTWoDleh2EQaFTT9rm/OTEb3joW5CflG/X+l1QEvPl25eNsPJ5cDocDUdUlQaS5yI4D54OR8OnvvUi",
-	"nr4TXtjkJFULauOZK/KguPOPetHLGNMlFkL62z3A2O983de9dGtvFcHetvlJ1Sy7cSHI2Wh0b3O3OqD2",
-	"NIx/Ty3chbzoC/sY1Fg55lZvBOeQHz+jlfYtoNrRSeN+E3zldPcrrab5+NKf95incZmIe+fsbPc7zWs8",
-	"8J1vd7+zeXNDk+kH55+unHWXZY7QCbzuuKBfha5EwIIWH5bCcBk29fnkk6bdYBXB+mtRtlKswuLLhyDZ",
-	"jaDwbffWmrPRs55sQKImNFaxPWadoEZ3BHDDCrmUaiWPvpyAHoMW7sDpO7hWS+gelyeGUZM6cvylwLU3",
-	"JOm8bEe1H6aJ6zZc3zXnoYoUI+QiRWk9ZL5hsJALKskrm0zyFFNb3UNOPrtl07Ul2P90LGm55z4FzddM",
-	"mJIjVMIcx0P+SaLMeKLGXOgh+4XuzeHMJEpbttA8grH0OdHk53dzUo/PwgAbPB0xTCfz3uWjur8hkckC",
-	"rCkbjfmvvFLjHirXXaYHnDvuxPOcLUWaOoOcgjsYsKYUA7ymBSjHQCuLYTmfYpAT6Ewp6Jx0BCf03ZK9",
-	"Q4BrS2KtfQA9Uv7AE/h4YuINrDzx/Yvv78P3P2geA+Mb8nTgiU5pTKU4anQ1aDUPx0KDilJbY9zNRiiN",
-	"ZbvMKBNdHoxm23k0e+k6p49GxL7Jm1e+48fTeL6AiEffPs59WF4nofo1dDV7mVESE8RsMMWnJpYvQfpb",
-	"u/4pThmlWCD796hF9yuJpy0nZaNNPIIR7T2DLg2yTE6C2yv3MFSds3xrxPZxosZalym12Hsg1uy7d23D",
-	"H/46bN9Q9T3Ne/xCmFwZ0V9Zya3lUZKBtBds7gxInsH/GJddr45p4ONff/311+PXr49fvBi6ZY+DIOze",
-	"eFV5Sm6/jNHfNpGKLgq6NK0U+qiRHAvpfRPUnuCv739+w2IVFRnGQZw1yzPwsQanDojM7QBDKKipHDUp",
-	"IuaWe4pIsL3S73dTQtkzGfucdAiBmki+hgfiq709Kvdirj06Og0WD9kb1YJyeYSEYSnM7SPL+aePw+5K",
-	"w8vtcqUxxWGK/07KX5C/tQiSANaCERaEtuhUWPaPv/9nGbYLvbIUti+wC6u6PRO2LpTA6y1wgPbdFhel",
-	"99N9YchDhSwOid30EHTYz6n+AtZT5wNxKX9dSD/QtXIMZhjcA3f40OEHT0w5AYEGsETF9LB/9AmRW78N",
-	"nY9Yj/Bgx7cOKDyy8+cupPgajA3k/FdS61t0Qy1deinlou7U5R23WGfhsy23qBEZnJSHd6t68Bewretu",
-	"HhDTrXm2YNzxmHs7g2UXhBYHe2L8NTreyWUTNsCaOyVr83+bGG5A9IRMnzvsGPz9nwm4zoa7NwC/xlJ4",
-	"HLO8lqj0w39894pxaVagDXs2ekb5xFKtmJJb4JoXJjlpiaHdmkynL8fDMMZWe50v1WfeQaauIcZiK38V",
-	"CvXsqOyXzUuI/6vzuvdW5Rj2AUOd9oWpPGEDJekGVlVYKk+j6z3E3KPQexdXwkYJxEzN560D64YlUdp7",
-	"MN/z68ckntY0+3sbNgmotnSVLh0C5T3N/9R08mheAn9IndrcOFj1dRCN+72brOYPdBk03PW03tY5eELN",
-	"jlrqORtg4w7q8KGk94o7SxJdwH3HoOKv1zwX8TGlBhz7NIJtOgGmIbzFR/8G64cUXFXCwxa0LmHNBjNu",
-	"4JtnhU5DVkg3iAbMRnt7fPb8G4ZoL02ibc7OKmb+xLB/v3z78gUjSLgJQmS/7rC+5pIvQA89zGewBaDo",
-	"f9phjld21MlnEd+exD4nZJvXkx5+QQlCOdc8A1sO3AfA+pGqGOjlC18H9EC4qntx9+Oq6vjCjQ9nDL+C",
-	"1zzb/dIbZX9UhezqJnqJjm2/nBgbIPEogtxHUVqubH+Rfvn4EyeE8bDRz1U5FJ7GnK/LHpi9dNHCOSU/",
-	"7sY6FTZ8Pd7vX4K1izoeOMLzxfT1WOLvIJL8Y/QqSretif+L6X4LhWO6VN1uvvc6nnflZaTkA6LMgukc",
-	"bOTzsLhklx601GKQHMNDdsmm5ywXcjFl1DHFVu3OUNSN5dlzZ2/gtbZWYWMPZzDfCDB0UKNUmbL9R32P",
-	"zJDVAoD8Vc3lUcKTGcu+63Gry+8MKaVC+uoY7OUDMeOW4Z3HbtlHZUcwqNuwYbcwM5bYcdZ7xajzKE9T",
-	"tSrdwSqNwVAq4dEFOulw8WW5SzO+1hPofb+W0Q/l1QM7DqiFG0soPKbltE9ox2Eedgui8W2/mXsxJ98j",
-	"ao5LTEtrLug2a36cOpRMc7WEqQ/VI7gdfQhbG04I6gy4NGwcYDdWqVZ0QWJJxo52m2TsntrOnB1I3xY+",
-	"cPIQtkHdBPqRfW6tTsR9CKZuy2ru/UvmX1ZG1UKYGg8J9M5X98N2LQzfKPafwLb4pXGPsKnaX9e1rdSA",
-	"GGtzyvsNsD4nRCKI7z4/dyUEva77x5LBzlkO+thDsOr5j4aL49jcstMhexm320DXfbCeGCwNHMuy+62I",
-	"yQ+wFNiHaWD4HCiLdH3kuMeC52QMzjG5CBnps9G3Gzd5+ZxWn4k7hJscIgvxRMRTlEeYHhtxjZ2itt2X",
-	"UN2QQHlVdebsWPoM5jKrtmonBTfC2CHzHbbw+kLc3/FKCwv6eCWkweuIcQqHHi++iPGNJWIJl0iOsinD",
-	"VxQ9I8vEdbrm0C2LumCVd+pjULVM/10lysBYtjNrMdSOqMAGAJu3LzYaBVRtgbmtbpoWNmQaUE1r5hBv",
-	"E17O+npAL8wfxmnN3ekeZefkf/FXJ3bwxMpm52nDBu3j6jSssipAxEytJNW3lVeuYt+DwVTEJe9F+m3w",
-	"7QOZ9unTvRjwK66pG7/n8g8NqRpEhmHW+VzpzEGisNQsolQtpz5jvep9PfU9MFG7wh72RsR0uNd4qcvp",
-	"aDT6x9//77ej0egIjznm1SeKygXefHzlmJ/mkRMg9fDuoenRhZsc482rZl/wtkRyRL9m3Dc0d1qGv4a9",
-	"ankuOvc29ImhtrunXcLy6cpZxD3OGZ6Lk+tTtJf9eJ/7U7CIZ5YJhWUVE8XXbsO+Ehf0sqHmifUsVfkI",
-	"FqrYqqm502SbI+J2uiP+AjN0SbXD876MpbSDIyqarAdDkdwdjK7nqmpgsMDZLXDWWonKTc+7WAblNHHM",
-	"p5WUOv2Pv/+nz+sJ/b0hPbG20IsLb45VoY1qQgwBbQFm/4BYwTNb11/zPDf15cA+tCfIXvv47lVjsjmG",
-	"xq5u/38AAAD//w==",
+	"7L3rcttIsiD8KhX4JsJUfBBFye4+01JsbLjb3dOesd1eX07HrKkli0CSqCOgClNVEM32KmLeYc8z7IPN",
+	"k2xkZgEESFCkbMk9cWL6R1skgbpkZuU9sz5FiSlKo0F7F51/ikppZQEeLH16A4XSKdjnz/CT0tF5VEqf",
+	"RXGkZQHReaTSKI4s/K1SFtLo3NsK4sglGRQS3/iDhXl0Hv1/J+tJTvhXd/IGEmPT58+im5sbHMOVRjug",
+	"ab+X6Rv4WwXO46fEaA+a/pRlmatEemX0yX84o/G7w2b70VpjeaoUXGJViYNE59G7DITlyYRyopD53NgC",
+	"UmGsmEuVO3Etc5XSnGIwbX6f4PzTWLS+mZl0hd8oTa9MwrDtr+YK8hS/mMl0AjotjdL4wD/+/n+PhtFN",
+	"HH1v0tU7VYCpvvLecfEiVanQxgtprboGsVQ+U1r4DPhnzwsTgyl+nISPU175c97iO/j4NVYOH73ITJ46",
+	"IcWr9y9EkkkrEw9WDBpge/jop0cXuKNM6QU+oxeQ0mpfGf+TqXT68Et9ZYSrkkxYoncxN1b4TDkhk8RU",
+	"GoGpjZ/McTEBku+MeSHtAr4OARBmlRPmGqw4FS/V9w1+jZnkuJDpUSxo2VCv+pEL+3Fiaao8FaV0Tijv",
+	"hPPGygWIv1XGSzGY0r8T+JgApJBO19hYSidoS5A2234p9SqcfPcVdm+MKKRe1WfAibk1RcBOmlpwjvZd",
+	"VnnuxGzFv1SOiMxKD5NcFcpDikTmw2BjjVwDUuHUQh8r7YT0/CIUUuViMA0gnOQmuQJkBjQrriNMeiGU",
+	"J4CC6wxcVi4Trpo1e3BiMEUk4c+Tzg/To6GYvgFvV8dP5x7sVEidimkKHlna0OIvE0m/jLWTK5GZJcPC",
+	"QWJ06oQ3YimVj8UyAwtC0ieRQV664VhHcZSBTBsx0UzURYtflSQltIcFEA5u4ui9lpXPjFW/wVc4fi+V",
+	"c0ovYgEfSxRSiNDAIERiIQXtlcwRklVrXW2e3XoKv/bmCvTEQuUI8WMtc2cQPpDnx4h0SAU9I5aZcc2J",
+	"EdqI3OgFWAEfFRKbseGJQCkCdAqpGORmYSp/hFDG7YQdIgCeuiuCUp7/Mo/OPxwiX1+Cl9FN/CkqrSnB",
+	"esUSVrorSCeSgI7SC/+KUunhGJk6yvcqz+Ush1qmB0w6b5Ve4GlFrMnETxThsAvzXzMjVqYSS5XnQrqr",
+	"YRSvZ6kqUhq2BkwrCAvqDvYWPJ89EA4sMqllBiyUvFULBOhcWXCdSW7bigWZ/qLz1c6tmconpiD2W8iP",
+	"L0AvfBadfzMajfbBJY4+Hkt3RaSAyD72JA3x0RueWGlw7i5IrF+5udxcOdEGwmljoWejL16p89JXtEzQ",
+	"VRGdf4jKXGoNiLi0QqASAUUxHm1r0irhnyDJFT+VS2QGlz3Q9ShRevCMsqgE64zGk4GwQHZEZCS1R340",
+	"A7GeTniDGG/t+/H+XTfTT7rku0mc+0dhytvHlZ66q3fhyZs4Wmare6apm+ZhM/sPSDxRyfrxxAKeg7V+",
+	"/qF9bNe7uLyJkbe8zqVm2kxThViR+esW15jL3EGfBpHCXFa5x5MukE4QjSJMJK6UTmOB3Mc4SPnsyuZX",
+	"Mxc+k/yUYLGLClq8wa6SXAUJcTi0E6M1JN7cEUlzq4DVwsPfKaX1+q7UUFrjSsTZHd7axjch7t2aGu+A",
+	"ul9rNop4mwGyPCfSCoZiiuxzeo6WTwWEFpHKlRicjc6+PT49Ox6dHuEZxW8Dmx2KKWkTk1Su3PR8rFuv",
+	"LjOTg9BVMQOLCMdHBD3dzI66YOAwQzF1Xi42pqev8PGxrkmnqJwXFmSSiQEMF0PhbeU86j2FysF5ozfH",
+	"UAstcyY1iWoo8Bi5WaBWPta4mnp0HrK0ZpZDMXEmv0Y1lRSfLmnicG1GiSBB/thAIyJ2usAvm4X1MkZa",
+	"6gaDeDLCt3T98XTrtZu2+f2BV1MPddlHLZXP3gRbm+z9rlqQJODchNSXlv62XiMrUW6idJ+gZs2x0l7l",
+	"tbEAzgVtKLw6XMv+Ri3EPcwtuGw9c3fo1xYcaC+MzleBhaD8QbQN+3QJ1tH46zVqvgdpdwglVOr3HcT3",
+	"LhzBNsA7EOtM3AFWmKEPIz/IHHQq7U/A6nAXI+Ru6ZWVc4D0kRP4gDCaTQxWkGJBxHuSyPzkE63oZqgS",
+	"txtS/RM4SCz4C7RMjGZnABomidR47FLCcBIW3zP2BqBqCNGGeuGQyaJURv+QQXK1Xwx1wZRJNzFlaayv",
+	"tPKrFu3OjMlBapzhSpulmywz6SfeTJzc8RjxETdhBXD750qj2eOlTt3EzOdMN5uP3fRvUC96Dl0KOXjG",
+	"/fZsaHjwfm61fvgpAjlq/buhxxrGNrKZSQcfxQDxbebiB2aGsfjxGrSPxSvjIRZP3VUs3sAcrJU5/sU+",
+	"wqNYkCU0N1aELQmjOwc+wAJVlIU5Dl+inTd8I5cvwTlkk80mduhm23wTrFNsKzbPKu2/fdLDaTaIMkC3",
+	"PeN6vLjBTAPWXrol3YQ9pF24PhVW6tQUQoXDQk+KQl6BE0YnpO8KpZ2XeX4hZqbSqNbSs3NlnW9sR9KR",
+	"KgdOKL+h9X77pCMh/kgnzIPFBfyvD0+P/6c8/m10/N3k+PL//0Mf9H4wep4rVkM2hMFu63BrFPJr9kqM",
+	"Rqpt0xwqsrw1lP8WylwmrP3dhuPtccKPAgfKVEJcanPEu1IGb6hefpsopO8nA1Y3wyLvwUS/zcD+q6nW",
+	"GvYyM4JYGxJOcZitTX6g7XFJbowjJMCfpZ0ZK15WDqpCzIy06TjaoL1vDrK4jM/ATvb4Cwpc/Ir2EbOE",
+	"V57VtpapsDKVdWKgjWd3gCwahe2ob98HLo1jGfsWNVsJfDCsjrzk9eQbYDkbbWlte1dyrWRbVSF4I7Hl",
+	"VaFVFEdJXs3wH5PnIBdEknNZqHxFv5F1FEca1CKbmcpGYWs9uk6vybjtvmGCWiIMBuPomdSoP3vHmkYv",
+	"dbCC8AJgHB3FyMbmrGiTguINWgsWZCGSynlTAKkMh5uqCJ9LPmb45X25wWySqetdsjcJGsk+6buhuZDt",
+	"Sd6LbcfMAZRAUOoTJl3wNefhXDhTAErsfb6SHu2iCGygvcpvnhywyswsJwX4e/eRbZpTDW035vLa3G7b",
+	"+I3hfnnA4guwC0gnSnvT62+MmZY9+TZywB9ipPw1M+IREMRGSE1n7VykcK0ScKIw10D2pYvRTnHke4cU",
+	"jw9JO+dVnhMzYa0dcUdiX/o2R7kzN6v52O2saOu1MkOLdBORB8xnTQ6fReJsD7ewjJTE+nkUR7m6Ih0D",
+	"1fCodQr7nYkLOsjKQ+F69rBn64X8+JzfxIfDz9JaudrjqVS2h5vdWTKyKZLBapKa390zSNSDLPYZab1P",
+	"WfVsxeHvYI6V0rllsENamzodje7oz2gG6lO5fmxso4ZbBOkQR3AdRKLxwV1NWjwbLfQnWy1rJsLanasW",
+	"C3B+F71xmGlLVYb+rxOTQh8ndx6RKgqZZEojFmRKX+DzwXifFpWnONhkIcvpcLcS5/bZeltgK4Khta2t",
+	"bwCflr9+fhsFm9YUQaEXU9d1gO8+9eLuyd+r9K4PO3GpzdMOaNB/SUQsMy6Y8VvKusDfhPLnbAcamWQi",
+	"UFpQsrwRSl8rD/2CelMsLqypStTyNEy8mSADR0KezwH/yCudZPiFzHMm8DlY0AncohfGERlLGyf28aH8",
+	"3PpbgbfNuJXPeyfbxx3uyNV4nvYSkcX9+LE0ts/kdVddotrjmI9utuko0Ofh49Qqbc9YxMUOH4mPWd84",
+	"tN/bI77bNn14ak11Ac691EP6zsErfYVsuWehNYc+fKTaEdU/GjP5u4wWxELPaIf7iDv+igC808v9PgcG",
+	"eNvZ0EZcWEGLwhoCqcEfMwW34diGQh9r/pOR+V29rWuyLORHVeD+grLFH0Z9Lv41q7rbm32u1J9B5uwX",
+	"35ANe3zHPf6prbG3Y98GdYdKy2upmA9e7lNbwhh98H5hFkp/nla101rbZuX9+tfZN9/2qfHgK6snWyGY",
+	"Hp92R9rTauLbVbSXRsPqjtuUBSqeHRpBxbH5r5dcOLxI/LeyKOtWIXrSdoVefnp884e9kYowf2uk3p0F",
+	"/eyOm5tJB5NbvZnsan7kGrdmy3WcS+eFk0sxGJGfXQoNy/DGUa+b8/YzedfoAnlF3d2iCz8ZK6Zl5acx",
+	"h+9oO5yJKXg8zgIAwasRA/IZJdnRhZii6jEVSQ7SOiH5+e2Awk0c9bkV36FxzZB75EStUAuHh08nTUh6",
+	"cBqLs1g8rrNwb4PiaS9nKzuZMpVvQge9krIT3TgwQ7pLoaTf9sYuTNlLrCRu70f9npl01WPWtTTqg/w8",
+	"D6bFo2j63KyeAsArvehNQ2uyJcJDIpNlCRpS9kfPYG4siDMEBDuHM5ApUrY2y6ODc9O2VWtKWjhcgXlL",
+	"z+8F1N0VacI76s6vqzz/PPnFR/EAwm9CaszOHdvW26xyyj9OawZSWrhWpnKilAuIRc0j51Wei9QsdW5k",
+	"+hlckrJ8eQWU6MQpdluJpobyUTgpWmny6uE6LsgHvgCh4RqscGXOfvQmbhULZ+rA+gwEZVyHJEfyDFqp",
+	"nST/RMM3C6S1MFfwPLUE5e38atPIb5DSwLqPgzDWd+WN8LruYPJwKLzPemrQvTdiF1PUH0HR775HYTlp",
+	"3Cj9AgJEphYZOL8WDyplcmpkRzv1NFsnrV8IU/mZ+YhiyyqgPG9jxQxys2yhM7WmLA+MQVIZzK7cSIYM",
+	"BTZNnlLylAxpsKaYUVqRKCu7AEE5zEZf0NwiN4nMG8IcXAGU9Bav/oic0yWeEEpDH/X5HzZJJmC7wVYL",
+	"Ez1gr3fVT1Yu+zGUwdxVG2691vFAP/njPg2veXXXkr4if6shdfjhaTTPDpM/HfVy+V1HfT3tbhjszBLj",
+	"A7BNpj/XRQTN6M1RmqFGJ5ZUSsCviwHF51dOSEvhEkEOZ2BFtocLP+xxPvCA3qq6o33+yAUuHbZjm1RH",
+	"5URZuexzshF6zlQrISGgYxci37YKQ/r0GunF5mNDb/789pdXgyOxUNfgYlHmlRNSC1PyWQixLpHLGeTb",
+	"+brts7khJSuHypLIvC85MIaYt0AZlhwmLq26lh6QmebGlDOZXNWVMVuB9p6zHvLuCFTvFEfE1rqXqWb5",
+	"LYrX2oy8gpXrIf2K3Q5tr+VZ12nZZ2KXZ998m2bbanM3dWe0NxrCw8S8jD58IwVO5AK22OLj0ehgrhg2",
+	"3zf+/6gU+J9NZe+aJ/7KEPELSlLUSAJ+CaAF+WU5QKpTEYoNwzlCHVn8ZjRcCPhbJXP6wokCpBbaiL/h",
+	"WkSGi+mlQPrnoyxKxHI0+rfzx6Ookx01+DA6vfwwOv7u8n+ffRgdP748Ov8wOv6Gv+pNlqLVdsc9Oz0f",
+	"feG4284jSyEs3X+m37TLSLaMFJ+BRZsDIU3miimAUwIKeQV8hjl/NiawL7OVGKQmcScUlhgW6dFQPAOr",
+	"riENdTdjHdilqstu1hqpmVPlWmB53lANoNJl5Z0YhPTumL5M6mRCclXi3JRxrWxIzHasisiFVLouE8hM",
+	"TgVbS6VTs0QScRdCzkIucAJNAjlxd+Mg7UvRxlEmlJW8DbFfNE/SJC3rC1pt7TSlsrfdtUXbJiSXm21P",
+	"VCeJCPZRhiSAShdAwf5G8tduhHUWal/KabyV8dqX3tobMd/ykUt3F+2job439GLfkM5L3wnvW5AprhAh",
+	"zb7qyQo4YQlSN1kae0VG2MeOFGvFyQn9u1CIkndhTFqTOgrLVha6PhR5PT5ciNYAuvUoBmB8UQ5lf7T4",
+	"rd8MDZdWKgdpLGYynWhYuljMKreKBQEwFqXJlQcmlFjMrKkWmZ/MjV1Km8YirWCC6+C/KBWD/2yqE3A8",
+	"lacTIsFY1AkYE6ZcPMATTo2IxbVcVNB8wrOi9CIMX38KU9Qfm2mG0d6ywr3eIOQlhz67LpbbjMfnijNw",
+	"qBRF+SwWBLy6XIl4Hm0R+QxtGZlSOOr9afWhCr5H12pFgOXKcaqRqfh7kngD1lOpGEqMoxU4DzaVq3HE",
+	"JtpUUsl9fFj0nlbST7vBu9gDkPfvnz8TA/z/9b+R6VgUVJx6hCIgN0uwx4l0gDau0QrtS4R+LAqZQl2s",
+	"ybsYdkUjikB5PL/89Meb4+bvJwf8fXp20yuRW77KrX38xN5luAa7Em6lE0jrDPdMugvhNitLewrPQnZ0",
+	"j6x9YfSCU5jrPGMcTLKaM5OO0t9J3pK1HvT1oXha2yFB6XWNA2G2EmXlyblIBrqmfG+BFrsTg+mHyyk5",
+	"tLTRcHTRvKU8mTGoRjsAzVKd1qW8SA3wT5m8hpgtLXJDBbcElXHVNXeHRqs5X3zT+uzx5ZAX8dag895a",
+	"3JCCf5fEjL1j9vOLva9VZfrF27mtVmHHy7tswg0rsAXszlL7j36Imd9bMflOexxZKpm+dURaJLIAZmQD",
+	"SXqoKKS94mTKkK/6ecncD1XNjtugrBlRSutXYrDMTNgOpGJlqjiU8heUgVv/cnRYJr6y66qBJrtHXVOt",
+	"lIUEKD35sjc9I89RKSq/KGmpSdu41yzedm3rnbOJ6pe/tEa7J5BfEljDuFTYw5mnSzpCuXG+X2fOpL7a",
+	"yxnf8VPtmpfDDhcHyW+2Mpc/I0qzJqcOTV/yobfwua7NPfWZPxkraq2l1mcSY64UuAvUQJcOLBn+XAj1",
+	"s/clcrrwDJVAAYdmNnOJvyRboYfvLRQqU1+YftFQYp0CsTcfY1dm9p0SN7pVXgcDZkO3yx0yL3yUUBEe",
+	"DzW67WZPg/lupB71Zyki0/ktJJNvTKvF86evnq5dOtwTSTrxY4VAPvkebK50T23bHp/VIUkoTVLX/Yi7",
+	"daOSz9MB6lzOLoQSWfrKwrkYR5lZUphH+f8+jmpXSCiPb8LPVKFQgilzIL9IHCzeUNmOyFM+tJoZkjep",
+	"yeGLAkebrEwVtQTJurRiEmZB1ghwNcHJKZ+U1hhdHrBLB9rfq9bmtDG/QcuR85kB9e3WJqBT3qvjnPGU",
+	"02nDhLRvnUCe7xDErmJKuwN1MT2+rdZcfaO1ywFVWj+wwrfRGyd0sGqiw0LODGr+RC5SpODBFkor51Ui",
+	"VDoUP4QTXsjaizfWlKczZUhNxcAbkVJFsBUBJuyqm3ZQMqWGRevT9nYNlk3X7N2Sjg4y73cV9qp+lhDS",
+	"JO6YmLYrLYRMsMOzQS6ajimIKDyuj5xY557EAnIHa9cDnWfkB0urvD/cn7W3R1NR11jOTOUvuBnGjOzO",
+	"OqEirK2VrHOQUnubw5XSwWaVW00pHSwO/hB9DZqjc6qAJgggSpVcUf0aGgoXra4hoZkHB5CWsZBeFMZ5",
+	"8d1os78IP3k40Gr2vD/L5i/45LbbpVW1SGPtpr+/bGT1B89eFEcLY9i3F8VR7eaL4ii4pSYZ5CXxZvqL",
+	"3ui2KuEMNHVNTztVqFxaHKpy/V7ht3SSP08vKpSufN3KICTIfLuVHsMzrNsfotEgBk3rIE2BnKNOMsuT",
+	"x2edZJZv+gKyu/z6tvEAK44k3cENvI2uEhIl81/qdg93CHw9FY5fZp8iV/lxCwC2FFGYo90I0q0u+upD",
+	"XCbpIeWD0GcZzdHT2jlbO7xR5us0xF4oXTSVqxgVu5Wp7Fr/Otr2ddU+y80ytm1HyG4/fD1jzUBozxei",
+	"PiC1GMKp1mdWihVIyzxyC0v7G4vscnC+XZdyPXxF/iY7jYWacwoYtTQ7xKGxVwOq+8ncp1a1WVjkACYa",
+	"IRqTF2Iykwnqi0iDMFlSJxsvr6AJQ5HTZhKaAqOaOGEFk4uZmjfrx9fa5CE65D3EpnbMsY5VJSF/bCOT",
+	"RS0ybizoyIW9Y5h1usCDaafBZxF00lS5QjmWEbV+eotOWqfX7soyd22SFYO6sCRGfgzc84XtiaO4tg2N",
+	"TYNgpdIqKmNed544PI93H2J2RFBo0d4QU2SNFHTK3G6pdLxmOvwnkSGlghDDu/PxaMrU9jx5gL7+VOC5",
+	"Es6H/LsNLr8Rg49F2onB1/o98nwOZTSq+1ij7k46uwPf0ttTiuU1JLNPf79A+4AfRmllx5p/F2grXDkh",
+	"E2uca6rccQQLx7RMTvYKBsC7xlt2ByVij1F9QOp2qqqiUwvMHTRqD0GohVyouT+oR8Bd7dcDtIj3oYBs",
+	"23te1p0X99QbcofGw0Ir2+Kj9l9t/bKoa8Bum54LxQ61x9Y+r60fKG9nktVJRLfN2Uo3QpSwIrXuunWr",
+	"it5W2TZ8U7crFKpNNrSL1tvd5degi1tY7CDncgcZvJY+yfYekULp9ren8X2Qzt2QfbDn8v6wepim1sXv",
+	"FrflDklUwOW7GvgFCbei9CuOkpK6rPxwk0j2+iG3EPvvslTpX7jebaMfQjXLVTK5gtV+8ms921tx7yCp",
+	"rPKrtwiIUJNDjQ2fhtxE/vRTfT7//Ou7KHSRJnctN0FsRs68L7lvttJz068s/Pzu3WtyAtimZyuIpxyF",
+	"IGlUx8/Fjz2x9hmgrUdSGxVisusltXsd6+DSqCvDKFdFTF//8vadOMFRTsrKZdMga6jnYN8jeT4VAwfs",
+	"N8Dvxrq0xpvE5LXakoJTC825Z0dDQX0cnJD5Uq4cBcf53UyWIKafxtzLYBydi09jyqQYR7EY160Q+EPo",
+	"vzCObm6mw7Eea3ZZiUChIpHWroRfGgEfPWhHVlpLlOOGqGqAEv6Oq/J8rKc7oztTkVPXcG4OB3zzAdXV",
+	"seOGZ6s7Z/HLruUJjDnjbtoTtjsXKMKmFId1ra5sytU1KyoH7fMV3REQUHbeOKYrl9UpEHiQxjrULDpv",
+	"6fxwjmBIg5i2CyCnQV/L64QFJ66g9DXOmkrIaZOGMeX8vlwlEFLTw0UkyCetAi/tKoqjyuaBtN35yUnY",
+	"8DA0dD+p317rd1FNzE9fP29F1c+j0+FoOOIaP9CyVNF59Hg4Gj4OjSzp9J3IymcnuVlwU9TSsAcFzz/p",
+	"Rc9TyhZZKB3uSgHnvw9VdPfS+75TUnzT5SdN6/HW9Spno9G9zd3pJ9vTfv8tN8RX+qIv3ORIY5WUWr4R",
+	"FCR+/IRX2reAZkcnrdti6JXT/a90riCgl/54wDytq1nwnbOz/e+0L0Whd77b/87mPRhtph+df7hE664o",
+	"kNAZvHhcyK/CF0xQPU8Ih1GYjlokfQg54zhYQ7DhkpmdFGuolPUhSHYjGH2zfQfQ2ehJTzIkUxMZq9Rs",
+	"dJ2fxzcuSCcqfaXNUh99PgF9DVq4Badv4NpcwfZxeeQEt/xjx18O0gZDks/LblSHYdq47sL1TXseLshx",
+	"Si9yktZDEdovK73gisS6ZafMKbMXH0L5jMvmS2Com+xY83LPQwZeKBlxNUdohDmNR/yTRZkLRE2p4EPx",
+	"K99CJIXLjPViYWUCYx1SwtnPj3Nyx9TKgRg8HgnKpgve5aN1t0gmkwV4V7dtC18FpQYfqtddpyWcI3eS",
+	"ZSmuVJ6jQc7BHQqUc2oDXXoDnNtgjaewXEhtKBl0rhZ0KB0BhT4uOTgEpPUs1roHMCDldzyBX09MvIJl",
+	"IL5/8f1D+P47K1MQckOeDgLRGUspHEetHhGdVuxUZ9FQameM29kIp8/slhl1gs2D0Ww3f+cgXef0qxFx",
+	"aJkXlO/062k8n0HEo+++zu1iQSfh8j1yNQeZURMTpGIwpacmXl6BDneg/VOcMk6xIPYfUEvuVxZPO07K",
+	"RtN9AiPZe45cGmyZnEQ3l/gwNH3IQqPJ7nHiNmVPc25Y+ECsOfRC24U/+nXYve/rB573+JlypXGqv7BU",
+	"ei+TrADtL8QcDUhZwH8b1z3Ejnng47/+9a9/PX758vjZsyEuexxF8fb9YY2n5ObzGP1NG6nkouAr6Gqh",
+	"TxrJsdLBN8HdGf789pdXIjVJVVAcBK1ZWUCINaA6oArcAYVQSFM5alNEKr0MFJFRs6rfbqeEugM1dY3Z",
+	"IgRuyfkSHoiv9nb8PIi59ujoPFg6FK9MB8r1EVJO5DD3X1nOP/467K42vHCXS0spDlP6d1L/QvytQ5AM",
+	"sA6MqB62Q6fKi3/8/T/rsF0clKW4ex1g3JQturhzPQddFkIDdG8Kuai9n/iFYw8VsTgidtdD0HE/p/oT",
+	"+ECdD8SlwuUr/UC3BhnMMLoH7vBuix88cvUEDBqgCh3Xw/7JJ8Ru/S503lM5xoMd33VA4Ss7f25DSihB",
+	"2UDOfyW1vkM33NGml1Iu1n3PguOW6jtCtuUONaKAk/rw7lQP/gS+c3nQA2K6M88OjCOPubczWDeB6HCw",
+	"Ry5cShScXD4TAyo5NHpt/u8Swy2InrDpc4sdQ7//MwEXbbh7A/BL6gRAY9aXPNV++PdvXgip3RKsE09G",
+	"TzifWJulMHoHXMvKZScdMbRfk9lqS/IwjLHTXehz9Zk3UJhrSKnIK1wswy1LGvtl80rn/+q87q03JYV9",
+	"wPG9Bco1nrCB0Xyfrak8l8XxZSlqHlAYvItL5ZMMUmHm886BxWFZlPYezLfy+msST2eaw70NmwS0tnSN",
+	"rR0C9a3X/9R08tW8BOGQCioUbcC1vlyjdVt6m9X8ji6Dlrue19s5B4+411NHPRcD6lvCDU6MDl5xtCTJ",
+	"Bdx3DBr+ei1LlR5zasBxSCPYpRNQGsJrevQvsHpIwdUkPOxA6xWsxGAmHXz7pLJ5LCqNg1igbLTXx2ff",
+	"fCsI7bVJtMvZ2cTMHznx709fP38mGBI4QUzsFw/rS6nlAuwwwHwGOwBK/qc95nhjR518UunNSRpyQnZ5",
+	"PfnhZ5wgVEorC/D1wH0AXD/SFAM9fxbqgB4IV+vO5v24ahreSBfCGcMv4DVP9r/0yvifTKW3dRN7RY7t",
+	"sJyU+j/JJIEyRFE6rmxjg5eVH3+EQpgOG//clEPRaSzlqm4B2ksXHZxz8uN+rHNhw5fj/f4lWLeo44Ej",
+	"PJ9NX19L/N2JJH8fvYrTbdfE/9l0v4PCKV1q3by/93KjN/XVruwD4syC6Rx8EvKwpBZPA2i5wyI7hofi",
+	"qZiei1LpxVRwwxjfdHsjUTfWZ9+gvUGXBHtDfU3QYP6owPFBTXLj6u4n61t5hmItANhf1V4eJzy5se67",
+	"bLi5StCxUqp0qI6hVkaQCukF3SCNyz6qG6LBugsdNUtzY00Nd4NXjBuvyjw3y9odbPIUHKcSHl2Qk44W",
+	"X5e7tONrPYHetyud/Fhf5LDngHr46BmFx7yc7gndcpjH24XY9HbYzL2Yk28JNcc1prV3F3w3uDzOESXT",
+	"0lzBNITqCdxIH8qvDScCdQFSOzGOqBmtNku+brImY6TdNhnjU7uZM4L0dRUCJw9hG6x7YH9ln1unEXMf",
+	"grnZtJkH/5L7l5XRdFDmvkuKvPPNbbvbFkbok/tPYFv82rqV2TXdv9e1rdx/mWpz6tsiqD4nJiJIbz8/",
+	"tyUEvVy3z2WDXYoS7HGAYHODAhkuyLGlF6dD8TztdsFetwF75Kg0cKzr5r8qZT/AlaI2VAMn58BZpKsj",
+	"5B4LWbIxOKfkImKkT0bfbdyLFnJaQybuED6WkHhIJyqdkjyi9NhEWmqUtev2iea+Cc6rWmfOjnXIYK6z",
+	"aptuWtRWYShCgzG6DJL2d7y0yoM9Xirt6HJnmgLRE8QXM76xJizREtlRNhX0iuFndJ24zpdG4rK4CVgQ",
+	"jJ6CqnX67zIzDsa6m1lLoXZCBTUA2LzLstUooOmKLH1zb7fysbBAalo7h3iX8ELr6wG9ML8bp3W3p3vU",
+	"jaP/xV9R7NCJ1e3G204MuscVNay6KkClwiw117fVF9hS34PBVKU17yX6bfHtOzLt08cHMeAX0vJlBIHL",
+	"PzSk1iBygrLO58YWCInKc7OIWrWchoz1pvX3NLQAJe2KWvg7lfLhXtEVOaej0egff/8/341GoyM65pRX",
+	"nxkuF3j1/gUyPysTFCDr4fGh6dEFTk7x5mW7LXpXIiHRr4QM/dxRywiX2jcd39XWtRV9Yqjr7umWsHy4",
+	"RIu4xzkjS3VyfUr2chjvU38KFvPMOqGwrmLi+NpN3FfiQl420jypnqUpH6FCFd/0dEdNtj0ibWd7xF9h",
+	"Ri6pbng+lLHUdnDCRZPrwUgkbw/Gl501NTBU4IwLnHVWYkrX8y6VQaEmTvm0mlOn//H3/wx5PXG4NqUn",
+	"1hYHcRHMsSa00UxIIaAdwOwfkCp4Zqv117Is3fqq5RDaU2yvvX/zojXZnEJjlzf/LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,10 +1,10 @@
 // Browser tests of your data in and out: import a vCard at phone size, export, the calendar
 // feed, sharing to the app, the contact picker, and deleting the account.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiLogin, apiPullAll, check, haveChromium, launch, OUT, pollPage, readTable, registerUI, startServer, swReady, synced } from './lib.mjs';
+import { apiLogin, apiPullAll, check, haveChromium, OUT, pollPage, readTable, registerUI, serverAndBrowser, swReady, synced } from './lib.mjs';
 
 const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
@@ -33,15 +33,7 @@ async function drained(page) {
 describe('your data in and out', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
   let server;
   let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(OUT, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  serverAndBrowser((s, b) => ((server = s), (browser = b)));
 
   it('imports a vCard at 390×844 with a preview, exports it again, serves the calendar and deletes the account', async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, bypassCSP: true });

@@ -2,7 +2,8 @@
 // random loopback port with a temporary data dir, and launch the system Chromium.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -288,6 +289,67 @@ export async function watchWorker(ctx, page, url) {
       throw new Error(`the service worker registration is not known: ${JSON.stringify(regs)}`);
     },
   };
+}
+
+/**
+ * Hands a push payload to the app's service worker (CDP) and returns the first notification it
+ * showed, as {title, body}. A worker still starting can miss the first message: sent again then.
+ */
+export async function deliverPush(page, worker, url, payload) {
+  const reg = await worker.registration();
+  const deliver = () => worker.cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+  await deliver();
+  await page.waitForTimeout(1000);
+  if (!(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length))) await deliver();
+  return pollPage(
+    page,
+    async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body }))[0] ?? null,
+    null,
+    { interval: 200, message: 'the notification' },
+  );
+}
+
+/**
+ * A new phone at 390×844 signed up as email, allowed to show notifications, with its service
+ * worker watched, pushes from the server going to a loopback push service (pushservice.mjs), and
+ * no quiet hours (whatever the hour the tests run at). api(method, path, body) calls the API as
+ * that user.
+ */
+export async function pushPhone(browser, url, email, startPushService) {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await ctx.grantPermissions(['notifications'], { origin: url });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const worker = await watchWorker(ctx, page, url);
+  const pushes = await startPushService();
+  await registerUI(page, url, { email });
+  await swReady(page);
+  const token = await apiLogin(url, email);
+  const api = (method, path, body) =>
+    fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await api('PATCH', '/me', { quiet_hours: { start: '00:00', end: '00:00' } });
+  if (r.status !== 200) throw new Error(`quiet hours: ${r.status} ${await r.text()}`);
+  return { ctx, page, errors, worker, pushes, token, api };
+}
+
+/**
+ * Starts the server and Chromium before a suite's tests (handing them to use) and stops both
+ * after; screenshots go to OUT.
+ */
+export function serverAndBrowser(use) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    mkdirSync(OUT, { recursive: true });
+    use(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 }
 
 /** Screenshot plus an axe-core scan; fails on serious or critical violations. */

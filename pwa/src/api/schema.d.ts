@@ -664,7 +664,10 @@ export interface components {
         SignalKind: "praised" | "good_news" | "bad_news" | "offered_help" | "we_helped" | "problem_solved" | "delivered_similar" | "busy";
         Note: components["schemas"]["RecordMeta"] & {
             body?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the meeting happened (not before 2000, not ahead of now).
+             */
             meeting_at?: string | null;
             /** Format: uuid */
             event_id?: string | null;
@@ -821,6 +824,11 @@ export interface components {
             thanks?: components["schemas"]["Thanks"];
             /** Format: date-time */
             follow_up_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The ask this referral came from (an ask marked introduced).
+             */
+            ask_id?: string | null;
             notes?: string | null;
         };
         ReminderSubject: {
@@ -833,8 +841,11 @@ export interface components {
          *     only `status` (to done or snoozed) and `snoozed_until`.
          */
         Reminder: components["schemas"]["RecordMeta"] & {
-            /** @enum {string} */
-            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting" | "week_plan";
+            /**
+             * @description capture: "how was it?" when a planned meeting with people ends, until a note for it exists.
+             * @enum {string}
+             */
+            readonly kind?: "ask" | "thank_you" | "follow_up" | "partner_meeting" | "week_plan" | "capture";
             readonly subject?: components["schemas"]["ReminderSubject"];
             /** Format: date-time */
             readonly due_at?: string;

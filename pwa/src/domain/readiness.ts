@@ -124,7 +124,7 @@ export function zonedTime(y: number, m: number, d: number, hour: number, tz: str
 }
 
 /** The calendar day of an instant in a zone. */
-function zonedDay(t: number, tz: string): [number, number, number] {
+export function zonedDay(t: number, tz: string): [number, number, number] {
   const local = new Date(t + zoneOffset(t, tz));
   return [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate()];
 }

@@ -1,7 +1,29 @@
 import { auth } from '../session';
 
 /** What this device can do about reminders. */
-export type PushState = 'unsupported' | 'needs-install' | 'denied' | 'off' | 'on';
+export type PushState = 'unsupported' | 'needs-install' | 'denied' | 'off' | 'on' | 'failed';
+
+/** The outcome of turning reminders on; why says what went wrong, in words for the user. */
+export interface PushOutcome {
+  state: PushState;
+  why?: string;
+}
+
+/** Setting up never takes longer than this after the permission answer: no endless "One moment…". */
+export const SETUP_TIMEOUT_MS = 6000;
+
+class Timeout extends Error {}
+
+/** p, or a Timeout once the deadline has passed. */
+function before<T>(p: Promise<T>, deadline: number): Promise<T> {
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Timeout()), Math.max(0, deadline - Date.now()));
+    p.then(
+      (v) => (clearTimeout(t), res(v)),
+      (e) => (clearTimeout(t), rej(e)),
+    );
+  });
+}
 
 const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
 const standalone = () => matchMedia('(display-mode: standalone)').matches || (navigator as unknown as { standalone?: boolean }).standalone === true;
@@ -37,18 +59,49 @@ async function send(sub: PushSubscription): Promise<void> {
   if (error) throw new Error(error.error?.message ?? 'could not register for reminders');
 }
 
-/** Asks for permission (call only from a tap) and subscribes this device. */
-export async function enablePush(): Promise<PushState> {
+/**
+ * Asks for permission (call only from a tap) and subscribes this device. Always settles with an
+ * outcome within SETUP_TIMEOUT_MS of the answer: on, blocked, not possible here, or failed and why.
+ */
+export async function enablePush(timeoutMs = SETUP_TIMEOUT_MS): Promise<PushOutcome> {
+  if (!('PushManager' in window) || !('Notification' in window) || !('serviceWorker' in navigator)) {
+    return { state: isIOS() && !standalone() ? 'needs-install' : 'unsupported' };
+  }
   const perm = await Notification.requestPermission();
-  if (perm !== 'granted') return perm === 'denied' ? 'denied' : 'off';
-  const reg = await navigator.serviceWorker.ready;
-  const { data } = await auth.api.GET('/push/vapid-public-key');
-  if (!data) throw new Error('no push key');
-  const sub =
-    (await reg.pushManager.getSubscription()) ??
-    (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlToBytes(data.public_key) }));
-  await send(sub);
-  return 'on';
+  if (perm === 'denied') return { state: 'denied' };
+  if (perm !== 'granted') return { state: 'off', why: 'You closed the question without an answer. Tap the button again to choose.' };
+  const deadline = Date.now() + timeoutMs;
+  let step = 'worker';
+  try {
+    const reg = await before(navigator.serviceWorker.ready, deadline);
+    step = 'key';
+    const { data } = await before(auth.api.GET('/push/vapid-public-key'), deadline);
+    if (!data) return { state: 'failed', why: 'Askwell’s server did not answer. Check your connection and try again.' };
+    step = 'subscribe';
+    const sub =
+      (await before(reg.pushManager.getSubscription(), deadline)) ??
+      (await before(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlToBytes(data.public_key) }), deadline));
+    step = 'send';
+    await before(send(sub), deadline);
+    return { state: 'on' };
+  } catch (e) {
+    return { state: step === 'subscribe' ? 'unsupported' : 'failed', why: failure(step, e) };
+  }
+}
+
+/** Why setting up failed, in the user's words, by the step it stopped at. */
+function failure(step: string, e: unknown): string {
+  const slow = e instanceof Timeout;
+  switch (step) {
+    case 'worker':
+      return 'Askwell is still setting up offline use in this browser. Reload the page and try again.';
+    case 'key':
+    case 'send':
+      return slow || !navigator.onLine ? 'Askwell’s server could not be reached. Check your connection and try again.' : 'Askwell’s server refused this device. Try again later.';
+  }
+  return slow
+    ? 'This browser did not answer when asked for a push channel. It may have no push service (some privacy browsers and private windows turn it off).'
+    : `This browser has no push service available (${(e as Error)?.message || 'no reason given'}).`;
 }
 
 export async function disablePush(): Promise<void> {

@@ -3,13 +3,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { app } from '../session';
 import { Header, TabBar } from './components';
 import { useRoute } from './router';
-import { Capture } from './screens/Capture';
 import { Today } from './screens/Today';
 import { useStore } from './store';
 
 /**
- * Screens other than Today and Capture load on first use. The service worker precaches their
- * chunks, so after the first visit they come from the cache in a few milliseconds.
+ * Screens other than Today load on first use. The service worker precaches their chunks, so
+ * after the first visit they come from the cache in a few milliseconds; the capture screen is
+ * fetched as soon as Today has shown, so tapping + finds it in memory.
  */
 function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
   let C: ComponentType<P> | null = null;
@@ -25,6 +25,8 @@ function lazy<P extends object>(load: () => Promise<ComponentType<P>>): Componen
     return C ? <C {...props} /> : <div class="skeleton" aria-busy="true" />;
   };
 }
+const capture = () => import('./screens/Capture');
+const Capture = lazy(() => capture().then((m) => m.Capture));
 const contacts = () => import('./screens/Contacts');
 const asks = () => import('./screens/Asks');
 const referrals = () => import('./screens/Referrals');
@@ -37,6 +39,7 @@ const ReferralList = lazy(() => referrals().then((m) => m.ReferralList));
 const ReferralForm = lazy(() => referrals().then((m) => m.ReferralForm));
 const NextStepsPage = lazy(() => import('./screens/NextSteps').then((m) => m.NextStepsPage));
 const NoteView = lazy(() => import('./screens/NoteView').then((m) => m.NoteView));
+const SearchScreen = lazy(() => import('../search/SearchScreen').then((m) => m.SearchScreen));
 const Settings = lazy(() => import('./screens/Settings').then((m) => m.Settings));
 const ImportScreen = lazy(() => import('./screens/YourData').then((m) => m.ImportScreen));
 const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen));
@@ -44,6 +47,10 @@ const AuthScreen = lazy(() => import('./screens/Auth').then((m) => m.AuthScreen)
 export function App() {
   const s = useStore(app);
   const route = useRoute();
+  useEffect(() => {
+    const t = setTimeout(() => void capture(), 300);
+    return () => clearTimeout(t);
+  }, []);
   const [top = 'today', id, sub] = route.path;
 
   if (!s.ready) return <main aria-busy="true" />;
@@ -69,6 +76,9 @@ export function App() {
       break;
     case 'notes':
       screen = <NoteView id={id} key={id} />;
+      break;
+    case 'search':
+      screen = <SearchScreen route={route} />;
       break;
     case 'settings':
       screen = <Settings />;

@@ -47,6 +47,10 @@ export function Header() {
         Askwell
       </a>
       <SyncBadge />
+      <a class="icon-link" href="#/search">
+        <Icon name="search" />
+        <span class="sr-only">Search</span>
+      </a>
       <a class="avatar" href="#/settings">
         <span aria-hidden="true">{initials(user?.name || user?.email)}</span>
         <span class="sr-only">Settings</span>

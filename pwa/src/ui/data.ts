@@ -87,7 +87,11 @@ export function when(n: Note): number {
 }
 
 export function names(ids: readonly string[] | undefined, byId: Map<string, Contact>): string {
-  const ns = (ids ?? []).map((id) => byId.get(id)?.name).filter(Boolean) as string[];
+  return joinNames((ids ?? []).map((id) => byId.get(id)?.name).filter(Boolean) as string[]);
+}
+
+/** "Dana", "Dana and Lee", "Dana, Lee and Sam". */
+export function joinNames(ns: string[]): string {
   if (ns.length <= 2) return ns.join(' and ');
   return `${ns.slice(0, -1).join(', ')} and ${ns[ns.length - 1]}`;
 }

@@ -1,7 +1,11 @@
+import { captureTitle, followUpTitle } from '../domain/meetingwords';
 import { isDue, userZone } from '../domain/playbook';
 import { assess, type Readiness } from '../domain/readiness';
 import type { Ask, Referral, Reminder } from '../db/types';
 import { type Data, names } from './data';
+
+/** The known names of an event's people. */
+export const eventPeople = (ids: readonly string[] | undefined, d: Data) => (ids ?? []).map((id) => d.byId.get(id)?.name ?? '').filter(Boolean);
 
 /** What the coach knows of the device: the user's zone, and how many local changes wait to sync. */
 export interface CoachCtx {
@@ -55,8 +59,10 @@ export function reminderText(r: Reminder, d: Data): { title: string; href: strin
   if (subj.entity === 'event') {
     const e = d.events.find((x) => x.id === subj.id);
     if (!e) return null;
-    const who = names(e.contact_ids, d.byId);
-    return { title: `Follow up${who ? ` with ${who}` : ''} after ${e.title}`, href: e.contact_ids?.[0] ? `#/contacts/${e.contact_ids[0]}` : '#/contacts' };
+    const people = eventPeople(e.contact_ids, d);
+    if (r.kind === 'capture') return { title: captureTitle(e.title, people) || 'How was your meeting?', href: `#/capture?event=${e.id}` };
+    // each person named once: "Follow up after coffee with Dana", not "with Dana after Coffee with Dana"
+    return { title: followUpTitle(e.title, people) || 'Follow up after your meeting', href: e.contact_ids?.[0] ? `#/contacts/${e.contact_ids[0]}` : '#/contacts' };
   }
   if (subj.entity === 'referral') {
     const ref = d.referrals.find((x) => x.id === subj.id);

@@ -281,8 +281,9 @@ func Active(status string) bool {
 	return status == ReminderPending || status == ReminderSnoozed || status == ReminderSent
 }
 
-// EventFollowUp: an event with people wants a follow-up at 09:00 the morning after it ends, in
-// the user's time zone; an event without people, deleted, or logged long after wants none.
+// EventFollowUp: an event with people wants a follow-up on the next working morning after it
+// ends, in the user's time zone (a Friday or weekend meeting: Monday); an event without people,
+// deleted, or logged long after wants none.
 func EventFollowUp(id string, e Event, deleted bool, now time.Time, loc *time.Location) Want {
 	w := Want{ID: ReminderID(ReminderFollowUp, id), Kind: ReminderFollowUp, SubjectEntity: "event", SubjectID: id, State: ReminderCancelled}
 	end := e.EndsAt
@@ -292,8 +293,7 @@ func EventFollowUp(id string, e Event, deleted bool, now time.Time, loc *time.Lo
 	if deleted || len(e.ContactIDs) == 0 || end == nil {
 		return w
 	}
-	local := end.In(loc).AddDate(0, 0, 1)
-	due := morningOf(local.Year(), local.Month(), local.Day(), loc)
+	due := Default().WorkingMorning(*end, loc)
 	if due.Before(now.Add(-followUpWindow)) {
 		return w
 	}

@@ -16,15 +16,21 @@ var rulesJSON []byte
 
 // Rules are the coach's constants and words, as rules.json states them (docs/coach.md).
 type Rules struct {
-	Stages          []string       `json:"stages"`
-	SignalKinds     []string       `json:"signal_kinds"`
-	ChampionChecks  []string       `json:"champion_checks"`
-	OneToOneKinds   []string       `json:"one_to_one_kinds"`
-	OpenAskStatuses []string       `json:"open_ask_statuses"`
-	DayDueHour      int            `json:"day_due_hour"`
-	AskMinStage     string         `json:"ask_min_stage"`
-	Windows         map[string]int `json:"windows"`
-	Offer           struct {
+	Stages          []string `json:"stages"`
+	SignalKinds     []string `json:"signal_kinds"`
+	ChampionChecks  []string `json:"champion_checks"`
+	OneToOneKinds   []string `json:"one_to_one_kinds"`
+	OpenAskStatuses []string `json:"open_ask_statuses"`
+	DayDueHour      int      `json:"day_due_hour"`
+	// WorkingDays are ISO weekdays (Monday = 1 … Sunday = 7) a follow-up may land on.
+	WorkingDays []int `json:"working_days"`
+	// MeetingMinutes is how long a meeting without an end time is taken to last.
+	MeetingMinutes int `json:"meeting_minutes"`
+	// CaptureWithinHours: a meeting that ended longer ago than this gets no "how was it" push.
+	CaptureWithinHours int            `json:"capture_within_hours"`
+	AskMinStage        string         `json:"ask_min_stage"`
+	Windows            map[string]int `json:"windows"`
+	Offer              struct {
 		Kind     string `json:"kind"`
 		MinStage string `json:"min_stage"`
 		Days     int    `json:"days"`
@@ -45,6 +51,8 @@ type Rules struct {
 	StageLabels       map[string]string   `json:"stage_labels"`
 	MilestonePhrases  map[string]string   `json:"milestone_phrases"`
 	Texts             map[string]string   `json:"texts"`
+	EventWords        []string            `json:"event_words"`
+	MeetingTexts      map[string]string   `json:"meeting_texts"`
 	AssumptiveScript  string              `json:"assumptive_script"`
 	FallbackName      string              `json:"fallback_name"`
 	Suggest           SuggestRules        `json:"suggest"`
@@ -75,6 +83,14 @@ func ParseRules(b []byte) (*Rules, error) {
 		if r.CheckPhrases[c] == "" {
 			return nil, fmt.Errorf("playbook: rules: no phrase for check %q", c)
 		}
+	}
+	for _, code := range []string{"follow_up", "follow_up_event", "follow_up_people", "capture", "capture_people", "capture_body"} {
+		if r.MeetingTexts[code] == "" {
+			return nil, fmt.Errorf("playbook: rules: no meeting text for %q", code)
+		}
+	}
+	if len(r.WorkingDays) == 0 || r.MeetingMinutes <= 0 || r.CaptureWithinHours <= 0 {
+		return nil, fmt.Errorf("playbook: rules: working days, meeting minutes and capture hours are required")
 	}
 	for _, code := range []string{"plan_ask_title", "plan_ask", "ask_plan", "take_offer_title", "take_offer", "share_win_title",
 		"share_win", "share_win_text", "give_back_title", "give_back", "intro_path_title", "path", "path_ready"} {

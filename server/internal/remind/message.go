@@ -125,6 +125,9 @@ func compose(r reminderRec, rel *related, now time.Time, loc *time.Location) mes
 	case r.Subject.Entity == "referral":
 		m = referralMessage(r.Kind, rel.referrals[r.Subject.ID], name)
 		m.URL = "/#/referrals/" + r.Subject.ID
+	case r.Subject.Entity == "event" && r.Kind == playbook.ReminderCapture:
+		m = captureMessage(rel.events[r.Subject.ID], name)
+		m.URL = "/#/capture?event=" + r.Subject.ID
 	case r.Subject.Entity == "event":
 		m = eventMessage(rel.events[r.Subject.ID], name)
 		m.URL = "/#/today"
@@ -300,16 +303,47 @@ func suggestionMessage(sg *suggestionRec) message {
 	return m
 }
 
+// eventMessage names each person once: the title says whom the event's own title leaves out.
 func eventMessage(e *eventRec, name func(string) string) message {
-	if e == nil || strings.TrimSpace(e.Title) == "" {
+	if e == nil {
 		return message{}
 	}
-	m := message{Title: "Follow up after " + clip(oneLine(e.Title), maxName+20),
-		Body: "A short note while it is fresh keeps the connection warm."}
-	if who := names(e.ContactIDs, name); who != "" {
-		m.Body = "A short note to " + who + " while it is fresh keeps the connection warm."
+	title := playbook.Default().FollowUpTitle(clip(oneLine(e.Title), maxName+20), eventNames(e, name))
+	if title == "" {
+		return message{}
 	}
-	return m
+	return message{Title: title, Body: "A short note while it is fresh keeps the connection warm."}
+}
+
+// captureMessage asks how a meeting went, right after it ended: "How was coffee with Dana?"
+func captureMessage(e *eventRec, name func(string) string) message {
+	if e == nil {
+		return message{}
+	}
+	r := playbook.Default()
+	title := r.CaptureTitle(clip(oneLine(e.Title), maxName+20), eventNames(e, name))
+	if title == "" {
+		return message{}
+	}
+	return message{Title: title, Body: r.CaptureBody()}
+}
+
+// eventNames are the known names of an event's people, each once.
+func eventNames(e *eventRec, name func(string) string) []string {
+	return knownNames(e.ContactIDs, name)
+}
+
+// knownNames are the names known for ids, each once.
+func knownNames(ids []string, name func(string) string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if n := name(id); n != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // fallback is what a reminder says when the record it is about cannot be read.
@@ -324,6 +358,8 @@ func fallback(kind string) (title, body string) {
 		return "Time to follow up", body0
 	case playbook.ReminderPartnerMeeting:
 		return "Time for your partner meeting", body0
+	case playbook.ReminderCapture:
+		return "How did your meeting go?", playbook.Default().CaptureBody()
 	case playbook.ReminderWeekPlan:
 		return "Your week in referrals", "Open Askwell to see what to ask, whom to see and whom to thank."
 	}
@@ -333,14 +369,7 @@ func fallback(kind string) (title, body string) {
 // names lists up to three known names: "Dana", "Dana and Lee", "Dana, Lee and Sam", "Dana, Lee
 // and 2 others".
 func names(ids []string, name func(string) string) string {
-	var ns []string
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if n := name(id); n != "" && !seen[id] {
-			seen[id] = true
-			ns = append(ns, n)
-		}
-	}
+	ns := knownNames(ids, name)
 	switch {
 	case len(ns) == 0:
 		return ""

@@ -105,7 +105,24 @@ func TestComposeMessages(t *testing.T) {
 			name: "follow-up after an event",
 			r:    rem("follow_up", "event", evID),
 			rel:  related{events: map[string]*eventRec{evID: {Title: "Chamber breakfast", ContactIDs: []string{dana, lee, dana, "unknown"}}}},
-			want: message{Title: "Follow up after Chamber breakfast", Body: "A short note to Dana and Lee while it is fresh keeps the connection warm.", URL: "/#/today"},
+			want: message{Title: "Follow up with Dana and Lee after Chamber breakfast", Body: "A short note while it is fresh keeps the connection warm.", URL: "/#/today"},
+		},
+		{
+			name: "follow-up after an event named for its person says the name once",
+			r:    rem("follow_up", "event", evID),
+			rel:  related{events: map[string]*eventRec{evID: {Title: "Chapter / group with Dana", ContactIDs: []string{dana}}}},
+			want: message{Title: "Follow up after chapter / group with Dana", Body: "A short note while it is fresh keeps the connection warm.", URL: "/#/today"},
+		},
+		{
+			name: "how was it, when a planned meeting ends",
+			r:    rem("capture", "event", evID),
+			rel:  related{events: map[string]*eventRec{evID: {Title: "Coffee with Dana", ContactIDs: []string{dana}}}},
+			want: message{Title: "How was coffee with Dana?", Body: "Jot it down while it is fresh.", URL: "/#/capture?event=" + evID},
+		},
+		{
+			name: "how was it, event gone",
+			r:    rem("capture", "event", evID),
+			want: message{Title: "How did your meeting go?", Body: "Jot it down while it is fresh.", URL: "/#/capture?event=" + evID},
 		},
 		{
 			name: "partner meeting",

@@ -12,10 +12,19 @@ import (
 	"github.com/askwell/askwell/server/internal/store"
 )
 
-// checkDomain applies the rules the contract cannot express; now bounds signal times.
+// checkDomain applies the rules the contract cannot express; now bounds signal and meeting times.
 func checkDomain(entity string, fields map[string]any, now time.Time) *InvalidError {
 	switch entity {
 	case records.Note:
+		if raw, ok := fields["meeting_at"].(string); ok {
+			t, err := time.Parse(time.RFC3339Nano, raw)
+			if err != nil {
+				return &InvalidError{Field: "meeting_at", Reason: "want a date-time"}
+			}
+			if reason := playbook.Default().CheckMeetingAt(t, now); reason != "" {
+				return &InvalidError{Field: "meeting_at", Reason: reason}
+			}
+		}
 		if raw, ok := fields["signals"]; ok && raw != nil {
 			var sigs []playbook.NoteSignal
 			if err := remarshal(raw, &sigs); err != nil {
@@ -166,7 +175,7 @@ func (b *batch) prefetchReminders(ctx context.Context) error {
 	kinds := map[string][]string{
 		records.Ask:      {playbook.ReminderAsk},
 		records.Referral: {playbook.ReminderThankYou, playbook.ReminderFollowUp},
-		records.Event:    {playbook.ReminderFollowUp},
+		records.Event:    {playbook.ReminderFollowUp, playbook.ReminderCapture},
 		records.Contact:  {playbook.ReminderPartnerMeeting},
 	}
 	var ids []string
@@ -407,11 +416,27 @@ func indexColumns(rec *record, row *store.Row) {
 	}
 }
 
-// deriveMeetings: an event with people wants a follow-up the next morning; a one-to-one with a
-// partner pushes that partner's monthly meeting reminder to a month later; a contact that
-// becomes a partner starts the monthly rhythm, and one that stops being one ends it.
+// deriveMeetings: an event with people wants a "how was it?" push when it ends (until a note
+// for it exists) and a follow-up on the next working morning; a one-to-one with a partner
+// pushes that partner's monthly meeting reminder to a month later; a contact that becomes a
+// partner starts the monthly rhythm, and one that stops being one ends it.
 func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 	v := b.w.Version()
+	noted := b.notedEvents()
+	var captured []string // events a note in this batch is about: their push is done
+	for id := range noted {
+		if e := b.get(records.Event, id); e == nil || !e.changed {
+			captured = append(captured, playbook.ReminderID(playbook.ReminderCapture, id))
+		}
+	}
+	if err := b.load(ctx, records.Reminder, captured); err != nil {
+		return err
+	}
+	for _, rid := range captured {
+		if err := b.remind(ctx, playbook.Want{ID: rid, State: playbook.ReminderDone}); err != nil {
+			return err
+		}
+	}
 	lastMet := map[string]time.Time{} // partner candidates met one-to-one in this batch
 	var met []string
 	for _, id := range b.order[records.Event] {
@@ -422,6 +447,15 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 		var ev playbook.Event
 		_ = remarshal(e.data, &ev)
 		if err := b.remind(ctx, playbook.EventFollowUp(e.id, ev, e.deletedAt != nil, b.now, loc)); err != nil {
+			return err
+		}
+		// Done stays done: the user wrote the note, or dismissed the push.
+		capture := playbook.ReminderID(playbook.ReminderCapture, e.id)
+		done := noted[e.id]
+		if r := b.get(records.Reminder, capture); r != nil && r.str("status") == playbook.ReminderDone {
+			done = true
+		}
+		if err := b.remind(ctx, playbook.Default().CaptureReminder(e.id, ev, e.deletedAt != nil, done, b.now)); err != nil {
 			return err
 		}
 		if e.deletedAt == nil && playbook.OneToOne(ev.Kind) && ev.StartsAt != nil {
@@ -484,6 +518,19 @@ func (b *batch) deriveMeetings(ctx context.Context, loc *time.Location) error {
 		}
 	}
 	return nil
+}
+
+// notedEvents are the events that a live note changed in this batch is about.
+func (b *batch) notedEvents() map[string]bool {
+	out := map[string]bool{}
+	for _, id := range b.order[records.Note] {
+		if n := b.get(records.Note, id); n.changed && n.deletedAt == nil {
+			if ev := n.str("event_id"); ev != "" {
+				out[ev] = true
+			}
+		}
+	}
+	return out
 }
 
 // circleOf is a contact's coach groups as they stand in the batch.

@@ -20,10 +20,19 @@ import { useStore } from '../store';
 import { Chips, Empty, READINESS_TAG, Reasons, Section, Segmented, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
+import { DraftBar } from '../draftbar';
+import { useDraft } from '../drafts';
+import { markIntroduced } from '../outcomes';
+import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
 import { back, type Route } from '../router';
 
 const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
 const STATUS_LABEL: Record<AskStatus, string> = { planned: 'Planned', due: 'Due', asked: 'Asked', introduced: 'Introduced', declined: 'Declined', later: 'Later' };
+
+/** "An introduction! Thank Dana — it is on Today." */
+function introducedToast(a: Ask, d: Data) {
+  toast(`An introduction! Thank ${d.byId.get(a.contact_id ?? '')?.name?.split(' ')[0] ?? 'them'}: it is on Today.`);
+}
 
 function AskCard({ a, d }: { a: Ask; d: Data }) {
   const { user, sync } = useStore(app);
@@ -32,10 +41,12 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
   const status = a.status ?? 'planned';
   const due = isDue(a, now, user?.timezone);
   const first = r?.reasons[0];
-  const setStatus = (s: AskStatus) =>
-    save((w) => w.put('ask', a.id, s === 'asked' ? { status: s, asked_at: new Date().toISOString() } : { status: s })).then(() =>
-      toast(s === 'asked' ? 'Marked as asked' : s === 'introduced' ? 'An introduction! Remember to thank them.' : 'Noted'),
+  const setStatus = (s: AskStatus) => {
+    if (s === 'introduced') return save((w) => markIntroduced(w, a, d)).then(() => introducedToast(a, d));
+    return save((w) => w.put('ask', a.id, s === 'asked' ? { status: s, asked_at: new Date().toISOString() } : { status: s })).then(() =>
+      toast(s === 'asked' ? 'Marked as asked' : 'Noted'),
     );
+  };
   return (
     <li class="card stack-sm">
       <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
@@ -137,12 +148,24 @@ const TRIGGER_HINT: Record<TriggerKind, string> = {
 };
 const STARTER = 'Who else do you know who… could use the same help? Would you be open to introducing me to ';
 
+interface AskDraft {
+  f: Partial<Ask> | null;
+  who: Person[] | null;
+  whoQ: string;
+  target: Person[] | null;
+  /** null until typed: the ask's stored free-text target shows then. */
+  targetQ: string | null;
+}
+const ASK_BLANK: AskDraft = { f: null, who: null, whoQ: '', target: null, targetQ: null };
+
 export function AskForm({ id, route }: { id?: string; route: Route }) {
   const d = useData();
   const { user } = useStore(app);
-  const [f, setF] = useState<Partial<Ask> | null>(null);
+  const draft = useDraft<AskDraft>(id ? `ask:${id}` : 'ask:new', ASK_BLANK);
+  const f = draft.value.f;
+  const setF = (x: Partial<Ask>) => draft.set({ f: x });
   const [err, setErr] = useState('');
-  if (!d) return <div class="skeleton" aria-busy="true" />;
+  if (!d || !draft.ready) return <div class="skeleton" aria-busy="true" />;
   const existing = id ? d.asks.find((a) => a.id === id) : undefined;
   if (id && !existing) {
     return (
@@ -154,11 +177,11 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       </div>
     );
   }
-  const target = route.query.get('target');
+  const targetParam = route.query.get('target');
   const v: Partial<Ask> = f ??
     existing ?? {
       contact_id: route.query.get('contact') ?? undefined,
-      ...(target && d.byId.get(target) ? { target_contact_id: target, target: d.byId.get(target)!.name } : {}),
+      ...(targetParam && d.byId.get(targetParam) ? { target_contact_id: targetParam, target: d.byId.get(targetParam)!.name } : {}),
       trigger: { kind: 'after_days', value: '7' },
       status: 'planned',
     };
@@ -170,32 +193,45 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
     set({ trigger: { kind, value } });
   };
   const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
+  const who: Person[] = draft.value.who ?? (contact ? [asPerson(contact)] : []);
+  const targetContact = v.target_contact_id ? d.byId.get(v.target_contact_id) : undefined;
+  const target: Person[] = draft.value.target ?? (targetContact ? [asPerson(targetContact)] : []);
   // The coach's view of the ask as it stands in the form, by the same rules as Today.
   const coach = v.contact_id ? readinessOf({ ...(existing ?? { created_at: new Date().toISOString() }), ...v, trigger: t } as Ask, d, Date.now(), { tz: user?.timezone }) : null;
   const script = coach?.reasons.find((x) => x.script)?.script;
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!v.contact_id) return setErr('Pick who you will ask.');
+    if (!who[0]) return setErr('Pick who you will ask.');
     if (!t.value) return setErr('Say when you will ask.');
     const aid = id ?? uuidv7();
     const clean = (s: string | null | undefined) => (s && s.trim() ? s.trim() : null);
-    await save((w) =>
-      w.put('ask', aid, {
-        contact_id: v.contact_id,
-        target: clean(v.target),
-        target_contact_id: v.target_contact_id ?? null,
+    // a target typed but not picked is kept as a name
+    const targetName = target[0]?.name ?? clean(draft.value.targetQ ?? (draft.value.target ? null : v.target));
+    const introduced = v.status === 'introduced' && existing?.status !== 'introduced';
+    let linked = false;
+    await save(async (w) => {
+      await putNewPeople(w, [...who, ...target]);
+      const fields = {
+        contact_id: who[0].id,
+        target: targetName,
+        target_contact_id: target[0]?.id ?? null,
         why: clean(v.why),
         script: clean(v.script),
         trigger: t,
-        status: v.status ?? 'planned',
+        status: introduced ? existing?.status : (v.status ?? 'planned'),
         outcome: clean(v.outcome),
-      }),
-    );
-    toast(id ? 'Saved' : 'Ask planned. You will be reminded.');
+      };
+      await w.put('ask', aid, fields);
+      if (introduced) linked = await markIntroduced(w, { ...(existing as Ask), ...fields, id: aid } as Ask, d);
+    });
+    await draft.discard();
+    if (linked) introducedToast({ contact_id: who[0].id } as Ask, d);
+    else toast(id ? 'Saved' : 'Ask planned. You will be reminded.');
     back('/asks');
   };
   const del = async () => {
+    await draft.discard();
     await save((w) => w.remove('ask', id!));
     toast('Ask deleted');
     back('/asks');
@@ -230,31 +266,40 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
           )}
         </section>
       )}
+      <DraftBar draft={draft} />
       {err && (
         <p role="alert" class="banner">
           {err}
         </p>
       )}
-      <label class="field">
-        Who will you ask?
-        <select value={v.contact_id ?? ''} onChange={(e) => set({ contact_id: e.currentTarget.value || undefined })}>
-          <option value="">Choose a contact</option>
-          {d.contacts.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-              {c.stage ? ` (${STAGE_LABEL[c.stage]})` : ''}
-            </option>
-          ))}
-        </select>
-        {contact && (contact.stage === 'met' || contact.stage === 'know') && (
-          <span class="hint">Trust comes before asks. Asking someone you just met rarely works; a later trigger may suit.</span>
-        )}
-      </label>
-      <label class="field">
-        Who do you want to meet?
-        <span class="hint">One named person or company, not “anyone”.</span>
-        <input type="text" value={v.target ?? ''} onInput={(e) => set({ target: e.currentTarget.value, target_contact_id: null })} placeholder="Lee Park at Northwind" />
-      </label>
+      <PersonPicker
+        id="ask-who"
+        label="Who will you ask?"
+        single
+        d={d}
+        picked={who}
+        onPick={(p) => draft.set({ who: p, f: { ...v, contact_id: p[0]?.id } })}
+        query={draft.value.whoQ}
+        onQuery={(whoQ) => draft.set({ whoQ })}
+      />
+      {contact && (contact.stage === 'met' || contact.stage === 'know') && (
+        <p class="hint">
+          {contact.name} is at “{STAGE_LABEL[contact.stage]}”. Trust comes before asks; a later trigger may suit.
+        </p>
+      )}
+      <PersonPicker
+        id="ask-target"
+        recent={false}
+        label="Who do you want to meet?"
+        single
+        d={d}
+        picked={target}
+        onPick={(p) => draft.set({ target: p, f: { ...v, target: p[0]?.name ?? null, target_contact_id: p[0]?.id ?? null } })}
+        query={draft.value.targetQ ?? (target.length ? '' : (v.target ?? ''))}
+        onQuery={(targetQ) => draft.set({ targetQ, f: { ...v, target: targetQ, target_contact_id: null } })}
+        placeholder="One named person or company, e.g. Lee Park at Northwind"
+        defaultKind="prospect"
+      />
       <label class="field">
         Why they would benefit
         <textarea rows={3} value={v.why ?? ''} onInput={(e) => set({ why: e.currentTarget.value })} />

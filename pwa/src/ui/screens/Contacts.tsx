@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   CHAMPION_CHECKS,
   championCoach,
@@ -18,6 +18,7 @@ import { Avatar, Chips, Empty, Section, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { useData, when } from '../data';
 import { back, go, type Route } from '../router';
+import { TagsEditor } from '../tags';
 import { useStore } from '../store';
 import { BalanceLine, DreamToggle, KnowsSection, PathsSection } from './Knows';
 
@@ -26,13 +27,22 @@ export function ContactList() {
   const [q, setQ] = useState('');
   const [showArchived, setShowArchived] = useState(false);
   const [dreamOnly, setDreamOnly] = useState(false);
-  if (!d) return <div class="skeleton" aria-busy="true" />;
+  const [search, setSearch] = useState<import('../../search/index').Search | null>(null);
   const s = q.trim().toLowerCase();
+  // the ranked search (what they do, tags, notes) gets ready while the list is looked at
+  useEffect(() => {
+    if (!d) return;
+    const t = setTimeout(() => void import('../../search/shared').then((m) => m.readyIndex(d)).then(setSearch), search ? 0 : 300);
+    return () => clearTimeout(t);
+  }, [d]);
+  if (!d) return <div class="skeleton" aria-busy="true" />;
   const dreams = d.contacts.filter((c) => c.dream && !c.archived).length;
-  const list = d.contacts
-    .filter((c) => showArchived || !c.archived)
-    .filter((c) => !dreamOnly || c.dream)
-    .filter((c) => !s || [c.name, c.company, c.role, ...(c.tags ?? [])].some((x) => (x ?? '').toLowerCase().includes(s)));
+  const found = !s
+    ? d.contacts.filter((c) => showArchived || !c.archived)
+    : search
+      ? search.search(q, 500).contacts.map((h) => h.contact)
+      : d.contacts.filter((c) => !c.archived && [c.name, c.company, c.role, c.what_they_do, ...(c.tags ?? [])].some((x) => (x ?? '').toLowerCase().includes(s)));
+  const list = found.filter((c) => !dreamOnly || c.dream);
   const archived = d.contacts.filter((c) => c.archived).length;
   return (
     <div class="stack">
@@ -48,7 +58,7 @@ export function ContactList() {
       {d.contacts.length > 0 && (
         <label class="field">
           <span class="sr-only">Search contacts</span>
-          <input type="search" placeholder="Search by name, company or tag" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          <input type="search" placeholder="Name, company, what they do, tag" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </label>
       )}
       {dreams > 0 && (
@@ -190,6 +200,11 @@ export function ContactPage({ id }: { id: string }) {
             {[c.role, c.company].filter(Boolean).join(', ') || 'Add role and company with Edit'}
           </div>
           {c.kind && <span class="tag">{KIND_LABEL[c.kind]}</span>}
+          {(c.tags ?? []).map((t) => (
+            <span key={t} class="tag" style={{ marginLeft: '4px' }}>
+              {t}
+            </span>
+          ))}
         </div>
       </div>
       <div class="row">
@@ -306,6 +321,7 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
         how_met: clean(v.how_met),
         what_they_do: clean(v.what_they_do),
         target: clean(v.target),
+        tags: v.tags ?? [],
       });
       if (plan && planDefault) await w.put('ask', uuidv7(), { contact_id: cid, trigger: plan, status: 'planned' });
     });
@@ -360,6 +376,7 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
         </label>
       )}
       <Chips label="Stage" options={STAGES} labels={STAGE_LABEL} value={v.stage} onChange={(s) => set({ stage: s })} />
+      <TagsEditor value={v.tags ?? []} onChange={(tags) => set({ tags })} contacts={d.contacts} />
       <label class="field">
         What they do
         <textarea rows={3} value={v.what_they_do ?? ''} onInput={(e) => set({ what_they_do: e.currentTarget.value })} />

@@ -7,6 +7,10 @@ import { Chips, Empty, Segmented, ThanksChips, Title } from '../components';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../data';
 import { owesBack, partnerBalances } from '../../domain/nextsteps';
+import { DraftBar } from '../draftbar';
+import { useDraft } from '../drafts';
+import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
+import { ReferralStatus } from '../referralstatus';
 import { back, type Route } from '../router';
 
 type Dir = 'received' | 'given';
@@ -111,12 +115,23 @@ export function ReferralList() {
   );
 }
 
+interface ReferralDraft {
+  f: Partial<Referral> | null;
+  amount: string | null;
+  party: Person[] | null;
+  partyQ: string;
+  prospect: Person[] | null;
+  /** null until typed: the stored free-text lead shows then. */
+  prospectQ: string | null;
+}
+const REF_BLANK: ReferralDraft = { f: null, amount: null, party: null, partyQ: '', prospect: null, prospectQ: null };
+
 export function ReferralForm({ id, route }: { id?: string; route: Route }) {
   const d = useData();
-  const [f, setF] = useState<Partial<Referral> | null>(null);
-  const [amount, setAmount] = useState<string | null>(null);
+  const draft = useDraft<ReferralDraft>(id ? `referral:${id}` : 'referral:new', REF_BLANK);
   const [err, setErr] = useState('');
-  if (!d) return <div class="skeleton" aria-busy="true" />;
+  if (!d || !draft.ready) return <div class="skeleton" aria-busy="true" />;
+  const { f, amount } = draft.value;
   const existing = id ? d.referrals.find((r) => r.id === id) : undefined;
   const v: Partial<Referral> = f ??
     existing ?? {
@@ -125,24 +140,32 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
       status: 'open',
       at: new Date().toISOString(),
     };
-  const set = (p: Partial<Referral>) => setF({ ...v, ...p });
+  const set = (p: Partial<Referral>) => draft.set({ f: { ...v, ...p } });
   const amt = amount ?? (v.value?.amount != null ? String(v.value.amount) : '');
+  const partyContact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
+  const party: Person[] = draft.value.party ?? (partyContact ? [asPerson(partyContact)] : []);
+  const prospectContact = v.prospect_contact_id ? d.byId.get(v.prospect_contact_id) : undefined;
+  const prospect: Person[] = draft.value.prospect ?? (prospectContact ? [asPerson(prospectContact)] : []);
+  const prospectQ = draft.value.prospectQ ?? (prospect.length ? '' : (v.prospect ?? ''));
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!v.contact_id) return setErr(v.direction === 'given' ? 'Pick who you referred someone to.' : 'Pick who referred you.');
+    if (!party[0]) return setErr(v.direction === 'given' ? 'Pick who you referred someone to.' : 'Pick who referred you.');
     const rid = id ?? uuidv7();
     const n = Number(amt.replace(',', '.'));
-    await save((w) =>
-      w.put('referral', rid, {
+    await save(async (w) => {
+      await putNewPeople(w, [...party, ...prospect]);
+      await w.put('referral', rid, {
         direction: v.direction ?? 'received',
-        contact_id: v.contact_id,
-        prospect: v.prospect?.trim() || null,
+        contact_id: party[0].id,
+        prospect: prospect[0]?.name ?? (prospectQ.trim() || null),
+        prospect_contact_id: prospect[0]?.id ?? null,
         status: v.status ?? 'open',
         at: v.at ?? new Date().toISOString(),
         value: amt && Number.isFinite(n) && n >= 0 ? { amount: n, currency: v.value?.currency ?? 'EUR' } : null,
         notes: v.notes?.trim() || null,
-      }),
-    );
+      });
+    });
+    await draft.discard();
     toast(v.direction === 'received' && !id ? 'Recorded. Now thank them!' : 'Saved');
     back('/referrals');
   };
@@ -159,32 +182,43 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
         {id ? 'Referral' : 'Record a referral'}
       </Title>
       {existing && <Conflicts entity="referral" rec={existing} />}
+      {existing && <ReferralStatus r={existing} d={d} />}
+      <DraftBar draft={draft} />
       {err && (
         <p role="alert" class="banner">
           {err}
         </p>
       )}
+      {existing && <h2>Details</h2>}
       <Segmented label="Direction" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={(v.direction as Dir) ?? 'received'} onChange={(x) => set({ direction: x })} />
-      <label class="field">
-        {v.direction === 'given' ? 'Referred to' : 'Referred by'}
-        <select value={v.contact_id ?? ''} onChange={(e) => set({ contact_id: e.currentTarget.value || undefined })}>
-          <option value="">Choose a contact</option>
-          {d.contacts.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label class="field">
-        {v.direction === 'given' ? 'Who you introduced' : 'The lead'}
-        <input type="text" value={v.prospect ?? ''} onInput={(e) => set({ prospect: e.currentTarget.value })} placeholder="Name or company" />
-      </label>
+      <PersonPicker
+        id="ref-party"
+        label={v.direction === 'given' ? 'Referred to' : 'Referred by'}
+        single
+        d={d}
+        picked={party}
+        onPick={(p) => draft.set({ party: p, f: { ...v, contact_id: p[0]?.id } })}
+        query={draft.value.partyQ}
+        onQuery={(partyQ) => draft.set({ partyQ })}
+      />
+      <PersonPicker
+        id="ref-prospect"
+        recent={false}
+        label={v.direction === 'given' ? 'Who you introduced' : 'The lead'}
+        single
+        d={d}
+        picked={prospect}
+        onPick={(p) => draft.set({ prospect: p, prospectQ: '', f: { ...v, prospect: p[0]?.name ?? null, prospect_contact_id: p[0]?.id ?? null } })}
+        query={prospectQ}
+        onQuery={(q) => draft.set({ prospectQ: q })}
+        placeholder="Name or company"
+        defaultKind="prospect"
+      />
       <Chips label="Status" options={STATUSES} labels={STATUS_LABEL} value={v.status} onChange={(s) => set({ status: s })} />
       <div class="row" style={{ alignItems: 'stretch' }}>
         <label class="field" style={{ flex: '2 1 140px' }}>
           Value (optional)
-          <input type="text" inputMode="decimal" value={amt} onInput={(e) => setAmount(e.currentTarget.value)} />
+          <input type="text" inputMode="decimal" value={amt} onInput={(e) => draft.set({ amount: e.currentTarget.value })} />
         </label>
         <label class="field" style={{ flex: '1 1 90px' }}>
           Currency
@@ -207,6 +241,7 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
           type="button"
           class="btn quiet"
           onClick={async () => {
+            await draft.discard();
             await save((w) => w.remove('referral', id));
             back('/referrals');
           }}

@@ -201,17 +201,20 @@ export function Settings() {
 function Reminders() {
   const [state, setState] = useState<PushState | null>(null);
   const [busy, setBusy] = useState(false);
-  const [msg, setMsg] = useState('');
+  const [why, setWhy] = useState('');
   useEffect(() => {
     void pushState().then(setState);
   }, []);
   const turnOn = async () => {
     setBusy(true);
-    setMsg('');
+    setWhy('');
     try {
-      setState(await enablePush());
-    } catch {
-      setMsg('Could not turn reminders on. Check your connection and try again.');
+      const r = await enablePush();
+      setState(r.state);
+      setWhy(r.why ?? '');
+    } catch (e) {
+      setState('failed');
+      setWhy(`Something went wrong: ${(e as Error)?.message ?? e}`);
     } finally {
       setBusy(false);
     }
@@ -222,14 +225,22 @@ function Reminders() {
     setState('off');
     setBusy(false);
   };
+  const onButton = (label: string) => (
+    <div>
+      <button type="button" class="btn primary" disabled={busy} onClick={turnOn}>
+        {busy ? 'Setting up…' : label}
+      </button>
+    </div>
+  );
+  const iosHint = isIOS() && !standalone();
   return (
-    <section class="card stack-sm" aria-labelledby="reminders">
+    <section class="card stack-sm" aria-labelledby="reminders" data-push={state ?? 'checking'}>
       <h2 id="reminders">Reminders on this device</h2>
       {state === null ? (
         <p class="muted">Checking…</p>
       ) : state === 'on' ? (
         <>
-          <p>On. Askwell tells you when an ask is due, a thank-you is owed or a follow-up is next, outside your quiet hours.</p>
+          <p role="status">On. Askwell tells you when an ask is due, a thank-you is owed or a follow-up is next, outside your quiet hours.</p>
           <div>
             <button type="button" class="btn" disabled={busy} onClick={turnOff}>
               Turn off
@@ -239,24 +250,21 @@ function Reminders() {
       ) : state === 'off' ? (
         <>
           <p>Get a nudge at the right moment: when an ask is due, a thank-you is owed, or it is time to follow up.</p>
-          <div>
-            <button type="button" class="btn primary" disabled={busy} onClick={turnOn}>
-              {busy ? 'One moment…' : 'Turn on reminders'}
-            </button>
-          </div>
+          {onButton('Turn on reminders')}
+        </>
+      ) : state === 'failed' ? (
+        <>
+          <p role="alert">Reminders are not on yet.</p>
+          {onButton('Try again')}
         </>
       ) : state === 'denied' ? (
-        <p>Notifications are blocked for Askwell. Allow them in your browser’s site settings, then come back here.</p>
-      ) : state === 'needs-install' ? (
-        <p>On iPhone and iPad, reminders arrive once Askwell is on your home screen (see below). Open it from there and turn them on here.</p>
+        <p role="status">Notifications are blocked for Askwell. Allow them in your browser’s site settings, then come back here.</p>
+      ) : state === 'needs-install' || iosHint ? (
+        <p role="status">On iPhone and iPad, reminders arrive once Askwell is on your home screen: tap Share, then “Add to Home Screen”. Open it from there and turn them on here.</p>
       ) : (
-        <p>This browser cannot show reminders. Today still lists everything that is due.</p>
+        <p role="status">Reminders cannot be shown in this browser. Today still lists everything that is due.</p>
       )}
-      {msg && (
-        <p role="alert" class="banner">
-          {msg}
-        </p>
-      )}
+      {why && <p class="small muted">{why}</p>}
     </section>
   );
 }

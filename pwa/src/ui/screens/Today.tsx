@@ -6,6 +6,7 @@ import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../componen
 import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
+import { useEffect, useState } from 'preact/hooks';
 import { NextStepsCard } from './NextSteps';
 
 function greeting(d = new Date()) {
@@ -24,7 +25,11 @@ export function Today() {
   const d = useData();
   const { user, sync } = useStore(app);
   const now = Date.now();
+  // the next two weeks load just after what is due now: they are not needed for the first paint
+  const [later, setLater] = useState<typeof import('../upcoming') | null>(null);
+  useEffect(() => void import('../upcoming').then(setLater), []);
   if (!d) return <div class="skeleton" aria-busy="true" />;
+  const next = later ? later.upcoming(d, now, user?.timezone) : [];
 
   const { ready, mixed, needsWork, held, owed, followUps } = dueToday(d, now, { tz: user?.timezone, pending: sync.pending });
   const rhythm = weekRhythm(d.events);
@@ -149,6 +154,22 @@ export function Today() {
         </Section>
       )}
 
+      {next.length > 0 && (
+        <Section title="Upcoming" count={next.length}>
+          <p class="muted small">The next {later?.UPCOMING_DAYS} days.</p>
+          <ul class="list upcoming">
+            {next.map((x) => (
+              <li key={x.key}>
+                <a class="card plain upcoming-item" href={x.href} data-what={x.what}>
+                  <span class="when small">{dayAndTime(x.at, now)}</span>
+                  <span>{x.title}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
+
       <Section title="This week">
         <div class="card stack">
           <Meter label="one-to-ones" n={rhythm.oneToOnes} goal={goals.one_to_ones} />
@@ -209,6 +230,13 @@ function AskItem({ x, d, now, children }: { x: AskNow; d: Data; now: number; chi
       {children}
     </li>
   );
+}
+
+/** "Tomorrow, 09:00" or "Mon 30 Nov, 09:00". */
+function dayAndTime(at: number, now: number): string {
+  const rel = relDay(at, now);
+  const day = rel === 'tomorrow' || rel === 'today' ? rel[0].toUpperCase() + rel.slice(1) : fmtDate(new Date(at).toISOString());
+  return `${day}, ${new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
 }
 
 function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
