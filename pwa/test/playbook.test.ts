@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adviceFor, askDueAt, championCoach, isDue, weekRhythm, weekStart } from '../src/domain/playbook';
+import { askDueAt, isDue, weekRhythm, weekStart } from '../src/domain/playbook';
+import { adviceFor, championCoach } from '../src/domain/words';
 import type { Ask, Event } from '../src/db/types';
 
 describe('playbook', () => {

@@ -3,7 +3,7 @@
  * shared test vectors as the server (server/internal/playbook; docs/coach.md). The server is
  * the authority: its readiness replaces this one once the device is in sync.
  */
-import rulesFile from '../../../server/internal/playbook/rules.json';
+import * as rulesFile from '../../../server/internal/playbook/rules.json';
 
 import type { components } from '../api/schema';
 
@@ -53,8 +53,40 @@ export interface Assessment {
   recheck_at?: number;
 }
 
-/** The rules as data: the same file the server embeds. */
-export const RULES = rulesFile;
+/**
+ * The rules as data: the same file the server embeds, the parts the phone uses (named, so the
+ * server-only words, such as the suggestions' texts, stay out of the app's bundle).
+ */
+export const RULES = {
+  stages: rulesFile.stages,
+  champion_checks: rulesFile.champion_checks,
+  one_to_one_kinds: rulesFile.one_to_one_kinds,
+  open_ask_statuses: rulesFile.open_ask_statuses,
+  day_due_hour: rulesFile.day_due_hour,
+  ask_min_stage: rulesFile.ask_min_stage,
+  windows: rulesFile.windows,
+  offer: rulesFile.offer,
+  mixed: rulesFile.mixed,
+  holds: rulesFile.holds,
+  hold_breakers: rulesFile.hold_breakers,
+  busy_max_days: rulesFile.busy_max_days,
+  signal_min_year: rulesFile.signal_min_year,
+  future_skew_minutes: rulesFile.future_skew_minutes,
+  vague_targets: rulesFile.vague_targets,
+  vague_prefixes: rulesFile.vague_prefixes,
+  check_phrases: rulesFile.check_phrases,
+  stage_labels: rulesFile.stage_labels,
+  milestone_phrases: rulesFile.milestone_phrases,
+  texts: rulesFile.texts,
+  assumptive_script: rulesFile.assumptive_script,
+  fallback_name: rulesFile.fallback_name,
+  suggest: rulesFile.suggest,
+  via_phrases: rulesFile.via_phrases,
+  working_days: rulesFile.working_days,
+  meeting_minutes: rulesFile.meeting_minutes,
+  event_words: rulesFile.event_words,
+  meeting_texts: rulesFile.meeting_texts,
+};
 
 const DAY = 86400_000;
 const days = (n: number) => n * DAY;

@@ -1,17 +1,6 @@
 import { useState } from 'preact/hooks';
-import {
-  askDueAt,
-  askTitle,
-  fmtDate,
-  isDue,
-  isOpenAsk,
-  reasonLine,
-  SIGNAL_LABEL,
-  SIGNALS,
-  STAGE_LABEL,
-  STAGES,
-  triggerText,
-} from '../../domain/playbook';
+import { askDueAt, askTitle, fmtDate, isDue, isOpenAsk, reasonLine, STAGE_LABEL, STAGES } from '../../domain/playbook';
+import { SIGNAL_LABEL, SIGNALS, triggerText } from '../../domain/words';
 import type { Ask, AskStatus, AskTrigger, SignalKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';

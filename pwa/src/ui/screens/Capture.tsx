@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { checkMeetingAt } from '../../domain/meeting';
-import { adviceFor, EVENT_KINDS, EVENT_LABEL, fmtDate, SIGNAL_LABEL, SIGNALS, STAGE_LABEL } from '../../domain/playbook';
+import { fmtDate, STAGE_LABEL } from '../../domain/playbook';
+import { adviceFor, EVENT_KINDS, EVENT_LABEL, SIGNAL_LABEL, SIGNALS } from '../../domain/words';
 import { RULES } from '../../domain/readiness';
 import type { AskTrigger, EventKind, SignalKind } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';

@@ -1,16 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import {
-  CHAMPION_CHECKS,
-  championCoach,
-  fmtDate,
-  KIND_LABEL,
-  KINDS,
-  SIGNAL_LABEL,
-  STAGE_LABEL,
-  STAGES,
-  triggerText,
-  type ChampionChecks,
-} from '../../domain/playbook';
+import { fmtDate, KIND_LABEL, KINDS, STAGE_LABEL, STAGES } from '../../domain/playbook';
+import { CHAMPION_CHECKS, championCoach, SIGNAL_LABEL, triggerText, type ChampionChecks } from '../../domain/words';
 import type { Contact, ContactKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { adviceFor, fmtDate, SIGNAL_LABEL } from '../../domain/playbook';
+import { fmtDate } from '../../domain/playbook';
+import { adviceFor, SIGNAL_LABEL } from '../../domain/words';
 import { save, toast } from '../../session';
 import { Empty, Title } from '../components';
 import { Conflicts } from '../conflicts';

@@ -28,6 +28,9 @@ export function Today() {
   // the next two weeks load just after what is due now: they are not needed for the first paint
   const [later, setLater] = useState<typeof import('../upcoming') | null>(null);
   useEffect(() => void import('../upcoming').then(setLater), []);
+  // so do the next steps: the coach's suggestions come after what is due now
+  const [steps, setSteps] = useState<typeof import('./NextSteps') | null>(null);
+  useEffect(() => void import('./NextSteps').then(setSteps), []);
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const next = later ? later.upcoming(d, now, user?.timezone) : [];
 
@@ -114,7 +117,7 @@ export function Today() {
         {() => null}
       </AskSection>
 
-      <NextStepsCard d={d} now={now} />
+      {steps && <steps.NextStepsCard d={d} now={now} />}
 
       {owed.length > 0 && (
         <Section title="Thank-yous owed" count={owed.length}>
