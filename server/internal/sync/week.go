@@ -93,34 +93,19 @@ func (b *batch) planWeek(ctx context.Context) error {
 		}
 	}
 
-	asks, err := b.w.LoadAll(ctx, records.Ask)
+	ready, err := b.countAll(ctx, records.Ask, func(a *record) bool {
+		r, _ := a.data[readinessField].(map[string]any)
+		return r["state"] == playbook.StateReady
+	})
 	if err != nil {
 		return err
 	}
-	ready := 0
-	for _, a := range asks {
-		rec, err := fromRow(b.kind(records.Ask), a)
-		if err != nil {
-			return err
-		}
-		if r, _ := rec.data[readinessField].(map[string]any); r["state"] == playbook.StateReady {
-			ready++
-		}
-	}
-	refs, err := b.w.LoadAll(ctx, records.Referral)
+	owed, err := b.countAll(ctx, records.Referral, func(r *record) bool {
+		thanks, _ := r.data["thanks"].(map[string]any)
+		return r.str("direction") == "received" && (thanks == nil || thanks["sent_at"] == nil)
+	})
 	if err != nil {
 		return err
-	}
-	owed := 0
-	for _, r := range refs {
-		rec, err := fromRow(b.kind(records.Referral), r)
-		if err != nil {
-			return err
-		}
-		thanks, _ := rec.data["thanks"].(map[string]any)
-		if rec.str("direction") == "received" && (thanks == nil || thanks["sent_at"] == nil) {
-			owed++
-		}
 	}
 	sugs, err := b.w.LoadAll(ctx, records.Suggestion)
 	if err != nil {
@@ -424,4 +409,23 @@ func (b *batch) deriveWeekChanges(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// countAll counts the user's live records of an entity that match (for the weekly plan).
+func (b *batch) countAll(ctx context.Context, entity string, match func(*record) bool) (int, error) {
+	rows, err := b.w.LoadAll(ctx, entity)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, row := range rows {
+		rec, err := fromRow(b.kind(entity), row)
+		if err != nil {
+			return 0, err
+		}
+		if match(rec) {
+			n++
+		}
+	}
+	return n, nil
 }
