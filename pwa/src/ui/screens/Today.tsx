@@ -7,7 +7,6 @@ import { type Data, useData } from '../data';
 import { type AskNow, dueToday } from '../due';
 import { useStore } from '../store';
 import { useEffect, useState } from 'preact/hooks';
-import { NextStepsCard } from './NextSteps';
 
 function greeting(d = new Date()) {
   const h = d.getHours();
