@@ -9,6 +9,7 @@ PWA_SRC  := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html 
 
 ## run: build the PWA and start the server on http://localhost:8080 (SQLite under ./data/)
 run: pwa
+	@echo "askwell: compiling and starting the server (the first time, Go downloads its modules: a few minutes)"
 	$(GO) run ./server serve
 
 ## test: Go tests with -race (PostgreSQL too when ASKWELL_TEST_POSTGRES_URL is set), PWA unit and browser tests
@@ -27,11 +28,13 @@ test-e2e: pwa
 pwa: pwa/dist/index.html
 
 pwa/dist/index.html: $(PWA_DEPS) $(PWA_SRC) openapi.yaml
+	@echo "askwell: building the app (pwa/dist)"
 	cd pwa && $(NPM) run build
 
 # npm install, not npm ci: the lock file leaves out rollup's optional builds for other platforms,
 # which npm ci then reports as missing; install still follows the lock for everything else.
 $(PWA_DEPS): pwa/package.json pwa/package-lock.json
+	@echo "askwell: installing the app's npm packages (first time only, about a minute)"
 	cd pwa && $(NPM) install --no-audit --no-fund
 
 ## generate: regenerate Go and TypeScript code from openapi.yaml

@@ -48,10 +48,6 @@ export class AskwellDB extends Dexie {
       .stores({ connections: 'id, version, contact_id, other_contact_id', suggestions: 'id, version, kind, contact_id, status' })
       .upgrade((tx) => tx.table('meta').delete('cursor'));
   }
-
-  table_(entity: Entity): Table<Record<string, unknown> & { id: string }, string> {
-    return this.table(TABLE[entity]);
-  }
 }
 
 const RETRYABLE = new Set([Dexie.errnames.DatabaseClosed, Dexie.errnames.InvalidState, 'InvalidStateError']);

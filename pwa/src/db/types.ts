@@ -36,7 +36,6 @@ export interface RecordByEntity {
   suggestion: Suggestion;
 }
 
-export type AnyRecord = RecordByEntity[Entity];
 
 /** One pending local change, in the order it was made. */
 export interface OutboxEntry {

@@ -29,7 +29,7 @@ import (
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/remind"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // Options are what tests and main may change beyond the config.
@@ -54,8 +54,8 @@ type App struct {
 	log    *slog.Logger
 	Store  *store.Store
 	Echo   *echo.Echo
-	Hub    *sync.Hub
-	Sync   *sync.Service
+	Hub    *syncer.Hub
+	Sync   *syncer.Service
 	Auth   *auth.Service
 	Tokens *auth.Tokens
 	// VAPID are the Web Push keys; Guard checks push endpoints.
@@ -132,16 +132,16 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Hub = sync.NewHub(a.cfg.StreamsPerUser)
+	a.Hub = syncer.NewHub(a.cfg.StreamsPerUser)
 	m := httpapi.NewMetrics(reg, func() float64 { return float64(a.Hub.Subscribers()) })
 	poker := &wakingPoker{Poker: a.Hub}
 	if a.Store.Postgres() {
-		poker.Poker = sync.ClusterPoker{Notifier: pgNotifier{a.Store}, Local: a.Hub,
+		poker.Poker = syncer.ClusterPoker{Notifier: pgNotifier{a.Store}, Local: a.Hub,
 			OnError: func(err error) { a.log.Warn("poke through database failed", "err", err) }}
 	} else {
 		close(a.listenReady)
 	}
-	a.Sync = sync.New(a.Store, schema, a.now, poker, m)
+	a.Sync = syncer.New(a.Store, schema, a.now, poker, m)
 	static := o.Static
 	if static == nil {
 		static = emptyFS{}
@@ -342,7 +342,7 @@ func vapidKeys(cfg config.Config) (push.VAPIDKeys, error) {
 
 // wakingPoker pokes the user's devices and wakes the dispatcher.
 type wakingPoker struct {
-	sync.Poker
+	syncer.Poker
 	wake func()
 }
 

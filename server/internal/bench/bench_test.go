@@ -20,7 +20,7 @@ import (
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
-// Budgets of DESIGN.md §10 these benchmarks check (reported, never asserted: the machines are
+// Budgets of docs/performance.md these benchmarks check (reported, never asserted: the machines are
 // shared and timing asserts would flake).
 const (
 	seedRecords = 10_000

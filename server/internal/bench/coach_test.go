@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -27,7 +27,7 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 			const contacts, notes = 2000, 20000
 			id := func(kind, n int) string { return fmt.Sprintf("0192f3a0-%04d-7000-8000-%012d", kind, n) }
 			next := int64(0)
-			push := func(muts []sync.Mutation) {
+			push := func(muts []syncer.Mutation) {
 				for i := range muts {
 					next++
 					muts[i].ID = next
@@ -37,15 +37,15 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 				}
 			}
 			kinds := []string{"praised", "good_news", "we_helped", "offered_help", "problem_solved", "busy", "bad_news", "delivered_similar"}
-			var batch []sync.Mutation
+			var batch []syncer.Mutation
 			flush := func() { push(batch); batch = batch[:0] }
 			now := srv.Clock.Now()
 			kindsOf := []string{"client", "partner", "connector", "friend", "prospect"}
 			for c := range contacts {
 				batch = append(batch,
-					sync.Mutation{Entity: "contact", RecordID: id(1, c), Op: "put", Fields: map[string]any{"name": fmt.Sprintf("Contact %d", c),
+					syncer.Mutation{Entity: "contact", RecordID: id(1, c), Op: "put", Fields: map[string]any{"name": fmt.Sprintf("Contact %d", c),
 						"stage": []string{"trust", "champion", "like"}[c%3], "kind": kindsOf[c%len(kindsOf)], "dream": c%10 == 0}},
-					sync.Mutation{Entity: "ask", RecordID: id(2, c), Op: "put", Fields: map[string]any{"contact_id": id(1, c), "target": "Lee Park",
+					syncer.Mutation{Entity: "ask", RecordID: id(2, c), Op: "put", Fields: map[string]any{"contact_id": id(1, c), "target": "Lee Park",
 						"trigger": map[string]any{"kind": "date", "value": "2027-01-15"}}})
 				if len(batch) >= 1000 {
 					flush()
@@ -54,7 +54,7 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 			for n := range notes {
 				c := n % contacts
 				at := now.Add(-time.Duration(n%60) * 24 * time.Hour).Format(time.RFC3339)
-				batch = append(batch, sync.Mutation{Entity: "note", RecordID: id(3, n), Op: "put", Fields: map[string]any{
+				batch = append(batch, syncer.Mutation{Entity: "note", RecordID: id(3, n), Op: "put", Fields: map[string]any{
 					"body": "coffee", "contact_ids": []any{id(1, c)},
 					"signals": []any{map[string]any{"contact_id": id(1, c), "kind": kinds[n%len(kinds)], "at": at}}}})
 				if len(batch) >= 1000 {
@@ -62,14 +62,14 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 				}
 			}
 			for n := range 5000 {
-				batch = append(batch, sync.Mutation{Entity: "connection", RecordID: id(4, n), Op: "put", Fields: map[string]any{
+				batch = append(batch, syncer.Mutation{Entity: "connection", RecordID: id(4, n), Op: "put", Fields: map[string]any{
 					"contact_id": id(1, n%contacts), "other_contact_id": id(1, (n%contacts+1+n/contacts)%contacts), "via": "club"}})
 				if len(batch) >= 1000 {
 					flush()
 				}
 			}
 			for n := range 1000 {
-				batch = append(batch, sync.Mutation{Entity: "referral", RecordID: id(5, n), Op: "put", Fields: map[string]any{
+				batch = append(batch, syncer.Mutation{Entity: "referral", RecordID: id(5, n), Op: "put", Fields: map[string]any{
 					"direction": []string{"given", "received"}[n%2], "contact_id": id(1, n%contacts)}})
 				if len(batch) >= 1000 {
 					flush()
@@ -84,11 +84,11 @@ func BenchmarkReadinessAfterNote(b *testing.B) {
 			for b.Loop() {
 				i++
 				t0 := time.Now()
-				push([]sync.Mutation{{Entity: "note", RecordID: note, Op: "put", BaseVersion: 1 << 40, Fields: map[string]any{
+				push([]syncer.Mutation{{Entity: "note", RecordID: note, Op: "put", BaseVersion: 1 << 40, Fields: map[string]any{
 					"contact_ids": both, "signals": []any{map[string]any{"contact_id": both[i%2], "kind": "praised"}}}}})
 				sig = append(sig, time.Since(t0))
 				t0 = time.Now()
-				push([]sync.Mutation{{Entity: "note", RecordID: note, Op: "put", BaseVersion: 1 << 40, Fields: map[string]any{
+				push([]syncer.Mutation{{Entity: "note", RecordID: note, Op: "put", BaseVersion: 1 << 40, Fields: map[string]any{
 					"body": fmt.Sprintf("coffee #%d", i)}}})
 				body = append(body, time.Since(t0))
 			}

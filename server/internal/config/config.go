@@ -26,7 +26,8 @@ type Config struct {
 	DataDir string
 	// DatabaseURL is empty or sqlite://path for SQLite, postgres://… for PostgreSQL.
 	DatabaseURL string
-	// BaseURL is the public origin, used for cookie security and links in pushes.
+	// BaseURL is the public origin: https makes cookies Secure, and it is the default VAPID
+	// subject. Push links stay paths, resolved by the app on its own origin.
 	BaseURL string
 	// JWTSecret signs access tokens; empty means generate and keep one in DataDir.
 	JWTSecret string

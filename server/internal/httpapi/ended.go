@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"net/http"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,7 +11,7 @@ import (
 // endedAccounts remembers the accounts deleted on this instance for as long as an access token
 // issued before can live, so those tokens stop at once instead of reaching a missing account.
 type endedAccounts struct {
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	until map[string]time.Time
 	ttl   time.Duration
 	now   func() time.Time

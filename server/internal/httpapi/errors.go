@@ -13,7 +13,7 @@ import (
 
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // statusClientClosed is the conventional status for a request the client abandoned.
@@ -44,8 +44,8 @@ func (e *apiError) with(details map[string]any) *apiError {
 func classify(err error) *apiError {
 	var ae *apiError
 	var he *echo.HTTPError
-	var gap *sync.GapError
-	var inv *sync.InvalidError
+	var gap *syncer.GapError
+	var inv *syncer.InvalidError
 	var locked *auth.LockedError
 	switch {
 	case errors.As(err, &ae):

@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	stdsync "sync"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
@@ -18,8 +18,8 @@ const pullGzipLevel = 2
 
 // gzipPool compresses large JSON answers with reused writers.
 type gzipPool struct {
-	writers stdsync.Pool
-	bufs    stdsync.Pool
+	writers sync.Pool
+	bufs    sync.Pool
 }
 
 func newGzipPool() *gzipPool {

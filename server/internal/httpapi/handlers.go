@@ -20,7 +20,7 @@ import (
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // refreshCookie carries the refresh token; its path keeps it off every request but auth's.
@@ -33,8 +33,8 @@ const (
 type handlers struct {
 	auth          *auth.Service
 	store         *store.Store
-	sync          *sync.Service
-	hub           *sync.Hub
+	sync          *syncer.Service
+	hub           *syncer.Hub
 	secureCookies bool
 	refreshTTL    time.Duration
 	pingEvery     time.Duration
@@ -292,9 +292,9 @@ func (h *handlers) SyncPush(c echo.Context) error {
 	if err := checkPush(&req); err != nil {
 		return err
 	}
-	muts := make([]sync.Mutation, len(req.Mutations))
+	muts := make([]syncer.Mutation, len(req.Mutations))
 	for i, m := range req.Mutations {
-		muts[i] = sync.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId, Op: string(m.Op)}
+		muts[i] = syncer.Mutation{ID: m.Id, Entity: string(m.Entity), RecordID: m.RecordId, Op: string(m.Op)}
 		if m.Fields != nil {
 			muts[i].Fields = *m.Fields
 		}
@@ -323,8 +323,8 @@ func checkPush(req *api.PushRequest) error {
 	if req.Mutations == nil {
 		return bad("mutations", "property \"mutations\" is missing")
 	}
-	if len(req.Mutations) > sync.MaxMutations {
-		return bad("mutations", fmt.Sprintf("at most %d mutations per batch", sync.MaxMutations))
+	if len(req.Mutations) > syncer.MaxMutations {
+		return bad("mutations", fmt.Sprintf("at most %d mutations per batch", syncer.MaxMutations))
 	}
 	for i, m := range req.Mutations {
 		at := fmt.Sprintf("mutations.%d.", i)

@@ -17,7 +17,7 @@ import (
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // GetVapidPublicKey implements GET /push/vapid-public-key.
@@ -122,7 +122,7 @@ func (h *handlers) ReminderSnooze(c echo.Context, id api.ReminderID) error {
 
 func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]any) error {
 	data, err := h.sync.ServerPut(c.Request().Context(), userID(c), records.Reminder, id, fields)
-	if errors.Is(err, sync.ErrNotFound) || errors.Is(err, store.ErrForeignRecord) {
+	if errors.Is(err, syncer.ErrNotFound) || errors.Is(err, store.ErrForeignRecord) {
 		return newError(http.StatusNotFound, "not_found", "no such reminder")
 	}
 	if err != nil {

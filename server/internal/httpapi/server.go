@@ -26,7 +26,7 @@ import (
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // Deps is everything the HTTP layer needs, passed in by the app.
@@ -36,8 +36,8 @@ type Deps struct {
 	Store         *store.Store
 	Auth          *auth.Service
 	Tokens        *auth.Tokens
-	Sync          *sync.Service
-	Hub           *sync.Hub
+	Sync          *syncer.Service
+	Hub           *syncer.Hub
 	Metrics       *Metrics
 	Registry      *prometheus.Registry
 	Static        fs.FS

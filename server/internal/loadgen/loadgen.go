@@ -1,5 +1,5 @@
 // Package loadgen simulates many devices syncing against a running server, and measures a
-// no-op route with the same concurrency in the same run, for the figures of DESIGN.md §10
+// no-op route with the same concurrency in the same run, for the figures of docs/performance.md
 // (mixed sync load from 200 devices: p99 ≤ 100 ms, throughput ≥ 15 % of a no-op handler).
 //
 //	askwell loadgen -url http://127.0.0.1:8080 -devices 200 -users 50 -duration 20s
@@ -56,7 +56,7 @@ type Config struct {
 	Seed         uint64        // for the generated records
 }
 
-// DefaultConfig is the run of DESIGN.md §10.
+// DefaultConfig is the run of docs/performance.md.
 func DefaultConfig() Config {
 	return Config{
 		URL: "http://127.0.0.1:8080", Devices: 200, Users: 50, Duration: 20 * time.Second, NoopDuration: -1,
@@ -800,7 +800,7 @@ func (r *Report) Print(w io.Writer) {
 			fmt.Fprintf(w, "  server RSS peak: %.1f MB\n", p.PeakRSS/1e6)
 		}
 	}
-	fmt.Fprintln(w, "\nbudgets (DESIGN.md §10):")
+	fmt.Fprintln(w, "\nbudgets (docs/performance.md):")
 	p99 := r.Sync.Kind(KindAll).P99
 	fmt.Fprintf(w, "  sync p99 (push+pull): %s (budget ≤ 100ms) %s\n", fmtDur(p99), verdict(p99 <= 100*time.Millisecond))
 	if r.Noop != nil {

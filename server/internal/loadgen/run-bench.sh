@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-bench.sh — the figures of DESIGN.md §10 that the server side checks:
+# run-bench.sh — the figures of docs/performance.md that the server side checks:
 #   1. the Go benchmarks (push of 500, initial pull of 10,000, incremental pull), through the
 #      real HTTP stack on SQLite, and on PostgreSQL when ASKWELL_TEST_POSTGRES_URL is set;
 #   2. the load generator against a freshly built server on a random loopback port with a temp

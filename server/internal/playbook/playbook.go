@@ -89,12 +89,10 @@ func morningOf(y int, m time.Month, d int, loc *time.Location) time.Time {
 	return time.Date(y, m, d, Default().DayDueHour, 0, 0, 0, loc).UTC()
 }
 
-// Plan is what a trigger means right now: a due time, or the event it still waits for.
+// Plan is what a trigger means right now: a due time, or none while it waits for its event
+// (a stage reached, a milestone logged).
 type Plan struct {
-	// DueAt is set when the ask has a due time.
 	DueAt *time.Time
-	// Waiting is the event key the ask waits for ("stage:trust", "milestone:praised"), if any.
-	Waiting string
 }
 
 // PlanAsk works out when an ask planned at plannedAt falls due. contactStage is the contact's
@@ -124,11 +122,8 @@ func PlanAsk(t Trigger, plannedAt, now time.Time, contactStage string, loc *time
 			n := now.UTC()
 			return Plan{DueAt: &n}
 		}
-		return Plan{Waiting: WaitingKey(TriggerStage, t.Value)}
-	case TriggerMilestone:
-		return Plan{Waiting: WaitingKey(TriggerMilestone, t.Value)}
 	}
-	return Plan{}
+	return Plan{} // a stage not reached yet, or a milestone: it waits for that event
 }
 
 // WaitingKey names the event a stage or milestone trigger waits for.

@@ -74,16 +74,6 @@ type Kind struct {
 // LongText reports whether a field is text that must never be silently overwritten.
 func (k *Kind) LongText(field string) bool { return k.longText[field] }
 
-// LongTextFields lists the long-text fields in a stable order.
-func (k *Kind) LongTextFields() []string {
-	out := make([]string, 0, len(k.longText))
-	for f := range k.longText {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Schema is the set of entity kinds read from the contract.
 type Schema struct {
 	kinds map[string]*Kind

@@ -5,14 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // batch is one claimed batch on its way. Each user's reminders go through three steps of
@@ -45,7 +45,7 @@ type userBatch struct {
 	items []*item
 	subs  []store.PushSubscription
 
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	gone map[string]bool // subscriptions a push service said are gone, by id
 }
 
@@ -102,7 +102,7 @@ func (d *Dispatcher) deliver(ctx context.Context, now time.Time, due []store.Due
 		}
 		u.items = append(u.items, &item{due: r})
 	}
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for _, u := range users {
 		wg.Go(func() { b.user(u) })
 	}
@@ -121,7 +121,7 @@ func (b *batch) user(u *userBatch) {
 			}
 		})
 	}
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for _, it := range u.items {
 		if !it.ready {
 			continue
@@ -302,7 +302,7 @@ func (b *batch) settle(u *userBatch) {
 	// Per subscription, once per batch: whether it took a message, how often it refused.
 	ok := make([]bool, len(u.subs))
 	refused := make([]int, len(u.subs))
-	var sent []sync.Claimed
+	var sent []syncer.Claimed
 	for _, it := range u.items {
 		if !it.ready {
 			continue
@@ -323,7 +323,7 @@ func (b *batch) settle(u *userBatch) {
 		}
 		switch {
 		case delivered:
-			sent = append(sent, sync.Claimed{ID: it.due.ID, Version: it.due.Version})
+			sent = append(sent, syncer.Claimed{ID: it.due.ID, Version: it.due.Version})
 		case aborted:
 			b.release(it)
 		case retry:

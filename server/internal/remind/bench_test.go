@@ -9,7 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -18,7 +18,7 @@ import (
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
 	"github.com/askwell/askwell/server/internal/remind"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -81,7 +81,7 @@ func benchDispatch(b *testing.B, db tu.DB, service string, total, users int) {
 		u := srv.Register(fmt.Sprintf("user%d@example.com", i))
 		saveSub(b, srv, u.ID, newSub())
 		a := &account{u: u, next: 1}
-		if _, err := srv.App.Sync.Push(ctx, u.ID, "bench-"+u.ID, []sync.Mutation{{ID: a.next, Entity: "contact",
+		if _, err := srv.App.Sync.Push(ctx, u.ID, "bench-"+u.ID, []syncer.Mutation{{ID: a.next, Entity: "contact",
 			RecordID: recID(i, 0), Op: "put", Fields: map[string]any{"name": "Bob"}}}); err != nil {
 			b.Fatal(err)
 		}
@@ -93,11 +93,11 @@ func benchDispatch(b *testing.B, db tu.DB, service string, total, users int) {
 		at := srv.Clock.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
 		per := total / users
 		for i, a := range accounts {
-			for start := 0; start < per; start += sync.MaxMutations {
-				var muts []sync.Mutation
-				for j := start; j < min(start+sync.MaxMutations, per); j++ {
+			for start := 0; start < per; start += syncer.MaxMutations {
+				var muts []syncer.Mutation
+				for j := start; j < min(start+syncer.MaxMutations, per); j++ {
 					seq++
-					muts = append(muts, sync.Mutation{ID: a.next, Entity: "referral", RecordID: recID(i, seq), Op: "put",
+					muts = append(muts, syncer.Mutation{ID: a.next, Entity: "referral", RecordID: recID(i, seq), Op: "put",
 						Fields: map[string]any{"direction": "received", "contact_id": recID(i, 0), "prospect": "Globex", "at": at}})
 					a.next++
 				}
@@ -180,7 +180,7 @@ func BenchmarkSendOnly10k(b *testing.B) {
 	for range b.N {
 		start, cpu0 := time.Now(), cpuTime()
 		var next atomic.Int64
-		var wg stdsync.WaitGroup
+		var wg sync.WaitGroup
 		for range remind.DefaultConcurrency {
 			wg.Go(func() {
 				for next.Add(1) <= 10_000 {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -385,7 +385,7 @@ func TestThreeDispatchersDeliverEachOnce(t *testing.T) {
 			want = append(want, seedThanks(t, srvs[0], u, i+1, 250)...)
 		}
 		var total atomic.Int64
-		var wg stdsync.WaitGroup
+		var wg sync.WaitGroup
 		for i, srv := range srvs {
 			d, _ := dispatcherOn(t, srv, w.sender, func(d *remind.Deps) { d.Batch = 60 })
 			wg.Go(func() {
@@ -433,7 +433,7 @@ func TestCancelledMidBatchLosesNothing(t *testing.T) {
 		// until the dispatcher gives up on them.
 		var started, finished atomic.Int32
 		blocked, thirty := make(chan struct{}), make(chan struct{})
-		var once stdsync.Once
+		var once sync.Once
 		gate := senderFunc(func(ctx context.Context, s push.Subscription, p []byte, o push.SendOptions) (push.Result, error) {
 			if started.Add(1) <= 30 {
 				r, err := w.sender.Send(ctx, s, p, o)
@@ -521,7 +521,7 @@ func TestRunFinishesBatchesOnShutdown(t *testing.T) {
 		ids := seedThanks(t, srv, u, 1, 40)
 
 		inFlight, release := make(chan struct{}), make(chan struct{})
-		var once stdsync.Once
+		var once sync.Once
 		slow := senderFunc(func(ctx context.Context, s push.Subscription, p []byte, o push.SendOptions) (push.Result, error) {
 			once.Do(func() { close(inFlight) })
 			<-release // ignores ctx: only the lease bounds a batch being finished

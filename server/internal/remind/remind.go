@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +19,7 @@ import (
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/store"
-	"github.com/askwell/askwell/server/internal/sync"
+	"github.com/askwell/askwell/server/internal/syncer"
 )
 
 // Defaults of Deps.
@@ -53,7 +53,7 @@ type Sender interface {
 // values of the rest mean the defaults above (Now: time.Now, Log: discard, Metrics: none).
 type Deps struct {
 	Store  *store.Store
-	Sync   *sync.Service
+	Sync   *syncer.Service
 	Sender Sender
 	Tokens *auth.Tokens
 	Now    func() time.Time
@@ -85,7 +85,7 @@ type Deps struct {
 // time; any number of Dispatchers (in one process or many) may share a database.
 type Dispatcher struct {
 	store       *store.Store
-	sync        *sync.Service
+	sync        *syncer.Service
 	sender      Sender
 	tokens      *auth.Tokens
 	now         func() time.Time
@@ -99,7 +99,7 @@ type Dispatcher struct {
 	maxAttempts int
 	backoff     push.BackoffPolicy
 	wake        chan struct{}
-	locs        stdsync.Map // time zone name → *time.Location
+	locs        sync.Map // time zone name → *time.Location
 	// sends bounds concurrent sends, reads concurrent store reads, writes concurrent store
 	// writes, across the batches in flight.
 	sends, reads, writes semaphore

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,7 +53,7 @@ type Store struct {
 	writes    chan groupWrite
 	closing   chan struct{}
 	stopped   chan struct{}
-	closeOnce stdsync.Once
+	closeOnce sync.Once
 	// quota bounds the bytes of record data one user may keep (0: no bound).
 	quota int64
 }
@@ -153,9 +153,6 @@ func (s *Store) Close() error {
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.postgres }
-
-// PostgresURL is the connection string, for LISTEN connections.
-func (s *Store) PostgresURL() string { return s.pgURL }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -16,7 +16,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -33,7 +33,7 @@ const PostgresEnv = "ASKWELL_TEST_POSTGRES_URL"
 
 // Clock is a settable clock shared by a test and the server under test.
 type Clock struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	t  time.Time
 }
 

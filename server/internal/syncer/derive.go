@@ -1,10 +1,10 @@
-package sync
+package syncer
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/playbook"
@@ -194,7 +194,7 @@ func (b *batch) prefetchReminders(ctx context.Context) error {
 func (b *batch) location() *time.Location { return b.zones.get(b.w.User().Timezone) }
 
 // zones caches time zones: loading one parses tzdata, which every write would otherwise repeat.
-type zones struct{ m stdsync.Map }
+type zones struct{ m sync.Map }
 
 func (z *zones) get(name string) *time.Location {
 	if l, ok := z.m.Load(name); ok {

@@ -1,4 +1,4 @@
-package sync_test
+package syncer_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package sync
+package syncer
 
 // End closes every stream of the user on this instance (the account is gone): their channels
 // close, and a stream reading a closed channel stops.

@@ -1,14 +1,14 @@
-package sync
+package syncer
 
 import (
 	"context"
-	stdsync "sync"
+	"sync"
 )
 
 // Hub fans pokes out to the streams open on this instance. A poke carries no data: it only
 // says "pull now", so a slow reader that misses one loses nothing (its channel holds one).
 type Hub struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	// subs are each user's streams, oldest first.
 	subs map[string][]chan struct{}
 	// maxPerUser bounds the streams of one user (0: no bound), so one token cannot exhaust

@@ -1,6 +1,6 @@
-package sync_test
+package syncer_test
 
-// The randomized convergence test of the sync protocol (DESIGN.md §5, §11): several simulated
+// The randomized convergence test of the sync protocol (docs/sync.md): several simulated
 // devices of one user edit shared records offline and sync through the real HTTP API with
 // dropped, lost, duplicated and reordered pushes and interrupted, small-paged pulls. A reference
 // model, built from what the server acknowledged in commit order, predicts every record; at the

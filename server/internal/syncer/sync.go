@@ -1,8 +1,8 @@
-// Package sync implements the push/pull protocol: per-client mutation sequences with safe
+// Package syncer implements the push/pull protocol: per-client mutation sequences with safe
 // replay, per-field last-writer-wins in server commit order, deletes that win but keep the
 // content, long text that is never silently lost, and paged pulls by the user's change counter.
 // It knows nothing of HTTP; httpapi turns requests into these calls.
-package sync
+package syncer
 
 import (
 	"context"
