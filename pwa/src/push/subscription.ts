@@ -1,4 +1,5 @@
 import { auth } from '../session';
+import { isIOS, standalone } from '../platform';
 
 /** What this device can do about reminders. */
 export type PushState = 'unsupported' | 'needs-install' | 'denied' | 'off' | 'on' | 'failed';
@@ -25,8 +26,6 @@ function before<T>(p: Promise<T>, deadline: number): Promise<T> {
   });
 }
 
-const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
-const standalone = () => matchMedia('(display-mode: standalone)').matches || (navigator as unknown as { standalone?: boolean }).standalone === true;
 
 function b64urlToBytes(s: string): Uint8Array<ArrayBuffer> {
   const pad = '='.repeat((4 - (s.length % 4)) % 4);

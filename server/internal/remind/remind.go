@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +19,7 @@ import (
 	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/syncer"
+	"github.com/askwell/askwell/server/internal/zones"
 )
 
 // Defaults of Deps.
@@ -99,7 +99,7 @@ type Dispatcher struct {
 	maxAttempts int
 	backoff     push.BackoffPolicy
 	wake        chan struct{}
-	locs        sync.Map // time zone name → *time.Location
+	zones       zones.Cache
 	// sends bounds concurrent sends, reads concurrent store reads, writes concurrent store
 	// writes, across the batches in flight.
 	sends, reads, writes semaphore
@@ -255,14 +255,4 @@ func (d *Dispatcher) claim(ctx context.Context, now time.Time) (due []store.DueR
 	return due, nil
 }
 
-func (d *Dispatcher) location(name string) *time.Location {
-	if l, ok := d.locs.Load(name); ok {
-		return l.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		loc = time.UTC
-	}
-	d.locs.Store(name, loc)
-	return loc
-}
+func (d *Dispatcher) location(name string) *time.Location { return d.zones.Get(name) }

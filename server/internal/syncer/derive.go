@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/askwell/askwell/server/internal/playbook"
@@ -191,22 +190,7 @@ func (b *batch) prefetchReminders(ctx context.Context) error {
 	return b.load(ctx, records.Reminder, ids)
 }
 
-func (b *batch) location() *time.Location { return b.zones.get(b.w.User().Timezone) }
-
-// zones caches time zones: loading one parses tzdata, which every write would otherwise repeat.
-type zones struct{ m sync.Map }
-
-func (z *zones) get(name string) *time.Location {
-	if l, ok := z.m.Load(name); ok {
-		return l.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		loc = time.UTC
-	}
-	z.m.Store(name, loc)
-	return loc
-}
+func (b *batch) location() *time.Location { return b.zones.Get(b.w.User().Timezone) }
 
 // planAsk sets an ask's due time from its trigger, or leaves it waiting for its event.
 func (b *batch) planAsk(a *record, loc *time.Location) {

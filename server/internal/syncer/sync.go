@@ -16,6 +16,7 @@ import (
 	"github.com/askwell/askwell/server/internal/playbook"
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/store"
+	"github.com/askwell/askwell/server/internal/zones"
 )
 
 // Limits of one request.
@@ -85,7 +86,7 @@ type Observer interface {
 
 // Service runs the protocol over a store.
 type Service struct {
-	zones    *zones
+	zones    *zones.Cache
 	store    *store.Store
 	schema   *records.Schema
 	now      func() time.Time
@@ -95,7 +96,7 @@ type Service struct {
 
 // New makes a Service; now is the clock (injected so tests control time).
 func New(st *store.Store, schema *records.Schema, now func() time.Time, poker Poker, obs Observer) *Service {
-	return &Service{zones: &zones{}, store: st, schema: schema, now: now, poker: poker, observer: obs}
+	return &Service{zones: &zones.Cache{}, store: st, schema: schema, now: now, poker: poker, observer: obs}
 }
 
 // Push applies a batch in one transaction; see the package comment for the rules.
@@ -279,7 +280,7 @@ func (r *record) fieldChanged(field string, v int64) bool { return r.stamps[fiel
 // batch holds the records one push touches, loaded once and written once.
 type batch struct {
 	schema   *records.Schema
-	zones    *zones
+	zones    *zones.Cache
 	w        *store.Writer
 	now      time.Time
 	clientID string

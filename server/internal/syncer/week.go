@@ -23,7 +23,7 @@ func (s *Service) PlanWeeks(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	for id, tz := range fresh {
-		_, next, _ := playbook.WeekOf(now, s.zones.get(tz))
+		_, next, _ := playbook.WeekOf(now, s.zones.Get(tz))
 		if err := s.store.ScheduleWeek(ctx, id, next); err != nil {
 			return 0, err
 		}

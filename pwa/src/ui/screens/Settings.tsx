@@ -7,6 +7,7 @@ import { useLive, useStore } from '../store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
 import { DeleteAccountSection, YourData } from './YourData';
+import { isIOS, standalone } from '../../platform';
 
 function zones(current: string): string[] {
   let list: string[] = [];
@@ -19,8 +20,6 @@ function zones(current: string): string[] {
   return list.length ? list : ['UTC'];
 }
 
-const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
-const standalone = () => matchMedia('(display-mode: standalone)').matches || (navigator as unknown as { standalone?: boolean }).standalone === true;
 
 export function Settings() {
   const s = useStore(app);
