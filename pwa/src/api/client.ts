@@ -132,11 +132,13 @@ export class Auth {
   }
 }
 
+/** An error answer of the API ({error: {code, message, details}}): the one HTTP error class of the app. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api/client';
-import { SignedOutError } from '../api/client';
+import { ApiError, SignedOutError } from '../api/client';
 import type { components } from '../api/schema';
 import { AskwellDB, ENTITIES, RECORD_TABLES, TABLE, getMeta, setMeta, withReopen } from '../db/db';
 import { applyEntry } from '../db/store';
@@ -23,21 +23,9 @@ export interface SyncState {
   lastSyncedAt?: number;
 }
 
-export class SyncHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'SyncHttpError';
-  }
-}
-
-function httpError(res: Response, body: unknown): SyncHttpError {
+function httpError(res: Response, body: unknown): ApiError {
   const e = (body as ErrorBody | undefined)?.error;
-  return new SyncHttpError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`, e?.details);
+  return new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`, e?.details);
 }
 
 export interface EngineOptions {
@@ -95,7 +83,7 @@ export class SyncEngine {
         this.setState({ status: 'synced', error: undefined, lastSyncedAt: Date.now(), pending: await this.db.outbox.count() });
       } catch (err) {
         const status: SyncStatus =
-          err instanceof SignedOutError ? 'signed-out' : err instanceof SyncHttpError ? 'error' : 'offline';
+          err instanceof SignedOutError ? 'signed-out' : err instanceof ApiError ? 'error' : 'offline';
         this.setState({ status, error: (err as Error).message, pending: await this.db.outbox.count().catch(() => 0) });
         throw err;
       } finally {
@@ -214,7 +202,7 @@ export class SyncEngine {
    * error says which one, move it to the `rejected` table (kept, never lost) and close the id
    * gap so the rest can go through. Without that detail the outbox stays as it is.
    */
-  private async setAside(err: SyncHttpError, batch: Array<OutboxEntry & { id: number }>): Promise<boolean> {
+  private async setAside(err: ApiError, batch: Array<OutboxEntry & { id: number }>): Promise<boolean> {
     const d = err.details ?? {};
     let bad: OutboxEntry | undefined;
     if (typeof d.mutation_id === 'number') bad = batch.find((e) => e.id === d.mutation_id);
