@@ -289,7 +289,8 @@ type batch struct {
 	looked   map[string]map[string]bool    // entity → ids already looked up, found or not
 	recheck  map[string]bool               // asks the scheduler re-derives because time passed
 	coached  map[string]bool               // contacts whose asks' readiness was derived
-	loadedBy map[string]map[string]bool    // "entity.column" → values already read by loadBy
+	loadedBy map[string]map[string]bool    // "entity.column" → values already read by loadBy ("entity.*": all)
+	circled  bool                          // the user's coach groups were read
 	signals  map[string][]playbook.Signal  // live signals by contact, as read once
 }
 

@@ -107,11 +107,7 @@ func (b *batch) planWeek(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sugs, err := b.w.LoadAll(ctx, records.Suggestion)
-	if err != nil {
-		return err
-	}
-	if err := b.adoptRows(records.Suggestion, sugs); err != nil {
+	if err := b.loadAll(ctx, records.Suggestion); err != nil {
 		return err
 	}
 	var top []playbook.Suggestion
@@ -224,11 +220,7 @@ func (b *batch) deriveShareOffer(ctx context.Context) error {
 			want = &s
 		}
 	}
-	sugs, err := b.w.LoadAll(ctx, records.Suggestion)
-	if err != nil {
-		return err
-	}
-	if err := b.adoptRows(records.Suggestion, sugs); err != nil {
+	if err := b.loadAll(ctx, records.Suggestion); err != nil {
 		return err
 	}
 	for _, id := range b.order[records.Suggestion] {
@@ -336,12 +328,15 @@ func (b *batch) invitees(ctx context.Context) ([]playbook.Invitee, error) {
 
 // circle is the user's contacts in any coach group, as they stand in the batch.
 func (b *batch) circle(ctx context.Context) ([]*record, error) {
-	rows, err := b.w.InCircle(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.adoptRows(records.Contact, rows); err != nil {
-		return nil, err
+	if !b.circled { // read once per batch: the week's rhythm, the offer and the invitations share it
+		rows, err := b.w.InCircle(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.adoptRows(records.Contact, rows); err != nil {
+			return nil, err
+		}
+		b.circled = true
 	}
 	var out []*record
 	for _, id := range b.order[records.Contact] {
@@ -428,4 +423,17 @@ func (b *batch) countAll(ctx context.Context, entity string, match func(*record)
 		}
 	}
 	return n, nil
+}
+
+// loadAll brings every live record of an entity into the batch, reading them once per batch.
+func (b *batch) loadAll(ctx context.Context, entity string) error {
+	if b.loadedBy[entity+".*"] != nil {
+		return nil
+	}
+	rows, err := b.w.LoadAll(ctx, entity)
+	if err != nil {
+		return err
+	}
+	b.loadedBy[entity+".*"] = map[string]bool{}
+	return b.adoptRows(entity, rows)
 }
