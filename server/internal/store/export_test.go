@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"github.com/uptrace/bun"
+	"sync"
 	"time"
 )
 
@@ -14,9 +16,32 @@ func (s *Store) QueuedWrites() int {
 	return len(s.writes)
 }
 
-func (w *Writer) Tx() any { return w.tx.Tx }
+func (w *Writer) Tx() any { return w.db }
+
+// Commits counts the transactions the SQLite committer has committed.
+func (s *Store) Commits() int64 { return s.commits.Load() }
 
 func BindClientOutside(s *Store, userID, clientID string) error {
 	_, err := bindClient(context.Background(), s.db, userID, clientID, time.Now())
 	return err
+}
+
+// HoldCommitter keeps the SQLite committer busy with a write of userID until release.
+func (s *Store) HoldCommitter(ctx context.Context, userID string) (release func() error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		panic(err)
+	}
+	started, hold := make(chan struct{}), make(chan struct{})
+	w := &Writer{user: u, version: u.Version + 1, deferred: true}
+	w.ops = append(w.ops, func(context.Context, bun.IDB) error { close(started); <-hold; return nil })
+	done := make(chan groupResult, 1)
+	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
+	<-started
+	var once sync.Once
+	var res error
+	return func() error {
+		once.Do(func() { close(hold); res = (<-done).err })
+		return res
+	}
 }

@@ -11,12 +11,11 @@ import (
 // maxGroup bounds how many writes share one SQLite transaction.
 const maxGroup = 64
 
-// groupWrite is one Write waiting for the SQLite committer.
+// groupWrite is one prepared Write waiting for the SQLite committer.
 type groupWrite struct {
-	ctx    context.Context
-	userID string
-	fn     func(w *Writer) error
-	done   chan groupResult
+	ctx  context.Context
+	w    *Writer
+	done chan groupResult
 }
 
 type groupResult struct {
@@ -24,13 +23,15 @@ type groupResult struct {
 	err     error
 }
 
-// committer runs SQLite writes: SQLite has one writer anyway, and its commit (a sync of the
-// write-ahead log with synchronous=FULL) costs the same for one push as for many. So the
-// writes waiting when a transaction starts share it: each in its own savepoint, with its own
-// version bump, replay check and result, rolled back alone when it fails; one commit makes
-// them all durable before any is answered.
-func (s *Store) committer() {
+// committer runs SQLite writes on a connection of its own: SQLite has one writer anyway, and
+// its commit (a sync of the write-ahead log with synchronous=FULL) costs the same for one push
+// as for many. So the writes waiting when a transaction starts share it: each in its own
+// savepoint, with its own version bump and result, rolled back alone when it fails; one commit
+// makes them all durable before any is answered. The writes come prepared (see Write): all
+// that is left to do here is SQL that changes rows.
+func (s *Store) committer(conn bun.Conn) {
 	defer close(s.stopped)
+	defer conn.Close()
 	for {
 		var group []groupWrite
 		select {
@@ -55,11 +56,11 @@ func (s *Store) committer() {
 				break more
 			}
 		}
-		s.commitGroup(group)
+		s.commitGroup(conn, group)
 	}
 }
 
-func (s *Store) commitGroup(group []groupWrite) {
+func (s *Store) commitGroup(conn bun.Conn, group []groupWrite) {
 	results := make([]groupResult, len(group))
 	defer func() {
 		for i, g := range group {
@@ -69,7 +70,7 @@ func (s *Store) commitGroup(group []groupWrite) {
 	// The transaction outlives any one request: a client that goes away mid-write must not
 	// roll back the others (its own write finishes; it is idempotent anyway).
 	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		for i := range results {
 			results[i].err = fmt.Errorf("store: begin: %w", err)
@@ -83,13 +84,15 @@ func (s *Store) commitGroup(group []groupWrite) {
 			results[i].err = fmt.Errorf("store: wait to write: %w", err)
 			continue
 		}
-		results[i] = s.inSavepoint(ctx, tx, g)
+		results[i] = inSavepoint(ctx, tx, g)
 		applied = applied || results[i].err == nil
 	}
 	if !applied {
 		return
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.commits.Add(1)
+	if err != nil {
 		for i := range results {
 			if results[i].err == nil {
 				results[i] = groupResult{err: fmt.Errorf("store: commit: %w", err)}
@@ -100,7 +103,7 @@ func (s *Store) commitGroup(group []groupWrite) {
 
 // inSavepoint runs one write inside the group's transaction; a failure (or a panic) undoes
 // only this write.
-func (s *Store) inSavepoint(ctx context.Context, tx bun.Tx, g groupWrite) (res groupResult) {
+func inSavepoint(ctx context.Context, tx bun.Tx, g groupWrite) (res groupResult) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
 		return groupResult{err: fmt.Errorf("store: savepoint: %w", err)}
 	}
@@ -117,14 +120,6 @@ func (s *Store) inSavepoint(ctx context.Context, tx bun.Tx, g groupWrite) (res g
 			res = groupResult{err: fmt.Errorf("store: release savepoint: %w", err)}
 		}
 	}()
-	version, changed, err := s.writeIn(context.WithoutCancel(g.ctx), tx, g.userID, g.fn)
-	if err == nil && !changed {
-		// Nothing to keep: undo the version bump as Write's own rollback would.
-		return groupResult{version: version, err: errNothingWritten}
-	}
+	version, err := g.w.commitPrepared(ctx, tx)
 	return groupResult{version: version, err: err}
 }
-
-// errNothingWritten marks a write that changed nothing; its savepoint is rolled back and its
-// caller gets its version without error.
-var errNothingWritten = errors.New("store: nothing written")

@@ -35,13 +35,12 @@ func TestGroupCommit(t *testing.T) {
 			}
 		}
 		grouped := st.QueuedWrites() >= 0
-		release, started := make(chan struct{}), make(chan struct{})
-		first := make(chan error, 1)
-		go func() {
-			_, err := st.Write(ctx, "u0", func(*Writer) error { close(started); <-release; return nil })
-			first <- err
-		}()
-		<-started
+		var release func() error
+		if grouped { // SQLite: keep the committer busy so the next writes wait together
+			release = st.HoldCommitter(ctx, "u0")
+			defer func() { _ = release() }() // never leave the committer held, even on failure
+		}
+		commits := st.Commits()
 		var mu sync.Mutex
 		txs := map[any]int{}
 		results := make([]error, 10)
@@ -55,7 +54,11 @@ func TestGroupCommit(t *testing.T) {
 					mu.Lock()
 					txs[w.Tx()]++
 					mu.Unlock()
-					if _, err := w.BindClient(ctx, fmt.Sprint("client-", i), now); err != nil {
+					client := fmt.Sprint("client-", i)
+					if i == 6 { // the same new client id as write 2: only one of them can have it
+						client = "client-2"
+					}
+					if _, err := w.BindClient(ctx, client, now); err != nil {
 						return err
 					}
 					switch i {
@@ -73,32 +76,41 @@ func TestGroupCommit(t *testing.T) {
 				})
 			}()
 		}
-		if grouped { // SQLite: wait until all ten are queued behind the first
-			for deadline := time.Now().Add(10 * time.Second); st.QueuedWrites() < 10; {
+		if grouped { // SQLite: wait until the seven that have something to write are queued
+			for deadline := time.Now().Add(10 * time.Second); st.QueuedWrites() < 7; {
 				if time.Now().After(deadline) {
 					t.Fatalf("%d writes queued", st.QueuedWrites())
 				}
 			}
+			if err := release(); err != nil {
+				t.Fatal(err)
+			}
 		}
-		close(release)
 		wg.Wait()
-		if err := <-first; err != nil {
-			t.Fatal(err)
-		}
+		taken := 0
 		for i, err := range results {
 			u, uerr := st.UserByID(ctx, fmt.Sprint("u", i+1))
 			if uerr != nil {
 				t.Fatal(uerr)
 			}
 			clientErr := BindClientOutside(st, "u0", fmt.Sprint("client-", i))
-			switch i {
-			case 3, 5:
+			switch {
+			case i == 3 || i == 5:
 				if err == nil || u.Version != 0 || clientErr != nil {
 					t.Errorf("write %d: %v, version %d, client kept: %v", i, err, u.Version, clientErr == nil)
 				}
-			case 4:
+			case i == 4:
 				if err != nil || versions[i] != 0 || u.Version != 0 {
 					t.Errorf("empty write %d: %v, version %d/%d", i, err, versions[i], u.Version)
+				}
+			case (i == 2 || i == 6) && errors.Is(err, ErrClientTaken):
+				taken++
+				if u.Version != 0 {
+					t.Errorf("write %d lost the client id but kept version %d", i, u.Version)
+				}
+			case i == 6:
+				if err != nil || versions[i] != 1 || u.Version != 1 {
+					t.Errorf("write %d: %v, version %d/%d", i, err, versions[i], u.Version)
 				}
 			default:
 				if err != nil || versions[i] != 1 || u.Version != 1 || !errors.Is(clientErr, ErrClientTaken) {
@@ -106,8 +118,14 @@ func TestGroupCommit(t *testing.T) {
 				}
 			}
 		}
-		if grouped && len(txs) != 1 {
-			t.Errorf("ten queued writes used %d transactions, want 1", len(txs))
+		if taken != 1 {
+			t.Errorf("%d of the two writes of one new client id were refused, want 1", taken)
+		}
+		if grouped && st.Commits()-commits != 2 {
+			t.Errorf("the held write and seven queued behind it used %d transactions, want 2", st.Commits()-commits)
+		}
+		if len(txs) != 10 {
+			t.Errorf("ten writes read through %d transactions, want one each", len(txs))
 		}
 	})
 }

@@ -70,91 +70,6 @@ func columns(entity string) []string {
 	return base
 }
 
-// Writer is one user's write transaction. The user's change counter was bumped when it began,
-// which also locks that user's row: writes of one user commit one after another, so the
-// versions they stamp become visible in order and a pull cursor never skips a commit.
-type Writer struct {
-	tx      bun.Tx
-	user    *User
-	version int64
-	// sizes are the data sizes of the rows read or written so far (by entity and id), and
-	// grown what this transaction adds to the user's storage, for the quota.
-	sizes map[string]int
-	grown int64
-}
-
-// track records the size of a row as read, so saving it again counts only the difference.
-func (w *Writer) track(entity string, rows []*Row) {
-	for _, r := range rows {
-		w.sizes[entity+"/"+r.ID] = len(r.Data)
-	}
-}
-
-// ErrNoChange, returned by a Write callback, rolls the transaction back without error:
-// nothing changed, so the counter must not move.
-var ErrNoChange = errors.New("store: no change")
-
-// Write runs fn in a transaction that holds the user's next version. It returns that version,
-// or the current one when fn returned ErrNoChange. On SQLite the write joins the committer's
-// next group (see committer); on PostgreSQL it has its own transaction.
-func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
-	if s.writes != nil {
-		done := make(chan groupResult, 1)
-		select {
-		case s.writes <- groupWrite{ctx: ctx, userID: userID, fn: fn, done: done}:
-		case <-ctx.Done():
-			return 0, fmt.Errorf("store: wait to write: %w", ctx.Err())
-		case <-s.closing:
-			return 0, ErrClosed
-		}
-		r := <-done
-		if errors.Is(r.err, errNothingWritten) {
-			return r.version, nil
-		}
-		return r.version, r.err
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("store: begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	version, changed, err := s.writeIn(ctx, tx, userID, fn)
-	if err != nil || !changed {
-		return version, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("store: commit: %w", err)
-	}
-	return version, nil
-}
-
-// writeIn bumps the user's version, runs fn and checks the storage quota, inside tx. changed
-// is false when fn returned ErrNoChange: the caller rolls back and version is the current one.
-func (s *Store) writeIn(ctx context.Context, tx bun.Tx, userID string, fn func(w *Writer) error) (version int64, changed bool, err error) {
-	u := new(User)
-	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
-		Returning("*").Scan(ctx); err != nil {
-		return 0, false, fmt.Errorf("store: bump version: %w", notFound(err))
-	}
-	w := &Writer{tx: tx, user: u, version: u.Version, sizes: map[string]int{}}
-	if err := fn(w); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return u.Version - 1, false, nil
-		}
-		return 0, false, err
-	}
-	if w.grown != 0 {
-		if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
-			return 0, false, ErrQuotaExceeded
-		}
-		if _, err := tx.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", w.grown).
-			Where("id = ?", userID).Exec(ctx); err != nil {
-			return 0, false, fmt.Errorf("store: storage used: %w", err)
-		}
-	}
-	return u.Version, true, nil
-}
-
 // Version is the version this transaction stamps on everything it changes.
 func (w *Writer) Version() int64 { return w.version }
 
@@ -164,16 +79,24 @@ func (w *Writer) User() *User { return w.user }
 // BindClient returns the client's last applied mutation id, registering the client for this
 // user on first use; ErrClientTaken if another user registered that id.
 func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time) (int64, error) {
-	return bindClient(ctx, w.tx, w.user.ID, clientID, now)
+	last, found, err := clientPosition(ctx, w.db, w.user.ID, clientID)
+	if err != nil || found {
+		return last, err
+	}
+	return 0, w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
+		return insertClient(ctx, db, w.user.ID, clientID, now)
+	})
 }
 
 // SetLastMutation records the last applied mutation id of a client.
 func (w *Writer) SetLastMutation(ctx context.Context, clientID string, id int64, now time.Time) error {
-	if _, err := w.tx.NewUpdate().Table("sync_clients").Set("last_mutation_id = ?", id).Set("updated_at = ?", now).
-		Where("client_id = ? AND user_id = ?", clientID, w.user.ID).Exec(ctx); err != nil {
-		return fmt.Errorf("store: set last mutation: %w", err)
-	}
-	return nil
+	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewUpdate().Table("sync_clients").Set("last_mutation_id = ?", id).Set("updated_at = ?", now).
+			Where("client_id = ? AND user_id = ?", clientID, w.user.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("store: set last mutation: %w", err)
+		}
+		return nil
+	})
 }
 
 // Load returns this user's rows of one entity with those ids. An id that exists for another
@@ -184,7 +107,7 @@ func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[str
 		return out, nil
 	}
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").
+	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").
 		Column(columns(entity)...).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load %s: %w", entity, err)
 	}
@@ -205,7 +128,7 @@ func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []stri
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
+	if err := w.db.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
 		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.List(contactIDs)).
 		Where("pending_trigger IN (?)", bun.List(triggers)).Where("deleted_at IS NULL").
 		OrderExpr("id").Scan(ctx); err != nil {
@@ -222,17 +145,22 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	table := records.Table(entity)
 	for _, r := range rows {
 		r.UserID = w.user.ID
 		key := entity + "/" + r.ID
 		w.grown += int64(len(r.Data) - w.sizes[key])
 		w.sizes[key] = len(r.Data)
 	}
+	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error { return saveRows(ctx, db, entity, rows) })
+}
+
+// saveRows upserts rows of one entity, 500 to a statement.
+func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error {
+	table := records.Table(entity)
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		q := w.tx.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
+		q := db.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
 			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id")
 		for _, c := range columns(entity)[1:] {
 			q = q.Set(c + " = EXCLUDED." + c)
@@ -263,31 +191,48 @@ type syncClient struct {
 	UpdatedAt      time.Time `bun:"updated_at"`
 }
 
+// bindClient returns the client's last applied mutation id, registering the client for this
+// user on first use.
 func bindClient(ctx context.Context, db bun.IDB, userID, clientID string, now time.Time) (int64, error) {
+	last, found, err := clientPosition(ctx, db, userID, clientID)
+	if err != nil || found {
+		return last, err
+	}
+	return 0, insertClient(ctx, db, userID, clientID, now)
+}
+
+// clientPosition reads a client's last applied mutation id; found is false for a new client,
+// ErrClientTaken when the id belongs to another user.
+func clientPosition(ctx context.Context, db bun.IDB, userID, clientID string) (last int64, found bool, err error) {
 	var c struct {
 		UserID         string `bun:"user_id"`
 		LastMutationID int64  `bun:"last_mutation_id"`
 	}
-	err := db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
+	err = db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
 		Where("client_id = ?", clientID).Scan(ctx, &c)
 	switch {
 	case err == nil:
 		if c.UserID != userID {
-			return 0, ErrClientTaken
+			return 0, true, ErrClientTaken
 		}
-		return c.LastMutationID, nil
+		return c.LastMutationID, true, nil
 	case errors.Is(notFound(err), ErrNotFound):
-		_, err := db.NewInsert().Model(&syncClient{ClientID: clientID, UserID: userID, CreatedAt: now, UpdatedAt: now}).Exec(ctx)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return 0, ErrClientTaken
-			}
-			return 0, fmt.Errorf("store: bind client: %w", err)
-		}
-		return 0, nil
+		return 0, false, nil
 	default:
-		return 0, fmt.Errorf("store: client: %w", err)
+		return 0, false, fmt.Errorf("store: client: %w", err)
 	}
+}
+
+// insertClient registers a new client id for the user; ErrClientTaken if another user took it.
+func insertClient(ctx context.Context, db bun.IDB, userID, clientID string, now time.Time) error {
+	_, err := db.NewInsert().Model(&syncClient{ClientID: clientID, UserID: userID, CreatedAt: now, UpdatedAt: now}).Exec(ctx)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return ErrClientTaken
+		}
+		return fmt.Errorf("store: bind client: %w", err)
+	}
+	return nil
 }
 
 // Change is one record of a pull page.

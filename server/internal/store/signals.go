@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -29,36 +30,64 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 	if len(noteIDs) == 0 {
 		return nil, nil
 	}
-	var gone []SignalRow
-	if _, err := w.tx.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
-		Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
-		return nil, fmt.Errorf("store: replace signals: %w", err)
-	}
-	for _, g := range gone {
-		before = append(before, g.ContactID)
-	}
 	for i := range rows {
 		rows[i].UserID = w.user.ID
 	}
-	const chunk = 500
-	for start := 0; start < len(rows); start += chunk {
-		part := rows[start:min(start+chunk, len(rows))]
-		if _, err := w.tx.NewInsert().Model(&part).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("store: insert signals: %w", err)
+	if w.deferred {
+		if err := w.db.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").Where("user_id = ?", w.user.ID).
+			Where("note_id IN (?)", bun.List(noteIDs)).Scan(ctx, &before); err != nil {
+			return nil, fmt.Errorf("store: replace signals: %w", err)
 		}
+		if w.replacedNotes == nil {
+			w.replacedNotes = map[string]bool{}
+		}
+		for _, id := range noteIDs {
+			w.replacedNotes[id] = true
+		}
+		w.addedSignals = append(slices.DeleteFunc(w.addedSignals, func(r SignalRow) bool { return w.replacedNotes[r.NoteID] }), rows...)
 	}
-	return before, nil
+	err = w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
+		var gone []SignalRow
+		if _, err := db.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
+			Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
+			return fmt.Errorf("store: replace signals: %w", err)
+		}
+		if !w.deferred {
+			for _, g := range gone {
+				before = append(before, g.ContactID)
+			}
+		}
+		const chunk = 500
+		for start := 0; start < len(rows); start += chunk {
+			part := rows[start:min(start+chunk, len(rows))]
+			if _, err := db.NewInsert().Model(&part).Exec(ctx); err != nil {
+				return fmt.Errorf("store: insert signals: %w", err)
+			}
+		}
+		return nil
+	})
+	return before, err
 }
 
-// SignalsAbout returns this user's signals about those contacts logged since then.
+// SignalsAbout returns this user's signals about those contacts logged since then, including
+// those this write replaced.
 func (w *Writer) SignalsAbout(ctx context.Context, contactIDs []string, since time.Time) ([]SignalRow, error) {
 	if len(contactIDs) == 0 {
 		return nil, nil
 	}
 	var rows []SignalRow
-	if err := w.tx.NewSelect().Model(&rows).Where("user_id = ?", w.user.ID).
+	if err := w.db.NewSelect().Model(&rows).Where("user_id = ?", w.user.ID).
 		Where("contact_id IN (?)", bun.List(contactIDs)).Where("at >= ?", since).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: signals: %w", err)
+	}
+	if len(w.replacedNotes) == 0 {
+		return rows, nil
+	}
+	rows = slices.DeleteFunc(rows, func(r SignalRow) bool { return w.replacedNotes[r.NoteID] })
+	for _, r := range w.addedSignals {
+		if slices.Contains(contactIDs, r.ContactID) && !r.At.Before(since) {
+			rows = append(rows, r)
+		}
 	}
 	return rows, nil
 }
@@ -70,7 +99,7 @@ func (w *Writer) LoadBy(ctx context.Context, entity, column string, values []str
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
+	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
 		Where("user_id = ?", w.user.ID).Where("? IN (?)", bun.Ident(column), bun.List(values)).
 		Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
@@ -97,7 +126,7 @@ func (s *Store) DueRechecks(ctx context.Context, now time.Time, limit int) ([]Re
 // LoadAll returns this user's live records of one entity (for the weekly plan, not for pushes).
 func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
+	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
 		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: all %s: %w", entity, err)
 	}
@@ -108,7 +137,7 @@ func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 // start in [from, to); hostedOnly keeps the events the user hosts.
 func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, from, to time.Time) ([]*Row, error) {
 	var rows []*Row
-	q := w.tx.NewSelect().Model(&rows).ModelTableExpr("events AS row").Column(columns(records.Event)...).
+	q := w.db.NewSelect().Model(&rows).ModelTableExpr("events AS row").Column(columns(records.Event)...).
 		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").Where("starts_at >= ? AND starts_at < ?", from, to)
 	if class != "" {
 		q = q.Where("meeting = ?", class)
@@ -126,7 +155,7 @@ func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, fr
 // champion, connector, dream).
 func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
 	var rows []*Row
-	if err := w.tx.NewSelect().Model(&rows).ModelTableExpr("contacts AS row").Column(columns(records.Contact)...).
+	if err := w.db.NewSelect().Model(&rows).ModelTableExpr("contacts AS row").Column(columns(records.Contact)...).
 		Where("user_id = ?", w.user.ID).Where("circle <> ''").Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: circle: %w", err)
 	}
@@ -135,10 +164,12 @@ func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
 
 // SetNextWeek records when the user's next week starts.
 func (w *Writer) SetNextWeek(ctx context.Context, at time.Time) error {
-	if _, err := w.tx.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ?", w.user.ID).Exec(ctx); err != nil {
-		return fmt.Errorf("store: next week: %w", err)
-	}
-	return nil
+	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ?", w.user.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("store: next week: %w", err)
+		}
+		return nil
+	})
 }
 
 // WeeksDue lists up to limit users whose week has turned.

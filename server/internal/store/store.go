@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,8 @@ type Store struct {
 	closing   chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
+	users     *userLocks   // one user's SQLite writes, one after another
+	commits   atomic.Int64 // SQLite transactions the committer has committed
 	// quota bounds the bytes of record data one user may keep (0: no bound).
 	quota int64
 }
@@ -75,7 +78,7 @@ type Options struct {
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	s := Store{quota: o.QuotaBytes}
+	s := &Store{quota: o.QuotaBytes}
 	if o.PostgresURL != "" {
 		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
 		if err != nil {
@@ -123,9 +126,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
+		// Readers never wait for SQLite in WAL mode, only for a pooled connection: requests,
+		// pulls and the first phase of every write read in parallel; one more is the committer's.
 		n := o.MaxOpenConns
 		if n == 0 {
-			n = 8
+			n = 32
 		}
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
@@ -137,9 +142,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	if s.writes != nil {
-		go s.committer()
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			_ = s.db.Close()
+			return nil, fmt.Errorf("store: writer connection: %w", err)
+		}
+		s.users = newUserLocks()
+		go s.committer(conn)
 	}
-	return &s, nil
+	return s, nil
 }
 
 // Close closes the pool.

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/uptrace/bun"
+)
+
+// Writer is one user's write. Its reads see the user's data as the last commit left it, and
+// writes of one user run one after another, so the versions they stamp become visible in
+// order and a pull cursor never skips a commit.
+//
+// On PostgreSQL the write is one transaction: the user's change counter is bumped when it
+// begins, which locks that user's row. On SQLite the write runs in two phases (see Write): the
+// callback reads from a snapshot in parallel with other users' writes, and its writes are
+// kept as ops for the committer, which alone holds SQLite's single write lock.
+type Writer struct {
+	// db is where reads (and, on PostgreSQL, writes) go.
+	db      bun.IDB
+	user    *User
+	version int64
+	// sizes are the data sizes of the rows read or written so far (by entity and id), and
+	// grown what this write adds to the user's storage, for the quota.
+	sizes map[string]int
+	grown int64
+	// deferred: writes are kept in ops for the committer instead of run at once (SQLite).
+	deferred bool
+	ops      []func(ctx context.Context, db bun.IDB) error
+	// The signals this write replaces and adds, not yet written: SignalsAbout reads through them.
+	replacedNotes map[string]bool
+	addedSignals  []SignalRow
+}
+
+// exec runs a write now, or keeps it for the committer.
+func (w *Writer) exec(ctx context.Context, op func(ctx context.Context, db bun.IDB) error) error {
+	if w.deferred {
+		w.ops = append(w.ops, op)
+		return nil
+	}
+	return op(ctx, w.db)
+}
+
+// track records the size of a row as read, so saving it again counts only the difference.
+func (w *Writer) track(entity string, rows []*Row) {
+	for _, r := range rows {
+		w.sizes[entity+"/"+r.ID] = len(r.Data)
+	}
+}
+
+// ErrNoChange, returned by a Write callback, rolls the transaction back without error:
+// nothing changed, so the counter must not move.
+var ErrNoChange = errors.New("store: no change")
+
+// errStale is a prepared SQLite write whose user changed between its snapshot and its commit
+// (a write that did not go through Write); it is prepared again.
+var errStale = errors.New("store: user changed since the write read it")
+
+// Write runs fn as one write of the user's next version. It returns that version, or the
+// current one when fn returned ErrNoChange.
+//
+// SQLite has one writer, so everything a write does in that writer's turn is time no other
+// write can use. There fn runs first in the caller's goroutine, under a per-user lock, reading
+// from a snapshot; its writes become ops. The committer then runs the ops of all writes
+// waiting together in one transaction (see committer), checking that each user's version is
+// still the one fn read. Reads and the coach's work thus run on every core at once and the
+// writer's turn is only the writes.
+func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
+	if s.writes == nil {
+		return s.writePostgres(ctx, userID, fn)
+	}
+	unlock := s.users.lock(userID)
+	defer unlock()
+	for attempt := 0; ; attempt++ {
+		w, err := s.prepare(ctx, userID, fn)
+		if err != nil {
+			if errors.Is(err, ErrNoChange) {
+				return w.version - 1, nil
+			}
+			return 0, err
+		}
+		done := make(chan groupResult, 1)
+		select {
+		case s.writes <- groupWrite{ctx: ctx, w: w, done: done}:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("store: wait to write: %w", ctx.Err())
+		case <-s.closing:
+			return 0, ErrClosed
+		}
+		r := <-done
+		if errors.Is(r.err, errStale) && attempt < 3 {
+			continue
+		}
+		return r.version, r.err
+	}
+}
+
+// prepare runs fn against a snapshot of the user's data and returns the writer holding its
+// ops. With ErrNoChange the writer's version is the one the write would have had.
+func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) error) (w *Writer, err error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	u := new(User)
+	if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: user: %w", notFound(err))
+	}
+	u.Version++ // as the write will stamp it
+	w = &Writer{db: tx, user: u, version: u.Version, sizes: map[string]int{}, deferred: true}
+	defer func() {
+		if p := recover(); p != nil {
+			w, err = nil, fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
+	if err := fn(w); err != nil {
+		return w, err
+	}
+	if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+		return nil, ErrQuotaExceeded
+	}
+	return w, nil
+}
+
+// commitPrepared runs a prepared write's ops inside the committer's transaction.
+func (w *Writer) commitPrepared(ctx context.Context, tx bun.Tx) (int64, error) {
+	var version int64
+	if err := tx.NewUpdate().Table("users").Set("version = version + 1").Where("id = ?", w.user.ID).
+		Returning("version").Scan(ctx, &version); err != nil {
+		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
+	}
+	if version != w.version {
+		return 0, errStale
+	}
+	for _, op := range w.ops {
+		if err := op(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	return version, addGrowth(ctx, tx, w.user.ID, w.grown)
+}
+
+// writePostgres runs fn in a transaction of its own that begins by bumping the user's version.
+func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	u := new(User)
+	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
+		Returning("*").Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
+	}
+	w := &Writer{db: tx, user: u, version: u.Version, sizes: map[string]int{}}
+	if err := fn(w); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return u.Version - 1, nil
+		}
+		return 0, err
+	}
+	if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+		return 0, ErrQuotaExceeded
+	}
+	if err := addGrowth(ctx, tx, userID, w.grown); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: commit: %w", err)
+	}
+	return u.Version, nil
+}
+
+// addGrowth adds what a write grew (or shrank) to the user's storage count.
+func addGrowth(ctx context.Context, db bun.IDB, userID string, grown int64) error {
+	if grown == 0 {
+		return nil
+	}
+	if _, err := db.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", grown).
+		Where("id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: storage used: %w", err)
+	}
+	return nil
+}
+
+// userLocks serialises one user's SQLite writes from their snapshot to their commit; other
+// users' writes never wait on it.
+type userLocks struct {
+	mu sync.Mutex
+	m  map[string]*userLock
+}
+
+type userLock struct {
+	sync.Mutex
+	users int // holding or waiting
+}
+
+func newUserLocks() *userLocks { return &userLocks{m: map[string]*userLock{}} }
+
+func (l *userLocks) lock(userID string) (unlock func()) {
+	l.mu.Lock()
+	e := l.m[userID]
+	if e == nil {
+		e = &userLock{}
+		l.m[userID] = e
+	}
+	e.users++
+	l.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		l.mu.Lock()
+		if e.users--; e.users == 0 {
+			delete(l.m, userID)
+		}
+		l.mu.Unlock()
+	}
+}
