@@ -113,7 +113,7 @@ async function applyReminderAction(a: QueuedAction): Promise<boolean> {
 /** Re-sends this device's push subscription once the app is up (loaded only when granted). */
 function resendPushLater(): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  setTimeout(() => void import('./push/subscription').then((m) => m.resendPush()).catch(() => undefined), 2000);
+  setTimeout(() => void import('./push/subscription').then((m) => m.resendPush(auth.api)).catch(() => undefined), 2000);
 }
 
 /** Signs in or registers. A different account than the one stored here starts from a clean store. */
@@ -133,7 +133,7 @@ export async function signIn(kind: 'login' | 'register', body: { email: string; 
 export async function signOut(): Promise<void> {
   runner.stop();
   try {
-    await (await import('./push/subscription')).disablePush();
+    await (await import('./push/subscription')).disablePush(auth.api);
   } catch {
     // offline: the server drops the subscription when the push service says it is gone
   }

@@ -208,7 +208,7 @@ function Reminders() {
     setBusy(true);
     setWhy('');
     try {
-      const r = await enablePush();
+      const r = await enablePush(auth.api);
       setState(r.state);
       setWhy(r.why ?? '');
     } catch (e) {
@@ -220,7 +220,7 @@ function Reminders() {
   };
   const turnOff = async () => {
     setBusy(true);
-    await disablePush().catch(() => undefined);
+    await disablePush(auth.api).catch(() => undefined);
     setState('off');
     setBusy(false);
   };
