@@ -5,7 +5,7 @@ import type { User } from './db/types';
 import { randomClientId } from './db/uuid';
 import { SyncEngine, type SyncState } from './sync/engine';
 import { SyncRunner } from './sync/runner';
-import { createStore } from './ui/store';
+import { createStore } from './state/store';
 import { snoozeMinutes } from './push/actions';
 import { startPushBridge, tokenSubject } from './push/bridge';
 import type { QueuedAction } from './push/store';

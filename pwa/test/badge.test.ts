@@ -10,8 +10,8 @@ vi.hoisted(() => {
 const { write } = await import('../src/db/store');
 const { db } = await import('../src/session');
 const { watchBadge } = await import('../src/ui/badge');
-const { dueCount } = await import('../src/ui/due');
-const { loadData } = await import('../src/ui/data');
+const { dueCount } = await import('../src/state/due');
+const { loadData } = await import('../src/state/data');
 
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmtDate, STAGE_LABEL } from '../domain/playbook';
 import { Avatar, Empty, Section, Title } from '../ui/components';
-import { names, useData, when } from '../ui/data';
+import { names, useData, when } from '../state/data';
 import { go, type Route } from '../ui/router';
 import { MAX_QUERY, queryTerms, type Search } from './index';
 import { readyIndex } from './shared';

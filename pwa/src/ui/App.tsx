@@ -4,7 +4,7 @@ import { app } from '../session';
 import { Header, TabBar } from './components';
 import { useRoute } from './router';
 import { Today } from './screens/Today';
-import { useStore } from './store';
+import { useStore } from '../state/store';
 
 /**
  * Screens other than Today load on first use. The service worker precaches their chunks, so

@@ -6,7 +6,7 @@ import type { Medium } from '../db/types';
 import { app, runner } from '../session';
 import { Icon } from './icons';
 import { back } from './router';
-import { useStore } from './store';
+import { useStore } from '../state/store';
 
 /** The small, honest sync indicator: synced · N waiting · offline · error. Tapping syncs now. */
 export function SyncBadge() {

@@ -4,7 +4,7 @@ import { KIND_LABEL, KINDS } from '../domain/playbook';
 import type { Contact, ContactKind } from '../db/types';
 import type { Writer } from '../db/store';
 import { uuidv7 } from '../db/uuid';
-import { type Data, when } from './data';
+import { type Data, when } from '../state/data';
 
 /** A person picked on a form: a contact, or one added on the spot (created when the form is saved). */
 export interface Person {

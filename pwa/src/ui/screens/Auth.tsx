@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/client';
 import { app, signIn } from '../../session';
 import { go } from '../router';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
 
 export function AuthScreen({ mode }: { mode: 'login' | 'register' }) {
   const { user, sessionEnded } = useStore(app);

@@ -6,10 +6,10 @@ import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
 import { Avatar, Chips, Empty, Section, Title } from '../components';
 import { Conflicts } from '../conflicts';
-import { useData, when } from '../data';
+import { useData, when } from '../../state/data';
 import { back, go, type Route } from '../router';
 import { TagsEditor } from '../tags';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
 import { BalanceLine, DreamToggle, KnowsSection, PathsSection } from './Knows';
 
 export function ContactList() {

@@ -5,7 +5,7 @@ import type { Suggestion } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
 import { Empty, Reasons, Section, Title } from '../components';
-import { type Data, useData } from '../data';
+import { type Data, useData } from '../../state/data';
 
 /** Marks a suggestion as the user left it; the server keeps that through re-derivations. */
 const setStatus = (id: string, fields: Pick<Suggestion, 'status' | 'snoozed_until'>) => save((w) => w.put('suggestion', id, fields));

@@ -4,7 +4,7 @@ import { adviceFor, SIGNAL_LABEL } from '../../domain/words';
 import { save, toast } from '../../session';
 import { Empty, Title } from '../components';
 import { Conflicts } from '../conflicts';
-import { names, useData, when } from '../data';
+import { names, useData, when } from '../../state/data';
 import { back } from '../router';
 
 export function NoteView({ id }: { id: string }) {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { setMeta } from '../../db/db';
 import { app, auth, db, toast } from '../../session';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
 
 /** The user's current special offer: the coach suggests sharing it and ask scripts can carry it. */
 export function OfferSettings() {

@@ -3,7 +3,7 @@ import { disablePush, enablePush, pushState, type PushState } from '../../push/s
 import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
 import { Title } from '../components';
-import { useLive, useStore } from '../store';
+import { useLive, useStore } from '../../state/store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
 import { DeleteAccountSection, YourData } from './YourData';

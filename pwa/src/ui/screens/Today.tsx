@@ -3,9 +3,9 @@ import { askTitle, fmtDate, relDay, thankLine, weekRhythm } from '../../domain/p
 import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
 import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../components';
-import { type Data, useData } from '../data';
-import { type AskNow, dueToday } from '../due';
-import { useStore } from '../store';
+import { type Data, useData } from '../../state/data';
+import { type AskNow, dueToday } from '../../state/due';
+import { useStore } from '../../state/store';
 import { useEffect, useState } from 'preact/hooks';
 
 function greeting(d = new Date()) {
@@ -25,8 +25,8 @@ export function Today() {
   const { user, sync } = useStore(app);
   const now = Date.now();
   // the next two weeks load just after what is due now: they are not needed for the first paint
-  const [later, setLater] = useState<typeof import('../upcoming') | null>(null);
-  useEffect(() => void import('../upcoming').then(setLater), []);
+  const [later, setLater] = useState<typeof import('../../state/upcoming') | null>(null);
+  useEffect(() => void import('../../state/upcoming').then(setLater), []);
   // so do the next steps: the coach's suggestions come after what is due now
   const [steps, setSteps] = useState<typeof import('./NextSteps') | null>(null);
   useEffect(() => void import('./NextSteps').then(setSteps), []);

@@ -7,7 +7,7 @@ import type { Prepared } from '../../io';
 import { app, auth, db, runner, signOut, toast } from '../../session';
 import { SHARE_CACHE, SHARED_FILE } from '../../share';
 import { Title } from '../components';
-import { useLive, useStore } from '../store';
+import { useLive, useStore } from '../../state/store';
 import './YourData.css';
 
 const io = () => import('../../io');
