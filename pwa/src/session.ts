@@ -20,7 +20,8 @@ export interface AppState {
   sync: SyncState & { leader: boolean };
   online: boolean;
   toast: string | null;
-  updateReady: boolean;
+  /** Set when a new version waits: activates it (the page reloads once it has taken over). */
+  applyUpdate: (() => void) | null;
   installEvent: (Event & { prompt?: () => Promise<void> }) | null;
 }
 
@@ -31,7 +32,7 @@ export const app = createStore<AppState>({
   sync: { status: 'idle', pending: 0, leader: false },
   online: navigator.onLine,
   toast: null,
-  updateReady: false,
+  applyUpdate: null,
   installEvent: null,
 });
 

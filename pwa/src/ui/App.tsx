@@ -100,10 +100,10 @@ export function App() {
         Skip to content
       </a>
       <Header />
-      {s.updateReady && (
+      {s.applyUpdate && (
         <div class="banner" role="status" style={{ margin: '8px 16px 0', borderRadius: '14px' }}>
           A new version of Askwell is ready.
-          <button type="button" class="btn" onClick={() => (window as unknown as { __askwellUpdate?: () => void }).__askwellUpdate?.()}>
+          <button type="button" class="btn" onClick={s.applyUpdate}>
             Reload
           </button>
         </div>
