@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmtDate, STAGE_LABEL } from '../domain/playbook';
-import { Avatar, Empty, Section, Title } from '../ui/components';
+import { Empty, Section } from '../ui/components';
+import { Avatar, Title } from '../ui/parts';
 import { names, useData, when } from '../state/data';
 import { go, type Route } from '../ui/router';
 import { MAX_QUERY, queryTerms, type Search } from './index';

@@ -6,7 +6,7 @@ import { RULES } from '../../domain/readiness';
 import type { AskTrigger, EventKind, SignalKind } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Chips, Title } from '../components';
+import { Chips, Title } from '../parts';
 import { joinNames, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../../state/drafts';

@@ -4,7 +4,8 @@ import { CHAMPION_CHECKS, championCoach, SIGNAL_LABEL, triggerText, type Champio
 import type { Contact, ContactKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
-import { Avatar, Chips, Empty, Section, Title } from '../components';
+import { Empty, Section } from '../components';
+import { Avatar, Chips, Title } from '../parts';
 import { Conflicts } from '../conflicts';
 import { useData, when } from '../../state/data';
 import { back, go, type Route } from '../router';

@@ -4,7 +4,8 @@ import { RULES } from '../../domain/readiness';
 import type { Suggestion } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Empty, Reasons, Section, Title } from '../components';
+import { Empty, Reasons, Section } from '../components';
+import { Title } from '../parts';
 import { type Data, useData } from '../../state/data';
 
 /** Marks a suggestion as the user left it; the server keeps that through re-derivations. */

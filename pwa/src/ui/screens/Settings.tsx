@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { disablePush, enablePush, pushState, type PushState } from '../../push/subscription';
 import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
-import { Title } from '../components';
+import { Title } from '../parts';
 import { useLive, useStore } from '../../state/store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';

@@ -6,7 +6,7 @@ import type { Contact, User } from '../../db/types';
 import type { Prepared } from '../../io';
 import { app, auth, db, runner, signOut, toast } from '../../session';
 import { SHARE_CACHE, SHARED_FILE } from '../../share';
-import { Title } from '../components';
+import { Title } from '../parts';
 import { useLive, useStore } from '../../state/store';
 import './YourData.css';
 

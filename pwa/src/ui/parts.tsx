@@ -1,0 +1,73 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { initials } from '../domain/playbook';
+import { Icon } from './icons';
+import { back } from './router';
+
+// The components of the screens below the tabs. They live apart from components.tsx (the frame's
+// and Today's, loaded up front): these come with the screens that use them.
+
+/** A screen title, with a back button on screens below the tabs. */
+export function Title({ children, backTo, action }: { children: ComponentChildren; backTo?: string; action?: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus({ preventScroll: true }), []);
+  return (
+    <div class="spread" style={{ flexWrap: 'nowrap' }}>
+      <div class="row" style={{ flexWrap: 'nowrap', minWidth: 0 }}>
+        {backTo && (
+          <button type="button" class="btn quiet" style={{ paddingInline: '8px', marginLeft: '-8px' }} onClick={() => back(backTo)} aria-label="Back">
+            <Icon name="back" />
+          </button>
+        )}
+        <h1 tabIndex={-1} ref={ref} style={{ outline: 'none', overflowWrap: 'anywhere' }}>
+          {children}
+        </h1>
+      </div>
+      {action}
+    </div>
+  );
+}
+
+export function Avatar({ name, small }: { name?: string | null; small?: boolean }) {
+  return (
+    <span class={`avatar${small ? ' sm' : ''}`} aria-hidden="true" style={{ cursor: 'inherit' }}>
+      {initials(name ?? undefined)}
+    </span>
+  );
+}
+
+/** A row of toggle chips; `multi` lets several be on at once. */
+export function Chips<T extends string>(props: {
+  label: string;
+  options: readonly T[];
+  labels: Record<T, string>;
+  value: T[] | T | null | undefined;
+  onChange: (v: T) => void;
+  hideLegend?: boolean;
+}) {
+  const on = (o: T) => (Array.isArray(props.value) ? props.value.includes(o) : props.value === o);
+  return (
+    <fieldset>
+      <legend class={props.hideLegend ? 'sr-only' : ''}>{props.label}</legend>
+      <div class="chips">
+        {props.options.map((o) => (
+          <button key={o} type="button" class="chip" aria-pressed={on(o) ? 'true' : 'false'} onClick={() => props.onChange(o)}>
+            {props.labels[o]}
+          </button>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+export function Segmented<T extends string>(props: { label: string; options: readonly T[]; labels: Record<T, string>; value: T; onChange: (v: T) => void }) {
+  return (
+    <div class="segmented" role="group" aria-label={props.label}>
+      {props.options.map((o) => (
+        <button key={o} type="button" aria-pressed={props.value === o ? 'true' : 'false'} onClick={() => props.onChange(o)}>
+          {props.labels[o]}
+        </button>
+      ))}
+    </div>
+  );
+}
