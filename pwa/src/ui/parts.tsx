@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { initials } from '../domain/playbook';
+import { Empty } from './components';
 import { Icon } from './icons';
 import { back } from './router';
 
@@ -69,5 +70,43 @@ export function Segmented<T extends string>(props: { label: string; options: rea
         </button>
       ))}
     </div>
+  );
+}
+
+/** A record that is not on this device (deleted on another one, or an old link). */
+export function NotFound({ title, what, backTo }: { title: string; what: string; backTo: string }) {
+  return (
+    <div class="stack">
+      <Title backTo={backTo}>{title}</Title>
+      <Empty title={`This ${what} is not here`}>
+        <p>It may have been deleted on another device.</p>
+      </Empty>
+    </div>
+  );
+}
+
+/** A form's title, with the way back and a Save button beside it. */
+export function FormHeader({ backTo, disabled, children }: { backTo: string; disabled?: boolean; children: ComponentChildren }) {
+  return (
+    <Title
+      backTo={backTo}
+      action={
+        <button type="submit" class="btn primary" disabled={disabled}>
+          Save
+        </button>
+      }
+    >
+      {children}
+    </Title>
+  );
+}
+
+/** What went wrong, said where the form is; nothing while all is well. */
+export function FormError({ text }: { text: string }) {
+  if (!text) return null;
+  return (
+    <p role="alert" class="banner">
+      {text}
+    </p>
   );
 }

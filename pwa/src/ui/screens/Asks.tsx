@@ -7,7 +7,7 @@ import { app, save, toast } from '../../session';
 import { readinessOf } from '../../state/due';
 import { useStore } from '../../state/store';
 import { Empty, READINESS_TAG, Reasons, Section } from '../components';
-import { Chips, Segmented, Title } from '../parts';
+import { Chips, FormError, FormHeader, NotFound, Segmented, Title } from '../parts';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
@@ -158,14 +158,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
   if (!d || !draft.ready) return <div class="skeleton" aria-busy="true" />;
   const existing = id ? d.asks.find((a) => a.id === id) : undefined;
   if (id && !existing) {
-    return (
-      <div class="stack">
-        <Title backTo="/asks">Ask</Title>
-        <Empty title="This ask is not here">
-          <p>It may have been deleted on another device.</p>
-        </Empty>
-      </div>
-    );
+    return <NotFound title="Ask" what="ask" backTo="/asks" />;
   }
   const targetParam = route.query.get('target');
   const v: Partial<Ask> = f ??
@@ -229,16 +222,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
 
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo="/asks"
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Ask' : 'Plan an ask'}
-      </Title>
+      <FormHeader backTo="/asks">{id ? 'Ask' : 'Plan an ask'}</FormHeader>
       {existing && <Conflicts entity="ask" rec={existing} />}
       {coach && (
         <section class="card tint stack-sm" aria-label="The coach" data-readiness={coach.state}>
@@ -257,11 +241,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         </section>
       )}
       <DraftBar draft={draft} />
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       <PersonPicker
         id="ask-who"
         label="Who will you ask?"

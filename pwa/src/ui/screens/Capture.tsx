@@ -6,7 +6,7 @@ import { RULES } from '../../domain/readiness';
 import type { AskTrigger, EventKind, SignalKind } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Chips, Title } from '../parts';
+import { Chips, FormError, FormHeader } from '../parts';
 import { joinNames, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../../state/drafts';
@@ -212,16 +212,9 @@ export function Capture({ route }: { route: Route }) {
 
   return (
     <form class="stack" onSubmit={onSave} noValidate>
-      <Title
-        backTo="/today"
-        action={
-          <button type="submit" class="btn primary" disabled={!canSave}>
-            Save
-          </button>
-        }
-      >
+      <FormHeader backTo="/today" disabled={!canSave}>
         {eventId ? 'How was it?' : 'New note'}
-      </Title>
+      </FormHeader>
 
       {event && (
         <p class="card tint small">
@@ -232,11 +225,7 @@ export function Capture({ route }: { route: Route }) {
 
       <DraftBar draft={draft} />
 
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
 
       <PersonPicker id="who-q" label="Who did you meet?" d={d} picked={picked} onPick={(people) => set({ people })} query={f.query} onQuery={(query) => set({ query })}>
         <PhoneContactsButton known={recent} onPick={(more) => set({ people: [...picked, ...more.filter((x) => !picked.some((p) => p.id === x.id))] })} />

@@ -5,7 +5,7 @@ import type { Contact, ContactKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
 import { Empty, Section } from '../components';
-import { Avatar, Chips, Title } from '../parts';
+import { Avatar, Chips, FormHeader, NotFound, Title } from '../parts';
 import { Conflicts } from '../conflicts';
 import { useData, when } from '../../state/data';
 import { back, go, type Route } from '../router';
@@ -106,14 +106,7 @@ export function ContactPage({ id }: { id: string }) {
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const c = d.byId.get(id);
   if (!c) {
-    return (
-      <div class="stack">
-        <Title backTo="/contacts">Not found</Title>
-        <Empty title="This contact is not here">
-          <p>It may have been deleted on another device.</p>
-        </Empty>
-      </div>
-    );
+    return <NotFound title="Not found" what="contact" backTo="/contacts" />;
   }
   const notes = d.notes.filter((n) => n.contact_ids?.includes(id));
   const asks = d.asks.filter((a) => a.contact_id === id);
@@ -330,16 +323,7 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
 
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo={id ? `/contacts/${id}` : '/contacts'}
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Edit contact' : 'New contact'}
-      </Title>
+      <FormHeader backTo={id ? `/contacts/${id}` : '/contacts'}>{id ? 'Edit contact' : 'New contact'}</FormHeader>
       <label class="field">
         Name
         <input type="text" required autoComplete="off" value={v.name ?? ''} onInput={(e) => set({ name: e.currentTarget.value })} aria-invalid={err ? 'true' : undefined} aria-describedby={err ? 'name-err' : undefined} />

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { setMeta } from '../../db/db';
 import { app, auth, db, toast } from '../../session';
 import { useStore } from '../../state/store';
+import { FormError } from '../parts';
 
 /** The user's current special offer: the coach suggests sharing it and ask scripts can carry it. */
 export function OfferSettings() {
@@ -42,11 +43,7 @@ export function OfferSettings() {
     >
       <h2 id="offer">Special offer</h2>
       <p class="muted small">A special offer makes it easy for people to refer you. The coach suggests sharing it with partners and champions, and ask scripts can carry it.</p>
-      {msg && (
-        <p role="alert" class="banner">
-          {msg}
-        </p>
-      )}
+      <FormError text={msg} />
       <label class="field">
         The offer
         <textarea rows={2} maxLength={500} value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="A free first bookkeeping review for anyone you send my way" />

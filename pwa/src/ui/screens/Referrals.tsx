@@ -4,7 +4,7 @@ import type { Medium, Referral } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
 import { Empty, ThanksChips } from '../components';
-import { Chips, Segmented, Title } from '../parts';
+import { Chips, FormError, FormHeader, Segmented, Title } from '../parts';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../../state/data';
 import { owesBack, partnerBalances } from '../../domain/nextsteps';
@@ -172,24 +172,11 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
   };
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo="/referrals"
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Referral' : 'Record a referral'}
-      </Title>
+      <FormHeader backTo="/referrals">{id ? 'Referral' : 'Record a referral'}</FormHeader>
       {existing && <Conflicts entity="referral" rec={existing} />}
       {existing && <ReferralStatus r={existing} d={d} />}
       <DraftBar draft={draft} />
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       {existing && <h2>Details</h2>}
       <Segmented label="Direction" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={(v.direction as Dir) ?? 'received'} onChange={(x) => set({ direction: x })} />
       <PersonPicker

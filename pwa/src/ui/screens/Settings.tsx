@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { disablePush, enablePush, pushState, type PushState } from '../../push/subscription';
 import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
-import { Title } from '../parts';
+import { FormError, Title } from '../parts';
 import { useLive, useStore } from '../../state/store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
@@ -125,11 +125,7 @@ export function Settings() {
             </label>
           </div>
         </fieldset>
-        {msg && (
-          <p role="alert" class="banner">
-            {msg}
-          </p>
-        )}
+        <FormError text={msg} />
         <button type="submit" class="btn primary" disabled={!f || busy}>
           {busy ? 'Saving…' : 'Save settings'}
         </button>

@@ -6,7 +6,7 @@ import type { Contact, User } from '../../db/types';
 import type { Prepared } from '../../io';
 import { app, auth, db, runner, signOut, toast } from '../../session';
 import { SHARE_CACHE, SHARED_FILE } from '../../share';
-import { Title } from '../parts';
+import { FormError, Title } from '../parts';
 import { useLive, useStore } from '../../state/store';
 import './YourData.css';
 
@@ -101,11 +101,7 @@ export function ImportSection({ shared = false }: { shared?: boolean }) {
         />
         {busy && !prepared ? 'Reading…' : 'Choose a file'}
       </label>
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       {prepared && <Preview p={prepared} name={name} busy={busy} onImport={doImport} onCancel={() => setPrepared(null)} />}
     </section>
   );
@@ -280,11 +276,7 @@ export function CalendarSection() {
       ) : (
         !msg && <p class="muted">Loading…</p>
       )}
-      {msg && (
-        <p role="alert" class="banner">
-          {msg}
-        </p>
-      )}
+      <FormError text={msg} />
     </section>
   );
 }
@@ -407,11 +399,7 @@ export function DeleteAccountSection() {
             Your password, to confirm
             <input type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} />
           </label>
-          {msg && (
-            <p role="alert" class="banner">
-              {msg}
-            </p>
-          )}
+          <FormError text={msg} />
           <div class="row">
             <button type="submit" class="btn danger" disabled={busy || !pw}>
               {busy ? 'Deleting…' : 'Delete everything'}
