@@ -13,7 +13,7 @@ import { type Data, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../../state/drafts';
 import { markIntroduced } from '../../state/outcomes';
-import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
+import { ContactSelect, type Person, pickedOr, putNewPeople } from '../quickadd';
 import { back, type Route } from '../router';
 
 const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
@@ -176,9 +176,8 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
     set({ trigger: { kind, value } });
   };
   const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
-  const who: Person[] = draft.value.who ?? (contact ? [asPerson(contact)] : []);
-  const targetContact = v.target_contact_id ? d.byId.get(v.target_contact_id) : undefined;
-  const target: Person[] = draft.value.target ?? (targetContact ? [asPerson(targetContact)] : []);
+  const who = pickedOr(draft.value.who, d, v.contact_id);
+  const target = pickedOr(draft.value.target, d, v.target_contact_id);
   // The coach's view of the ask as it stands in the form, by the same rules as Today.
   const coach = v.contact_id ? readinessOf({ ...(existing ?? { created_at: new Date().toISOString() }), ...v, trigger: t } as Ask, d, Date.now(), { tz: user?.timezone }) : null;
   const script = coach?.reasons.find((x) => x.script)?.script;
@@ -242,10 +241,9 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
       )}
       <DraftBar draft={draft} />
       <FormError text={err} />
-      <PersonPicker
+      <ContactSelect
         id="ask-who"
         label="Who will you ask?"
-        single
         d={d}
         picked={who}
         onPick={(p) => draft.set({ who: p, f: { ...v, contact_id: p[0]?.id } })}
@@ -257,18 +255,16 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
           {contact.name} is at “{STAGE_LABEL[contact.stage]}”. Trust comes before asks; a later trigger may suit.
         </p>
       )}
-      <PersonPicker
+      <ContactSelect
         id="ask-target"
-        recent={false}
+        lead
         label="Who do you want to meet?"
-        single
         d={d}
         picked={target}
         onPick={(p) => draft.set({ target: p, f: { ...v, target: p[0]?.name ?? null, target_contact_id: p[0]?.id ?? null } })}
         query={draft.value.targetQ ?? (target.length ? '' : (v.target ?? ''))}
         onQuery={(targetQ) => draft.set({ targetQ, f: { ...v, target: targetQ, target_contact_id: null } })}
         placeholder="One named person or company, e.g. Lee Park at Northwind"
-        defaultKind="prospect"
       />
       <label class="field">
         Why they would benefit

@@ -10,7 +10,7 @@ import { type Data, useData } from '../../state/data';
 import { owesBack, partnerBalances } from '../../domain/nextsteps';
 import { DraftBar } from '../draftbar';
 import { useDraft } from '../../state/drafts';
-import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
+import { ContactSelect, type Person, pickedOr, putNewPeople } from '../quickadd';
 import { ReferralStatus } from '../referralstatus';
 import { back, type Route } from '../router';
 
@@ -143,10 +143,8 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
     };
   const set = (p: Partial<Referral>) => draft.set({ f: { ...v, ...p } });
   const amt = amount ?? (v.value?.amount != null ? String(v.value.amount) : '');
-  const partyContact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
-  const party: Person[] = draft.value.party ?? (partyContact ? [asPerson(partyContact)] : []);
-  const prospectContact = v.prospect_contact_id ? d.byId.get(v.prospect_contact_id) : undefined;
-  const prospect: Person[] = draft.value.prospect ?? (prospectContact ? [asPerson(prospectContact)] : []);
+  const party = pickedOr(draft.value.party, d, v.contact_id);
+  const prospect = pickedOr(draft.value.prospect, d, v.prospect_contact_id);
   const prospectQ = draft.value.prospectQ ?? (prospect.length ? '' : (v.prospect ?? ''));
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -179,28 +177,25 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
       <FormError text={err} />
       {existing && <h2>Details</h2>}
       <Segmented label="Direction" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={(v.direction as Dir) ?? 'received'} onChange={(x) => set({ direction: x })} />
-      <PersonPicker
+      <ContactSelect
         id="ref-party"
         label={v.direction === 'given' ? 'Referred to' : 'Referred by'}
-        single
         d={d}
         picked={party}
         onPick={(p) => draft.set({ party: p, f: { ...v, contact_id: p[0]?.id } })}
         query={draft.value.partyQ}
         onQuery={(partyQ) => draft.set({ partyQ })}
       />
-      <PersonPicker
+      <ContactSelect
         id="ref-prospect"
-        recent={false}
+        lead
         label={v.direction === 'given' ? 'Who you introduced' : 'The lead'}
-        single
         d={d}
         picked={prospect}
         onPick={(p) => draft.set({ prospect: p, prospectQ: '', f: { ...v, prospect: p[0]?.name ?? null, prospect_contact_id: p[0]?.id ?? null } })}
         query={prospectQ}
         onQuery={(q) => draft.set({ prospectQ: q })}
         placeholder="Name or company"
-        defaultKind="prospect"
       />
       <Chips label="Status" options={STATUSES} labels={STATUS_LABEL} value={v.status} onChange={(s) => set({ status: s })} />
       <div class="row" style={{ alignItems: 'stretch' }}>
