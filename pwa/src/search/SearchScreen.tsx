@@ -69,7 +69,7 @@ export function SearchScreen({ route }: { route: Route }) {
                       <Avatar name={c.name} small />
                       <span class="who">
                         <span class="name">{c.name}</span>
-                        <span class="sub" style={{ display: 'block' }}>
+                        <span class="sub">
                           {[c.role, c.company].filter(Boolean).join(', ') || (c.stage ? STAGE_LABEL[c.stage] : '')}
                           {via.length > 0 && ` · found in ${via.join(', ')}`}
                         </span>

@@ -101,7 +101,7 @@ export function App() {
       </a>
       <Header />
       {s.applyUpdate && (
-        <div class="banner" role="status" style={{ margin: '8px 16px 0', borderRadius: '14px' }}>
+        <div class="banner app-banner" role="status">
           A new version of Askwell is ready.
           <button type="button" class="btn" onClick={s.applyUpdate}>
             Reload
@@ -109,7 +109,7 @@ export function App() {
         </div>
       )}
       {s.sessionEnded && (
-        <div class="banner" role="status" style={{ margin: '8px 16px 0' }}>
+        <div class="banner app-banner" role="status">
           Your session ended. Notes stay on this device.
           <a class="btn" href="#/login">
             Sign in

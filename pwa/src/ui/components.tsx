@@ -116,8 +116,8 @@ const MEDIA: Medium[] = ['card', 'email', 'call', 'gift'];
 /** "Sent it? Card · Email · Call · Gift": one tap records how the thank-you went out. */
 export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
   return (
-    <fieldset>
-      <legend class="small muted" style={{ fontWeight: 500 }}>
+    <fieldset class="thanks">
+      <legend class="small muted">
         Sent it? Tap how:
       </legend>
       <div class="chips">

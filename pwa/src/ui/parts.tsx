@@ -13,14 +13,14 @@ export function Title({ children, backTo, action }: { children: ComponentChildre
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus({ preventScroll: true }), []);
   return (
-    <div class="spread" style={{ flexWrap: 'nowrap' }}>
-      <div class="row" style={{ flexWrap: 'nowrap', minWidth: 0 }}>
+    <div class="spread title">
+      <div class="row">
         {backTo && (
-          <button type="button" class="btn quiet" style={{ paddingInline: '8px', marginLeft: '-8px' }} onClick={() => back(backTo)} aria-label="Back">
+          <button type="button" class="btn quiet back" onClick={() => back(backTo)} aria-label="Back">
             <Icon name="back" />
           </button>
         )}
-        <h1 tabIndex={-1} ref={ref} style={{ outline: 'none', overflowWrap: 'anywhere' }}>
+        <h1 tabIndex={-1} ref={ref}>
           {children}
         </h1>
       </div>
@@ -31,7 +31,7 @@ export function Title({ children, backTo, action }: { children: ComponentChildre
 
 export function Avatar({ name, small }: { name?: string | null; small?: boolean }) {
   return (
-    <span class={`avatar${small ? ' sm' : ''}`} aria-hidden="true" style={{ cursor: 'inherit' }}>
+    <span class={`avatar${small ? ' sm' : ''}`} aria-hidden="true">
       {initials(name ?? undefined)}
     </span>
   );

@@ -114,12 +114,12 @@ export function PersonPicker(props: PickerProps) {
             <p class="small">
               <strong>{p.name}</strong> is new. Add details now, or later. <span class="muted">(optional)</span>
             </p>
-            <div class="row" style={{ alignItems: 'stretch' }}>
-              <label class="field" style={{ flex: '1 1 130px' }}>
+            <div class="row fields">
+              <label class="field">
                 Company
                 <input type="text" autoComplete="off" value={p.company ?? ''} onInput={(e) => edit(p.id, { company: e.currentTarget.value })} />
               </label>
-              <label class="field" style={{ flex: '1 1 130px' }}>
+              <label class="field">
                 Role
                 <input type="text" autoComplete="off" value={p.role ?? ''} onInput={(e) => edit(p.id, { role: e.currentTarget.value })} />
               </label>

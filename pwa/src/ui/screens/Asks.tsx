@@ -39,7 +39,7 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
   };
   return (
     <li class="card stack-sm">
-      <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+      <a href={`#/asks/${a.id}`} class="plain stack-sm">
         <div class="spread">
           <h3 class="grow">{askTitle(a, d.byId)}</h3>
           <span class={`tag${r?.state === 'ready' ? ' ok' : r?.state === 'needs_work' || due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>

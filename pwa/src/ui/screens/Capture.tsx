@@ -274,7 +274,7 @@ export function Capture({ route }: { route: Route }) {
           <span>{advice.text}</span>
           {advice.tone === 'ask' && !f.planAsk && picked.length > 0 && (
             <div>
-              <button type="button" class="btn" style={{ marginTop: '8px' }} onClick={() => set({ planAsk: true })}>
+              <button type="button" class="btn gap-above" onClick={() => set({ planAsk: true })}>
                 Plan an ask now
               </button>
             </div>
@@ -324,7 +324,7 @@ export function Capture({ route }: { route: Route }) {
       <button type="submit" class="btn primary big block" disabled={!canSave}>
         Save note
       </button>
-      <p class="muted small" style={{ textAlign: 'center' }}>
+      <p class="muted small center">
         Saved on this device at once, synced when you are online.
       </p>
     </form>

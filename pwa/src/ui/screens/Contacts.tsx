@@ -82,7 +82,7 @@ export function ContactList() {
                 <Avatar name={c.name} small />
                 <span class="who">
                   <span class="name">{c.name}</span>
-                  <span class="sub" style={{ display: 'block' }}>
+                  <span class="sub">
                     {[c.role, c.company].filter(Boolean).join(', ') || (c.kind ? KIND_LABEL[c.kind] : 'No details yet')}
                   </span>
                 </span>
@@ -117,11 +117,11 @@ export function ContactPage({ id }: { id: string }) {
       at: when(n),
       key: n.id,
       node: (
-        <a href={`#/notes/${n.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
+        <a class="plain" href={`#/notes/${n.id}`}>
           <span class="muted small">{fmtDate(new Date(when(n)).toISOString())} · Note</span>
           <p class="pre">{n.body || <em class="muted">No text</em>}</p>
           {(n.signals ?? []).filter((s) => s.contact_id === id).length > 0 && (
-            <span class="chips" style={{ marginTop: '4px' }}>
+            <span class="chips">
               {(n.signals ?? [])
                 .filter((s) => s.contact_id === id)
                 .map((s) => (
@@ -139,7 +139,7 @@ export function ContactPage({ id }: { id: string }) {
       at: Date.parse(a.asked_at ?? a.created_at ?? '') || 0,
       key: a.id,
       node: (
-        <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
+        <a class="plain" href={`#/asks/${a.id}`}>
           <span class="muted small">Ask · {a.status ?? 'planned'}</span>
           <p>
             Intro to {a.target || 'someone'} {a.status === 'planned' || !a.status ? triggerText(a.trigger, a.created_at) : ''}
@@ -151,7 +151,7 @@ export function ContactPage({ id }: { id: string }) {
       at: Date.parse(r.at ?? r.created_at ?? '') || 0,
       key: r.id,
       node: (
-        <a href={`#/referrals/${r.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
+        <a class="plain" href={`#/referrals/${r.id}`}>
           <span class="muted small">Referral {r.direction === 'given' ? 'given' : 'received'}</span>
           <p>
             {r.direction === 'given' ? 'You referred ' : 'They referred '}
@@ -180,12 +180,12 @@ export function ContactPage({ id }: { id: string }) {
       <div class="person">
         <Avatar name={c.name} />
         <div class="who">
-          <div class="sub" style={{ fontSize: '1rem' }}>
+          <div class="sub large">
             {[c.role, c.company].filter(Boolean).join(', ') || 'Add role and company with Edit'}
           </div>
           {c.kind && <span class="tag">{KIND_LABEL[c.kind]}</span>}
           {(c.tags ?? []).map((t) => (
-            <span key={t} class="tag" style={{ marginLeft: '4px' }}>
+            <span key={t} class="tag spaced">
               {t}
             </span>
           ))}
@@ -328,17 +328,17 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
         Name
         <input type="text" required autoComplete="off" value={v.name ?? ''} onInput={(e) => set({ name: e.currentTarget.value })} aria-invalid={err ? 'true' : undefined} aria-describedby={err ? 'name-err' : undefined} />
         {err && (
-          <span id="name-err" role="alert" class="hint" style={{ color: 'var(--accent-soft-ink)' }}>
+          <span id="name-err" role="alert" class="hint error">
             {err}
           </span>
         )}
       </label>
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+      <div class="row fields">
+        <label class="field">
           Company
           <input type="text" value={v.company ?? ''} onInput={(e) => set({ company: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+        <label class="field">
           Role
           <input type="text" value={v.role ?? ''} onInput={(e) => set({ role: e.currentTarget.value })} />
         </label>
@@ -364,12 +364,12 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
         How we met
         <input type="text" value={v.how_met ?? ''} onInput={(e) => set({ how_met: e.currentTarget.value })} />
       </label>
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '1 1 180px' }}>
+      <div class="row fields">
+        <label class="field wide">
           Email
           <input type="email" autoComplete="off" value={v.email ?? ''} onInput={(e) => set({ email: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+        <label class="field">
           Phone
           <input type="tel" autoComplete="off" value={v.phone ?? ''} onInput={(e) => set({ phone: e.currentTarget.value })} />
         </label>

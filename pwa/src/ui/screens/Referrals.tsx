@@ -34,9 +34,9 @@ function RefCard({ r, d }: { r: Referral; d: Data }) {
     );
   return (
     <li class="card stack-sm">
-      <a href={`#/referrals/${r.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+      <a href={`#/referrals/${r.id}`} class="plain stack-sm">
         <div class="spread">
-          <h3 style={{ flex: 1 }}>
+          <h3 class="grow">
             {r.direction === 'received' ? `${who} referred ${r.prospect || 'someone'} to you` : `You referred ${r.prospect || 'someone'} to ${who}`}
           </h3>
           <span class={`tag${r.status === 'won' ? ' ok' : ''}`}>{STATUS_LABEL[r.status ?? 'open']}</span>
@@ -198,12 +198,12 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
         placeholder="Name or company"
       />
       <Chips label="Status" options={STATUSES} labels={STATUS_LABEL} value={v.status} onChange={(s) => set({ status: s })} />
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '2 1 140px' }}>
+      <div class="row fields">
+        <label class="field amount">
           Value (optional)
           <input type="text" inputMode="decimal" value={amt} onInput={(e) => draft.set({ amount: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 90px' }}>
+        <label class="field currency">
           Currency
           <select value={v.value?.currency ?? 'EUR'} onChange={(e) => set({ value: { amount: Number(amt) || 0, currency: e.currentTarget.value } })}>
             {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'JPY'].map((c) => (

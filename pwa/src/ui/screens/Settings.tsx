@@ -87,12 +87,12 @@ export function Settings() {
         <fieldset class="stack-sm">
           <legend>Quiet hours</legend>
           <p class="muted small">No reminders arrive between these times; they wait until the morning.</p>
-          <div class="row" style={{ alignItems: 'stretch' }}>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+          <div class="row fields short">
+            <label class="field">
               From
               <input type="time" value={quiet.start} onInput={(e) => set({ quiet_hours: { ...quiet, start: e.currentTarget.value } })} />
             </label>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+            <label class="field">
               To
               <input type="time" value={quiet.end} onInput={(e) => set({ quiet_hours: { ...quiet, end: e.currentTarget.value } })} />
             </label>
@@ -100,8 +100,8 @@ export function Settings() {
         </fieldset>
         <fieldset class="stack-sm">
           <legend>Weekly goals</legend>
-          <div class="row" style={{ alignItems: 'stretch' }}>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+          <div class="row fields short">
+            <label class="field">
               One-to-ones
               <input
                 type="number"
@@ -112,7 +112,7 @@ export function Settings() {
                 onInput={(e) => set({ goals: { ...v.goals, one_to_ones: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
               />
             </label>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+            <label class="field">
               Events
               <input
                 type="number"
@@ -151,7 +151,7 @@ export function Settings() {
             </div>
           </>
         ) : isIOS() ? (
-          <ol class="stack-sm" style={{ paddingLeft: '20px', margin: 0 }}>
+          <ol class="stack-sm steps">
             <li>Open this page in Safari.</li>
             <li>Tap the Share button (the square with an arrow).</li>
             <li>Choose “Add to Home Screen”, then “Add”.</li>

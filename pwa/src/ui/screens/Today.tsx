@@ -62,7 +62,7 @@ export function Today() {
         <div class="card tint stack-sm">
           <h2>Start with one person</h2>
           <p>After your next coffee, call or chapter meeting, tap + and jot what happened. Askwell will tell you when it is a good moment to ask.</p>
-          <div class="row" style={{ marginTop: '8px' }}>
+          <div class="row gap-above">
             <a class="btn primary" href="#/capture">
               Log a meeting
             </a>
@@ -139,7 +139,7 @@ export function Today() {
           <ul class="list">
             {followUps.map(({ r, t }) => (
               <li key={r.id} class="card stack-sm">
-                <a href={t.href} style={{ color: 'inherit', textDecoration: 'none' }}>
+                <a class="plain" href={t.href}>
                   <h3>{t.title}</h3>
                 </a>
                 <div class="row">
@@ -244,7 +244,7 @@ function dayAndTime(at: number, now: number): string {
 function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
   const pct = goal > 0 ? Math.min(100, Math.round((n / goal) * 100)) : 100;
   return (
-    <div class="stack-sm" style={{ gap: '6px' }}>
+    <div class="stack-sm gauge">
       <div class="spread">
         <strong>
           {n} of {goal} {label}
@@ -252,7 +252,7 @@ function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
         {n >= goal && goal > 0 && <span class="tag ok">Done</span>}
       </div>
       <div class="meter" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={goal} aria-valuenow={n}>
-        <span style={{ width: `${pct}%` }} />
+        <span style={{ '--pct': `${pct}%` }} />
       </div>
     </div>
   );
