@@ -1,11 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-// The app's modules read the page's location and network state when they load.
-vi.hoisted(() => {
-  const g = globalThis as Record<string, unknown>;
-  g.location ??= new URL('http://askwell.test/');
-  g.navigator ??= { onLine: true };
-});
+import { afterEach, describe, expect, it } from 'vitest';
+import './page-globals';
 
 const { write } = await import('../src/db/store');
 const { db } = await import('../src/session');

@@ -14,3 +14,8 @@ export async function device(server: FakeServer, name = `dev${++n}-${Math.random
   const engine = new SyncEngine({ db, api: auth.api });
   return { db, auth, engine, name };
 }
+
+/** Two devices of one account, talking to the same server. */
+export async function twoDevices(server = new FakeServer()) {
+  return { server, a: await device(server), b: await device(server) };
+}

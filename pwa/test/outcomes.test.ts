@@ -1,13 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import './page-globals';
 import type { Data } from '../src/state/data';
 import type { Ask, Contact, Event, Referral, Reminder } from '../src/db/types';
-
-// The app's modules read the page's location and network state when they load.
-vi.hoisted(() => {
-  const g = globalThis as Record<string, unknown>;
-  g.location ??= new URL('http://askwell.test/');
-  g.navigator ??= { onLine: true };
-});
 
 const { AskwellDB } = await import('../src/db/db');
 const { write } = await import('../src/db/store');

@@ -4,13 +4,11 @@ import { put, remove, write } from '../src/db/store';
 import { uuidv7 } from '../src/db/uuid';
 import { PUSH_BATCH } from '../src/sync/engine';
 import { FakeServer } from './fake-server';
-import { device } from './helpers';
+import { device, twoDevices } from './helpers';
 
 describe('sync engine', () => {
   it('pushes only changed fields and converges two devices', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { server, a, b } = await twoDevices();
     const id = uuidv7();
     await put(a.db, 'contact', id, { name: 'Dana', stage: 'met' });
     await a.engine.sync();
@@ -28,9 +26,7 @@ describe('sync engine', () => {
   });
 
   it('re-applies pending local edits on top of pulled server state', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { a, b } = await twoDevices();
     const id = uuidv7();
     await put(a.db, 'contact', id, { name: 'Dana', stage: 'met', company: 'Acme' });
     await a.engine.sync();
@@ -52,9 +48,7 @@ describe('sync engine', () => {
   });
 
   it('keeps the outbox on reset and re-downloads everything', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { server, a, b } = await twoDevices();
     const old = uuidv7();
     await put(a.db, 'note', old, { body: 'first' });
     await a.engine.sync();
@@ -139,9 +133,7 @@ describe('sync engine', () => {
   });
 
   it('pages through a long pull', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { server, a, b } = await twoDevices();
     await write(a.db, async (w) => {
       for (let i = 0; i < 4500; i++) await w.put('contact', uuidv7(), { name: `P${i}` });
     });
@@ -173,9 +165,7 @@ describe('sync engine', () => {
   });
 
   it('keeps both texts of a concurrent note edit and lets the user resolve it', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { a, b } = await twoDevices();
     const id = uuidv7();
     await put(a.db, 'note', id, { body: 'Coffee with Dana' });
     await a.engine.sync();
