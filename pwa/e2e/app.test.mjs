@@ -4,38 +4,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  apiLogin,
-  apiPullAll,
-  check,
-  deliverPush,
-  email,
-  haveChromium,
-  idsFor,
-  launchPersistent,
-  newPhone,
-  OUT,
-  loginUI,
-  pollPage,
-  pushPhone,
-  readTable,
-  registerUI,
-  seedRecords,
-  serverAndBrowser,
-  spawnBrowser,
-  swReady,
-  synced,
-  VIEWPORT,
-} from './lib.mjs';
+import { browser, check, haveChromium, OUT, server, serverAndBrowser, VIEWPORT } from './lib.mjs';
+import { email, idsFor, launchPersistent, loginUI, newPhone, phoneToSeed, pushPhone, registerUI, spawnBrowser, swReady } from './lib.mjs';
+import { apiLogin, apiPullAll, deliverPush, pollPage, readTable, seedRecords, synced } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
 const ok = haveChromium();
 
 describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('captures a note offline, keeps it across an offline reload, and syncs it when back online', async () => {
     const who = email('offline');
@@ -444,10 +422,7 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   });
 
   it('next steps: the card on Today with one-tap actions, dismissal that sticks, who knows whom and the paths to a dream customer', async () => {
-    const who = email('next');
-    const { ctx, page, errors } = await newPhone(browser, server.url, who);
-    const token = await apiLogin(server.url, who);
-    const id = idsFor();
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'next');
     const put = (entity, n, fields) => ({ entity, record_id: id(n), fields });
     await seedRecords(server.url, token, [
       put('contact', 1, { name: 'Dana Whitfield', kind: 'partner', stage: 'trust' }),

@@ -5,26 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  apiLogin,
-  apiPullAll,
-  deliverPush,
-  email,
-  haveChromium,
-  idsFor,
-  newPhone,
-  spawnBrowser,
-  pollPage,
-  OUT,
-  pushPhone,
-  readTable,
-  registerUI,
-  seedRecords,
-  serverAndBrowser,
-  swReady,
-  synced,
-  VIEWPORT,
-} from './lib.mjs';
+import { browser, haveChromium, OUT, server, serverAndBrowser, VIEWPORT } from './lib.mjs';
+import { email, idsFor, newPhone, phoneToSeed, pushPhone, registerUI, spawnBrowser, swReady } from './lib.mjs';
+import { apiLogin, apiPullAll, deliverPush, pollPage, readTable, seedRecords, synced } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 
 const ok = haveChromium();
@@ -45,9 +28,7 @@ const storedDraft = (page, name) =>
   );
 
 describe('capture and follow-through on the phone', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('drafts: a half-written note survives a tab switch, a reload and a killed browser; discarded only by the user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-draft-'));
@@ -209,10 +190,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('outcomes: an introduced ask records the referral and the thank-you shows on Today; the referral page says where it stands', async () => {
-    const who = email('outcome');
-    const { ctx, page, errors } = await newPhone(browser, server.url, who);
-    const token = await apiLogin(server.url, who);
-    const id = idsFor();
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'outcome');
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     await seedRecords(server.url, token, [
       { entity: 'contact', record_id: id(1), fields: { name: 'Dana Fox', stage: 'trust' } },
@@ -256,10 +234,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('search: finds a note by a word in its body and a contact by what they do, offline, ranked as you type', async () => {
-    const who = email('search');
-    const { ctx, page, errors } = await newPhone(browser, server.url, who);
-    const token = await apiLogin(server.url, who);
-    const id = idsFor();
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'search');
     await seedRecords(server.url, token, [
       { entity: 'contact', record_id: id(1), fields: { name: 'Priya Shah', what_they_do: 'Tax advice for founders', tags: ['alumni'] } },
       { entity: 'contact', record_id: id(2), fields: { name: 'Olu Adeyemi', company: 'Harbor Museum' } },

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiLogin, apiPullAll, check, email, haveChromium, newPhone, OUT, pollPage, readTable, serverAndBrowser, synced } from './lib.mjs';
+import { apiLogin, apiPullAll, browser, check, email, haveChromium, newPhone, OUT, pollPage, readTable, server, serverAndBrowser, synced } from './lib.mjs';
 
 const ok = haveChromium();
 
@@ -29,9 +29,7 @@ async function drained(page) {
 }
 
 describe('your data in and out', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('imports a vCard at 390×844 with a preview, exports it again, serves the calendar and deletes the account', async () => {
     const who = email('io');

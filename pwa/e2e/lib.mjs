@@ -213,6 +213,13 @@ export async function newPhone(browser, url, email, { context = {}, prepare, ope
   return { ctx, page, errors, worker: watched };
 }
 
+/** A new phone (newPhone) whose account the test seeds through the API: also its token and record ids. */
+export async function phoneToSeed(browser, url, tag, opts) {
+  const who = email(tag);
+  const phone = await newPhone(browser, url, who, opts);
+  return { ...phone, who, token: await apiLogin(url, who), id: idsFor() };
+}
+
 /** Signs up through the UI and waits for Today. */
 export async function registerUI(page, url, { email, password = 'correct horse battery', name = 'Dana Fox' }) {
   await page.goto(url + '/#/register');
@@ -370,18 +377,16 @@ export async function pushPhone(browser, url, email, startPushService) {
   return { ctx, page, errors, worker, pushes, token, api };
 }
 
-/**
- * Starts the server and Chromium before a suite's tests (handing them to use) and stops both
- * after; screenshots go to OUT.
- */
-export function serverAndBrowser(use) {
-  let server;
-  let browser;
+/** The suite's server and Chromium, there once serverAndBrowser's before hook has run. */
+export let server;
+export let browser;
+
+/** Starts the server and Chromium before a suite's tests and stops both after; screenshots go to OUT. */
+export function serverAndBrowser() {
   before(async () => {
     server = await startServer();
     browser = await launch();
     mkdirSync(OUT, { recursive: true });
-    use(server, browser);
   });
   after(async () => {
     await browser?.close();
