@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { initials } from '../domain/playbook';
-import { Empty } from './components';
+import type { Contact } from '../db/types';
+import { Empty, Section } from './components';
 import { Icon } from './icons';
 import { back } from './router';
 
@@ -26,6 +27,45 @@ export function Title({ children, backTo, action }: { children: ComponentChildre
       </div>
       {action}
     </div>
+  );
+}
+
+/** A list screen's title, with the button that adds to the list. */
+export function ListTitle({ children, href, add }: { children: ComponentChildren; href: string; add: string }) {
+  return (
+    <Title
+      action={
+        <a class="btn primary" href={href}>
+          {add}
+        </a>
+      }
+    >
+      {children}
+    </Title>
+  );
+}
+
+/** A titled list with its count; nothing while the list is empty. */
+export function ListSection<T>({ title, items, children }: { title: string; items: T[]; children: (x: T) => ComponentChildren }) {
+  if (!items.length) return null;
+  return (
+    <Section title={title} count={items.length}>
+      <ul class="list">{items.map(children)}</ul>
+    </Section>
+  );
+}
+
+/** A contact in a list: initials, name, a line under it (sub), and what follows (a tag). */
+export function PersonCard({ c, sub, hit, children }: { c: Contact; sub: ComponentChildren; hit?: boolean; children?: ComponentChildren }) {
+  return (
+    <a class={`card person${hit ? ' hit' : ''}`} href={`#/contacts/${c.id}`}>
+      <Avatar name={c.name} small />
+      <span class="who">
+        <span class="name">{c.name}</span>
+        <span class="sub">{sub}</span>
+      </span>
+      {children}
+    </a>
   );
 }
 
@@ -99,6 +139,28 @@ export function FormHeader({ backTo, disabled, children }: { backTo: string; dis
       {children}
     </Title>
   );
+}
+
+/**
+ * A form's action and what it says (show msg with FormError): `run(fn, failed)` is busy while fn
+ * runs, clears the message as it starts, and says failed(e) if fn throws; fn sets the message
+ * itself when the server refuses.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState('');
+  const run = async (fn: () => Promise<void>, failed: (e: unknown) => string) => {
+    setBusy(true);
+    setMsg('');
+    try {
+      await fn();
+    } catch (e) {
+      setMsg(failed(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, setBusy, msg, setMsg, run };
 }
 
 /** What went wrong, said where the form is; nothing while all is well. */

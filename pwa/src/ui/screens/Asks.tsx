@@ -6,8 +6,8 @@ import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
 import { readinessOf } from '../../state/due';
 import { useStore } from '../../state/store';
-import { Empty, READINESS_TAG, Reasons, Section } from '../components';
-import { Chips, FormError, FormHeader, NotFound, Segmented, Title } from '../parts';
+import { Empty, READINESS_TAG, Reasons } from '../components';
+import { Chips, FormError, FormHeader, ListSection, ListTitle, NotFound, Segmented } from '../parts';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
@@ -80,15 +80,9 @@ export function AskList() {
   const done = d.asks.filter((a) => a.status === 'introduced' || a.status === 'declined');
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href="#/asks/new">
-            Plan
-          </a>
-        }
-      >
+      <ListTitle href="#/asks/new" add="Plan">
         Asks
-      </Title>
+      </ListTitle>
       {d.asks.length === 0 && (
         <Empty
           title="No asks planned yet"
@@ -101,21 +95,17 @@ export function AskList() {
           <p>Pick someone who trusts you and one specific person you would like to meet. Decide now when you will ask; Askwell reminds you.</p>
         </Empty>
       )}
-      {due.length > 0 && (
-        <Section title="Due now" count={due.length}>
-          <ul class="list">{due.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
-      {planned.length > 0 && (
-        <Section title="Planned" count={planned.length}>
-          <ul class="list">{planned.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
-      {waiting.length > 0 && (
-        <Section title="Waiting for an answer" count={waiting.length}>
-          <ul class="list">{waiting.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
+      {(
+        [
+          ['Due now', due],
+          ['Planned', planned],
+          ['Waiting for an answer', waiting],
+        ] as const
+      ).map(([title, list]) => (
+        <ListSection key={title} title={title} items={list}>
+          {(a) => <AskCard key={a.id} a={a} d={d} />}
+        </ListSection>
+      ))}
       {done.length > 0 && (
         <details>
           <summary>

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmtDate, KIND_LABEL, KINDS, STAGE_LABEL, STAGES } from '../../domain/playbook';
 import { CHAMPION_CHECKS, championCoach, SIGNAL_LABEL, triggerText, type ChampionChecks } from '../../domain/words';
@@ -5,7 +6,7 @@ import type { Contact, ContactKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
 import { Empty, Section } from '../components';
-import { Avatar, Chips, FormHeader, NotFound, Title } from '../parts';
+import { Avatar, Chips, FormHeader, ListTitle, NotFound, PersonCard, Title } from '../parts';
 import { Conflicts } from '../conflicts';
 import { useData, when } from '../../state/data';
 import { back, go, type Route } from '../router';
@@ -37,15 +38,9 @@ export function ContactList() {
   const archived = d.contacts.filter((c) => c.archived).length;
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href="#/contacts/new">
-            Add
-          </a>
-        }
-      >
+      <ListTitle href="#/contacts/new" add="Add">
         Contacts
-      </Title>
+      </ListTitle>
       {d.contacts.length > 0 && (
         <label class="field">
           <span class="sr-only">Search contacts</span>
@@ -78,16 +73,9 @@ export function ContactList() {
         <ul class="list">
           {list.map((c) => (
             <li key={c.id}>
-              <a class="card person" href={`#/contacts/${c.id}`}>
-                <Avatar name={c.name} small />
-                <span class="who">
-                  <span class="name">{c.name}</span>
-                  <span class="sub">
-                    {[c.role, c.company].filter(Boolean).join(', ') || (c.kind ? KIND_LABEL[c.kind] : 'No details yet')}
-                  </span>
-                </span>
+              <PersonCard c={c} sub={[c.role, c.company].filter(Boolean).join(', ') || (c.kind ? KIND_LABEL[c.kind] : 'No details yet')}>
                 {c.stage && <span class={`tag${c.stage === 'champion' || c.stage === 'trust' ? ' accent' : ''}`}>{STAGE_LABEL[c.stage]}</span>}
-              </a>
+              </PersonCard>
             </li>
           ))}
         </ul>
@@ -111,14 +99,13 @@ export function ContactPage({ id }: { id: string }) {
   const notes = d.notes.filter((n) => n.contact_ids?.includes(id));
   const asks = d.asks.filter((a) => a.contact_id === id);
   const refs = d.referrals.filter((r) => r.contact_id === id);
-  type Item = { at: number; key: string; node: preact.JSX.Element };
   const items: Item[] = [
-    ...notes.map((n) => ({
-      at: when(n),
-      key: n.id,
-      node: (
-        <a class="plain" href={`#/notes/${n.id}`}>
-          <span class="muted small">{fmtDate(new Date(when(n)).toISOString())} · Note</span>
+    ...notes.map((n) =>
+      item(
+        when(n),
+        `#/notes/${n.id}`,
+        <>{fmtDate(new Date(when(n)).toISOString())} · Note</>,
+        <>
           <p class="pre">{n.body || <em class="muted">No text</em>}</p>
           {(n.signals ?? []).filter((s) => s.contact_id === id).length > 0 && (
             <span class="chips">
@@ -132,34 +119,30 @@ export function ContactPage({ id }: { id: string }) {
             </span>
           )}
           {(n.conflicts?.length ?? 0) > 0 && <span class="tag warn">Edited on two devices</span>}
-        </a>
+        </>,
       ),
-    })),
-    ...asks.map((a) => ({
-      at: Date.parse(a.asked_at ?? a.created_at ?? '') || 0,
-      key: a.id,
-      node: (
-        <a class="plain" href={`#/asks/${a.id}`}>
-          <span class="muted small">Ask · {a.status ?? 'planned'}</span>
-          <p>
-            Intro to {a.target || 'someone'} {a.status === 'planned' || !a.status ? triggerText(a.trigger, a.created_at) : ''}
-          </p>
-        </a>
+    ),
+    ...asks.map((a) =>
+      item(
+        Date.parse(a.asked_at ?? a.created_at ?? '') || 0,
+        `#/asks/${a.id}`,
+        <>Ask · {a.status ?? 'planned'}</>,
+        <p>
+          Intro to {a.target || 'someone'} {a.status === 'planned' || !a.status ? triggerText(a.trigger, a.created_at) : ''}
+        </p>,
       ),
-    })),
-    ...refs.map((r) => ({
-      at: Date.parse(r.at ?? r.created_at ?? '') || 0,
-      key: r.id,
-      node: (
-        <a class="plain" href={`#/referrals/${r.id}`}>
-          <span class="muted small">Referral {r.direction === 'given' ? 'given' : 'received'}</span>
-          <p>
-            {r.direction === 'given' ? 'You referred ' : 'They referred '}
-            {r.prospect || 'someone'}
-          </p>
-        </a>
+    ),
+    ...refs.map((r) =>
+      item(
+        Date.parse(r.at ?? r.created_at ?? '') || 0,
+        `#/referrals/${r.id}`,
+        <>Referral {r.direction === 'given' ? 'given' : 'received'}</>,
+        <p>
+          {r.direction === 'given' ? 'You referred ' : 'They referred '}
+          {r.prospect || 'someone'}
+        </p>,
       ),
-    })),
+    ),
   ].sort((a, b) => b.at - a.at);
 
   const setStage = (s: Stage) => save((w) => w.put('contact', id, { stage: s }));
@@ -262,6 +245,21 @@ export function ContactPage({ id }: { id: string }) {
       </Section>
     </div>
   );
+}
+
+/** An entry of a contact's timeline: when it was, a link to it with what it is and what it says. */
+type Item = { at: number; key: string; node: preact.JSX.Element };
+function item(at: number, href: string, what: ComponentChildren, body: ComponentChildren): Item {
+  return {
+    at,
+    key: href,
+    node: (
+      <a class="plain" href={href}>
+        <span class="muted small">{what}</span>
+        {body}
+      </a>
+    ),
+  };
 }
 
 function Detail({ label, text }: { label: string; text: string }) {

@@ -4,7 +4,7 @@ import type { Medium, Referral } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
 import { Empty, ThanksChips } from '../components';
-import { Chips, FormError, FormHeader, Segmented, Title } from '../parts';
+import { Chips, FormError, FormHeader, ListTitle, Segmented } from '../parts';
 import { Conflicts } from '../conflicts';
 import { type Data, useData } from '../../state/data';
 import { owesBack, partnerBalances } from '../../domain/nextsteps';
@@ -70,15 +70,9 @@ export function ReferralList() {
   const list = dir === 'given' ? given : received;
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href={`#/referrals/new?direction=${dir}`}>
-            Record
-          </a>
-        }
-      >
+      <ListTitle href={`#/referrals/new?direction=${dir}`} add="Record">
         Referrals
-      </Title>
+      </ListTitle>
       <section class="card stack-sm" aria-label="Balance">
         <div class="balance">
           <div>
