@@ -4,46 +4,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  apiLogin,
-  apiPullAll,
-  check,
-  deliverPush,
-  haveChromium,
-  launchPersistent,
-  OUT,
-  loginUI,
-  pollPage,
-  pushPhone,
-  readTable,
-  registerUI,
-  serverAndBrowser,
-  spawnBrowser,
-  swReady,
-  synced,
-  watchWorker,
-} from './lib.mjs';
+import { browser, check, haveChromium, OUT, server, serverAndBrowser, VIEWPORT } from './lib.mjs';
+import { email, idsFor, launchPersistent, loginUI, newPhone, phoneToSeed, pushPhone, registerUI, spawnBrowser, swReady } from './lib.mjs';
+import { apiLogin, apiPullAll, deliverPush, pollPage, readTable, seedRecords, synced } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 import { seed } from './seed.mjs';
 
-const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
-const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
 
 describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('captures a note offline, keeps it across an offline reload, and syncs it when back online', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && errors.push(m.text()));
     const who = email('offline');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
+    const { ctx, page, errors } = await newPhone(browser, server.url, who, {
+      opened: (page, errors) => page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && errors.push(m.text())),
+    });
     await synced(page);
 
     await ctx.setOffline(true);
@@ -160,13 +136,11 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   });
 
   it('shows a delivered push as a notification with Done and Snooze', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.grantPermissions(['notifications'], { origin: server.url });
-    const page = await ctx.newPage();
-    const worker = await watchWorker(ctx, page, server.url);
+    const { ctx, page, worker } = await newPhone(browser, server.url, email('push'), {
+      prepare: (ctx) => ctx.grantPermissions(['notifications'], { origin: server.url }),
+      worker: true,
+    });
     const { cdp } = worker;
-    await registerUI(page, server.url, { email: email('push') });
-    await swReady(page);
     const reg = await worker.registration();
     const payload = {
       title: 'Ask Ana for an intro to Jordan',
@@ -202,23 +176,21 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   });
 
   it('a reminder push: Snooze and Done reach the server from the notification, even offline, and a tap opens the deep link', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.grantPermissions(['notifications'], { origin: server.url });
-    // watch the app badge (the Badging API has nothing to read it back with)
-    await ctx.addInitScript(() => {
-      window.__badges = [];
-      const record = (v) => (window.__badges.push(v), Promise.resolve());
-      Object.defineProperty(navigator, 'setAppBadge', { value: (n) => record(n ?? 'flag'), configurable: true });
-      Object.defineProperty(navigator, 'clearAppBadge', { value: () => record(0), configurable: true });
-    });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const sw = await watchWorker(ctx, page, server.url);
-    const { cdp } = sw;
     const who = email('reminder');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
+    const { ctx, page, errors, worker: sw } = await newPhone(browser, server.url, who, {
+      prepare: async (ctx) => {
+        await ctx.grantPermissions(['notifications'], { origin: server.url });
+        // watch the app badge (the Badging API has nothing to read it back with)
+        await ctx.addInitScript(() => {
+          window.__badges = [];
+          const record = (v) => (window.__badges.push(v), Promise.resolve());
+          Object.defineProperty(navigator, 'setAppBadge', { value: (n) => record(n ?? 'flag'), configurable: true });
+          Object.defineProperty(navigator, 'clearAppBadge', { value: () => record(0), configurable: true });
+        });
+      },
+      worker: true,
+    });
+    const { cdp } = sw;
 
     // a referral received: the server derives a thank-you reminder for it
     await page.goto(`${server.url}/#/contacts/new`);
@@ -383,23 +355,14 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   it('the coach: bad news puts a due ask on hold, a praise makes another ready and pushes why', async () => {
     const { ctx, page, errors, worker, pushes, token, api } = await pushPhone(browser, server.url, email('coach'), startPushService);
     // Two contacts at trust, each with an ask: Sam's is due today, Dana's is planned for next month.
-    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
-    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
+    const id = idsFor();
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
-    const res = await fetch(`${server.url}/api/v1/sync/push`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: `coach-seed-${Date.now()}`,
-        mutations: [
-          { id: 1, entity: 'contact', record_id: id(1), op: 'put', fields: { name: 'Sam Ortiz', stage: 'trust' }, base_version: 0 },
-          { id: 2, entity: 'contact', record_id: id(2), op: 'put', fields: { name: 'Dana Whitfield', stage: 'trust' }, base_version: 0 },
-          { id: 3, entity: 'ask', record_id: id(3), op: 'put', fields: { contact_id: id(1), target: 'Kim at Globex', trigger: { kind: 'date', value: day(-1) } }, base_version: 0 },
-          { id: 4, entity: 'ask', record_id: id(4), op: 'put', fields: { contact_id: id(2), target: 'Lee Park', trigger: { kind: 'date', value: day(30) } }, base_version: 0 },
-        ],
-      }),
-    });
-    assert.equal(res.status, 200, await res.text());
+    await seedRecords(server.url, token, [
+      { entity: 'contact', record_id: id(1), fields: { name: 'Sam Ortiz', stage: 'trust' } },
+      { entity: 'contact', record_id: id(2), fields: { name: 'Dana Whitfield', stage: 'trust' } },
+      { entity: 'ask', record_id: id(3), fields: { contact_id: id(1), target: 'Kim at Globex', trigger: { kind: 'date', value: day(-1) } } },
+      { entity: 'ask', record_id: id(4), fields: { contact_id: id(2), target: 'Lee Park', trigger: { kind: 'date', value: day(30) } } },
+    ]);
     await page.goto(`${server.url}/#/today`);
     const card = (title) => page.locator('li.card', { has: page.getByRole('heading', { name: title }) });
     const sam = card('Ask Sam Ortiz for an intro to Kim at Globex');
@@ -459,33 +422,15 @@ describe('askwell in the browser', { skip: !ok && 'chromium missing (apt-get ins
   });
 
   it('next steps: the card on Today with one-tap actions, dismissal that sticks, who knows whom and the paths to a dream customer', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const who = email('next');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
-    const token = await apiLogin(server.url, who);
-    const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'); // record ids are global: one set per test
-    const id = (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
-    let m = 0;
-    const put = (entity, n, fields) => ({ id: ++m, entity, record_id: id(n), op: 'put', fields, base_version: 0 });
-    const res = await fetch(`${server.url}/api/v1/sync/push`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: `next-seed-${Date.now()}`,
-        mutations: [
-          put('contact', 1, { name: 'Dana Whitfield', kind: 'partner', stage: 'trust' }),
-          put('contact', 2, { name: 'Lee Park', company: 'Globex', dream: true }),
-          put('contact', 3, { name: 'Sam Ortiz', kind: 'client', stage: 'like' }),
-          put('referral', 10, { direction: 'received', contact_id: id(1), prospect: 'Initech' }),
-          put('referral', 11, { direction: 'received', contact_id: id(1), prospect: 'Hooli' }),
-        ],
-      }),
-    });
-    assert.equal(res.status, 200, await res.text());
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'next');
+    const put = (entity, n, fields) => ({ entity, record_id: id(n), fields });
+    await seedRecords(server.url, token, [
+      put('contact', 1, { name: 'Dana Whitfield', kind: 'partner', stage: 'trust' }),
+      put('contact', 2, { name: 'Lee Park', company: 'Globex', dream: true }),
+      put('contact', 3, { name: 'Sam Ortiz', kind: 'client', stage: 'like' }),
+      put('referral', 10, { direction: 'received', contact_id: id(1), prospect: 'Initech' }),
+      put('referral', 11, { direction: 'received', contact_id: id(1), prospect: 'Hooli' }),
+    ]);
     await page.goto(`${server.url}/#/today`);
     const card = page.getByRole('heading', { name: 'Next steps' });
     await card.waitFor({ timeout: 15_000 });

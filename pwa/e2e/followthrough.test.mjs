@@ -5,41 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  apiLogin,
-  apiPullAll,
-  deliverPush,
-  haveChromium,
-  spawnBrowser,
-  pollPage,
-  OUT,
-  pushPhone,
-  readTable,
-  registerUI,
-  serverAndBrowser,
-  swReady,
-  synced,
-} from './lib.mjs';
+import { browser, haveChromium, OUT, server, serverAndBrowser, VIEWPORT } from './lib.mjs';
+import { email, idsFor, newPhone, phoneToSeed, pushPhone, registerUI, spawnBrowser, swReady } from './lib.mjs';
+import { apiLogin, apiPullAll, deliverPush, pollPage, readTable, seedRecords, synced } from './lib.mjs';
 import { startPushService } from './pushservice.mjs';
 
-const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
-const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
-/** Record ids for one test: ids are unique across users, so each test draws its own. */
-const idsFor = () => {
-  const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
-  return (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
-};
-
-/** Seeds records for a user straight through the sync API. */
-async function seedRecords(url, token, mutations) {
-  const res = await fetch(`${url}/api/v1/sync/push`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: `seed-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, mutations: mutations.map((m, i) => ({ id: i + 1, op: 'put', base_version: 0, ...m })) }),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
 
 /** The draft a form keeps in IndexedDB, read without the app's code. */
 const storedDraft = (page, name) =>
@@ -57,9 +28,7 @@ const storedDraft = (page, name) =>
   );
 
 describe('capture and follow-through on the phone', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('drafts: a half-written note survives a tab switch, a reload and a killed browser; discarded only by the user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'askwell-draft-'));
@@ -161,11 +130,8 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('when: a coffee from yesterday is logged in one tap; a time ahead is refused on the phone', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
     const who = email('when');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
+    const { ctx, page } = await newPhone(browser, server.url, who);
     await page.getByRole('link', { name: 'New note' }).click();
     await page.getByLabel('Who did you meet?').fill('Lee Park');
     await page.getByRole('button', { name: /Add “Lee Park”/ }).click();
@@ -205,10 +171,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('quick-add: a new person with company, role and kind, added inline on the referral form', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    await registerUI(page, server.url, { email: email('quick') });
-    await swReady(page);
+    const { ctx, page } = await newPhone(browser, server.url, email('quick'));
     await page.goto(`${server.url}/#/referrals/new`);
     await page.getByLabel('Referred by').fill('Marta Lind');
     await page.getByRole('button', { name: /Add “Marta Lind”/ }).click();
@@ -227,15 +190,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('outcomes: an introduced ask records the referral and the thank-you shows on Today; the referral page says where it stands', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const who = email('outcome');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
-    const token = await apiLogin(server.url, who);
-    const id = idsFor();
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'outcome');
     const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
     await seedRecords(server.url, token, [
       { entity: 'contact', record_id: id(1), fields: { name: 'Dana Fox', stage: 'trust' } },
@@ -279,15 +234,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('search: finds a note by a word in its body and a contact by what they do, offline, ranked as you type', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const who = email('search');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
-    const token = await apiLogin(server.url, who);
-    const id = idsFor();
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'search');
     await seedRecords(server.url, token, [
       { entity: 'contact', record_id: id(1), fields: { name: 'Priya Shah', what_they_do: 'Tax advice for founders', tags: ['alumni'] } },
       { entity: 'contact', record_id: id(2), fields: { name: 'Olu Adeyemi', company: 'Harbor Museum' } },
@@ -335,17 +282,17 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     // granted but no push service (headless Chromium refuses a channel); blocked; and a push
     // service that never answers, which left the button on "One moment…" for good
     for (const kind of ['granted', 'blocked', 'silent']) {
-      const ctx = await browser.newContext({ viewport: VIEWPORT });
-      if (kind !== 'blocked') await ctx.grantPermissions(['notifications'], { origin: server.url });
-      if (kind === 'silent') {
-        await ctx.addInitScript(() => {
-          PushManager.prototype.subscribe = () => new Promise(() => {});
-          PushManager.prototype.getSubscription = () => Promise.resolve(null);
-        });
-      }
-      const page = await ctx.newPage();
-      await registerUI(page, server.url, { email: email('notif') });
-      await swReady(page);
+      const { ctx, page } = await newPhone(browser, server.url, email('notif'), {
+        prepare: async (ctx) => {
+          if (kind !== 'blocked') await ctx.grantPermissions(['notifications'], { origin: server.url });
+          if (kind === 'silent') {
+            await ctx.addInitScript(() => {
+              PushManager.prototype.subscribe = () => new Promise(() => {});
+              PushManager.prototype.getSubscription = () => Promise.resolve(null);
+            });
+          }
+        },
+      });
       await page.goto(`${server.url}/#/settings`);
       const section = page.getByRole('region', { name: 'Reminders on this device' });
       await section.getByRole('button', { name: 'Turn on reminders' }).click();
@@ -363,10 +310,7 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
   });
 
   it('layout: the end of long forms is not under the tab bar or the + button, at 390×844, 360×640 and 200 % text', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT });
-    const page = await ctx.newPage();
-    await registerUI(page, server.url, { email: email('layout') });
-    await swReady(page);
+    const { ctx, page } = await newPhone(browser, server.url, email('layout'));
     for (const [w, h, zoom] of [
       [390, 844, 1],
       [360, 640, 1],

@@ -4,11 +4,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiLogin, apiPullAll, check, haveChromium, OUT, pollPage, readTable, registerUI, serverAndBrowser, swReady, synced } from './lib.mjs';
+import { apiLogin, apiPullAll, browser, check, email, haveChromium, newPhone, OUT, pollPage, readTable, server, serverAndBrowser, synced } from './lib.mjs';
 
-const VIEWPORT = { width: 390, height: 844 };
 const ok = haveChromium();
-const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
 
 /** A phone's vCard export made here: a folded NOTE, a quoted-printable name, emoji and Hebrew. */
 export function phoneVCards() {
@@ -31,18 +29,11 @@ async function drained(page) {
 }
 
 describe('your data in and out', { skip: !ok && 'chromium missing (apt-get install -y chromium)' }, () => {
-  let server;
-  let browser;
-  serverAndBrowser((s, b) => ((server = s), (browser = b)));
+  serverAndBrowser();
 
   it('imports a vCard at 390×844 with a preview, exports it again, serves the calendar and deletes the account', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, bypassCSP: true });
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     const who = email('io');
-    await registerUI(page, server.url, { email: who });
-    await swReady(page);
+    const { ctx, page, errors } = await newPhone(browser, server.url, who, { context: { acceptDownloads: true, bypassCSP: true } });
     await synced(page);
 
     await page.goto(server.url + '/#/settings');
@@ -141,17 +132,17 @@ describe('your data in and out', { skip: !ok && 'chromium missing (apt-get insta
   });
 
   it('opens a note with text shared to the app, and picks people from the phone', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
-    // Headless Chromium has no contact picker: this stands in for Android's.
-    await ctx.addInitScript(() => {
-      window.ContactsManager = function ContactsManager() {};
-      Object.defineProperty(navigator, 'contacts', {
-        value: { select: async () => [{ name: ['Lee Park'], email: ['lee@example.com'], tel: [] }] },
-      });
+    const { ctx, page } = await newPhone(browser, server.url, email('share'), {
+      context: { bypassCSP: true },
+      // Headless Chromium has no contact picker: this stands in for Android's.
+      prepare: (ctx) =>
+        ctx.addInitScript(() => {
+          window.ContactsManager = function ContactsManager() {};
+          Object.defineProperty(navigator, 'contacts', {
+            value: { select: async () => [{ name: ['Lee Park'], email: ['lee@example.com'], tel: [] }] },
+          });
+        }),
     });
-    const page = await ctx.newPage();
-    await registerUI(page, server.url, { email: email('share') });
-    await swReady(page);
     // What the system share sheet does: a POST of a form to the manifest's share_target action.
     await page.evaluate(() => {
       const f = Object.assign(document.createElement('form'), { method: 'POST', action: '/share-target', enctype: 'multipart/form-data' });

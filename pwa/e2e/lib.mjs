@@ -172,6 +172,54 @@ export async function spawnBrowser(profileDir) {
   };
 }
 
+/** The browser tests' phone. */
+export const VIEWPORT = { width: 390, height: 844 };
+
+/** A fresh address for each account a test signs up. */
+export const email = (tag) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
+
+/** Record ids for one test: ids are unique across users, so each test draws its own. */
+export const idsFor = () => {
+  const run = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  return (n) => `0192f3a0-${run}-7000-8000-${String(n).padStart(12, '0')}`;
+};
+
+/** Seeds records for a user straight through the sync API. */
+export async function seedRecords(url, token, mutations) {
+  const res = await fetch(`${url}/api/v1/sync/push`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: `seed-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, mutations: mutations.map((m, i) => ({ id: i + 1, op: 'put', base_version: 0, ...m })) }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+/**
+ * A new phone (a browser context at 390×844) signed up through the UI as email, its service
+ * worker in control. `context` adds to the context's options; `prepare(ctx)` runs before the page
+ * opens (permissions, init scripts), `opened(page, errors)` before signing up; `worker` watches the
+ * service worker (watchWorker). errors collects the page's uncaught errors.
+ */
+export async function newPhone(browser, url, email, { context = {}, prepare, opened, worker = false, name } = {}) {
+  const ctx = await browser.newContext({ viewport: VIEWPORT, ...context });
+  await prepare?.(ctx);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  opened?.(page, errors);
+  const watched = worker ? await watchWorker(ctx, page, url) : null;
+  await registerUI(page, url, { email, name });
+  await swReady(page);
+  return { ctx, page, errors, worker: watched };
+}
+
+/** A new phone (newPhone) whose account the test seeds through the API: also its token and record ids. */
+export async function phoneToSeed(browser, url, tag, opts) {
+  const who = email(tag);
+  const phone = await newPhone(browser, url, who, opts);
+  return { ...phone, who, token: await apiLogin(url, who), id: idsFor() };
+}
+
 /** Signs up through the UI and waits for Today. */
 export async function registerUI(page, url, { email, password = 'correct horse battery', name = 'Dana Fox' }) {
   await page.goto(url + '/#/register');
@@ -316,15 +364,11 @@ export async function deliverPush(page, worker, url, payload) {
  * that user.
  */
 export async function pushPhone(browser, url, email, startPushService) {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  await ctx.grantPermissions(['notifications'], { origin: url });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const worker = await watchWorker(ctx, page, url);
   const pushes = await startPushService();
-  await registerUI(page, url, { email });
-  await swReady(page);
+  const { ctx, page, errors, worker } = await newPhone(browser, url, email, {
+    prepare: (ctx) => ctx.grantPermissions(['notifications'], { origin: url }),
+    worker: true,
+  });
   const token = await apiLogin(url, email);
   const api = (method, path, body) =>
     fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -333,18 +377,16 @@ export async function pushPhone(browser, url, email, startPushService) {
   return { ctx, page, errors, worker, pushes, token, api };
 }
 
-/**
- * Starts the server and Chromium before a suite's tests (handing them to use) and stops both
- * after; screenshots go to OUT.
- */
-export function serverAndBrowser(use) {
-  let server;
-  let browser;
+/** The suite's server and Chromium, there once serverAndBrowser's before hook has run. */
+export let server;
+export let browser;
+
+/** Starts the server and Chromium before a suite's tests and stops both after; screenshots go to OUT. */
+export function serverAndBrowser() {
   before(async () => {
     server = await startServer();
     browser = await launch();
     mkdirSync(OUT, { recursive: true });
-    use(server, browser);
   });
   after(async () => {
     await browser?.close();

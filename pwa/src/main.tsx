@@ -23,8 +23,7 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
       const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
       const offer = (w: ServiceWorker | null) => {
         if (!w || !navigator.serviceWorker.controller) return;
-        (window as unknown as { __askwellUpdate?: () => void }).__askwellUpdate = () => w.postMessage({ type: 'SKIP_WAITING' });
-        app.set({ updateReady: true });
+        app.set({ applyUpdate: () => w.postMessage({ type: 'SKIP_WAITING' }) });
       };
       offer(reg.waiting);
       reg.addEventListener('updatefound', () => {
@@ -33,7 +32,7 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
       });
       let reloading = false;
       navigator.serviceWorker.addEventListener('controllerchange', () => {
-        if (reloading || !app.get().updateReady) return;
+        if (reloading || !app.get().applyUpdate) return;
         reloading = true;
         location.reload();
       });

@@ -5,7 +5,7 @@ import type { User } from './db/types';
 import { randomClientId } from './db/uuid';
 import { SyncEngine, type SyncState } from './sync/engine';
 import { SyncRunner } from './sync/runner';
-import { createStore } from './ui/store';
+import { createStore } from './state/store';
 import { snoozeMinutes } from './push/actions';
 import { startPushBridge, tokenSubject } from './push/bridge';
 import type { QueuedAction } from './push/store';
@@ -20,7 +20,8 @@ export interface AppState {
   sync: SyncState & { leader: boolean };
   online: boolean;
   toast: string | null;
-  updateReady: boolean;
+  /** Set when a new version waits: activates it (the page reloads once it has taken over). */
+  applyUpdate: (() => void) | null;
   installEvent: (Event & { prompt?: () => Promise<void> }) | null;
 }
 
@@ -31,7 +32,7 @@ export const app = createStore<AppState>({
   sync: { status: 'idle', pending: 0, leader: false },
   online: navigator.onLine,
   toast: null,
-  updateReady: false,
+  applyUpdate: null,
   installEvent: null,
 });
 
@@ -113,7 +114,7 @@ async function applyReminderAction(a: QueuedAction): Promise<boolean> {
 /** Re-sends this device's push subscription once the app is up (loaded only when granted). */
 function resendPushLater(): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  setTimeout(() => void import('./push/subscription').then((m) => m.resendPush()).catch(() => undefined), 2000);
+  setTimeout(() => void import('./push/subscription').then((m) => m.resendPush(auth.api)).catch(() => undefined), 2000);
 }
 
 /** Signs in or registers. A different account than the one stored here starts from a clean store. */
@@ -133,7 +134,7 @@ export async function signIn(kind: 'login' | 'register', body: { email: string; 
 export async function signOut(): Promise<void> {
   runner.stop();
   try {
-    await (await import('./push/subscription')).disablePush();
+    await (await import('./push/subscription')).disablePush(auth.api);
   } catch {
     // offline: the server drops the subscription when the push service says it is gone
   }

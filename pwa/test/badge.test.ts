@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-// The app's modules read the page's location and network state when they load.
-vi.hoisted(() => {
-  const g = globalThis as Record<string, unknown>;
-  g.location ??= new URL('http://askwell.test/');
-  g.navigator ??= { onLine: true };
-});
+import { afterEach, describe, expect, it } from 'vitest';
+import './page-globals';
 
 const { write } = await import('../src/db/store');
 const { db } = await import('../src/session');
 const { watchBadge } = await import('../src/ui/badge');
-const { dueCount } = await import('../src/ui/due');
-const { loadData } = await import('../src/ui/data');
+const { dueCount } = await import('../src/state/due');
+const { loadData } = await import('../src/state/data');
 
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));

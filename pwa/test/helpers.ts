@@ -1,5 +1,8 @@
 import { Auth } from '../src/api/client';
 import { AskwellDB, setMeta } from '../src/db/db';
+import { put } from '../src/db/store';
+import type { Entity, RecordByEntity } from '../src/db/types';
+import { uuidv7 } from '../src/db/uuid';
 import { SyncEngine } from '../src/sync/engine';
 import { FakeServer } from './fake-server';
 
@@ -13,4 +16,20 @@ export async function device(server: FakeServer, name = `dev${++n}-${Math.random
   const auth = new Auth({ baseUrl: 'http://askwell.test/api/v1', fetch: server.fetch as typeof fetch });
   const engine = new SyncEngine({ db, api: auth.api });
   return { db, auth, engine, name };
+}
+
+/** Two devices of one account, talking to the same server. */
+export async function twoDevices(server = new FakeServer()) {
+  return { server, a: await device(server), b: await device(server) };
+}
+
+type Device = Awaited<ReturnType<typeof device>>;
+
+/** Writes a new record on device a and syncs a, then b, so both hold it; returns its id. */
+export async function putOnBoth<E extends Entity>(a: Device, b: Device, entity: E, fields: Partial<RecordByEntity[E]>): Promise<string> {
+  const id = uuidv7();
+  await put(a.db, entity, id, fields);
+  await a.engine.sync();
+  await b.engine.sync();
+  return id;
 }

@@ -11,7 +11,7 @@ import { parseCSV } from '../src/io/csv';
 import { followMerges } from '../src/io/follow';
 import { parseVCards } from '../src/io/vcard';
 import { FakeServer } from './fake-server';
-import { device } from './helpers';
+import { device, twoDevices } from './helpers';
 
 const fresh = () => new AskwellDB(`io-${Math.random().toString(36).slice(2)}`);
 const file = (text: string | Uint8Array<ArrayBuffer>, name = 'contacts.vcf') => Object.assign(new Blob([text]), { name });
@@ -239,9 +239,7 @@ describe('export', () => {
 
 describe('merge', () => {
   it('moves every note, signal, event, ask and referral to the survivor in one batch that converges', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { a, b } = await twoDevices();
     const { dana, lee } = await seed(a.db);
     const dup = uuidv7();
     await put(a.db, 'contact', dup, { name: 'Dana Odegard', email: 'dana@harbor.org', stage: 'met' });
@@ -299,9 +297,7 @@ describe('merge', () => {
   });
 
   it('keeps what a device wrote about the merged contact while it was offline', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { a, b } = await twoDevices();
     const dana = uuidv7();
     const dup = uuidv7();
     await put(a.db, 'contact', dana, { name: 'Dana Ødegård', email: 'dana@harbor.org', stage: 'trust' });

@@ -1,19 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { Data } from '../src/ui/data';
+import { describe, expect, it } from 'vitest';
+import './page-globals';
+import type { Data } from '../src/state/data';
 import type { Ask, Contact, Event, Referral, Reminder } from '../src/db/types';
-
-// The app's modules read the page's location and network state when they load.
-vi.hoisted(() => {
-  const g = globalThis as Record<string, unknown>;
-  g.location ??= new URL('http://askwell.test/');
-  g.navigator ??= { onLine: true };
-});
 
 const { AskwellDB } = await import('../src/db/db');
 const { write } = await import('../src/db/store');
-const { markIntroduced } = await import('../src/ui/outcomes');
-const { upcoming } = await import('../src/ui/upcoming');
-const { reminderText } = await import('../src/ui/due');
+const { markIntroduced } = await import('../src/state/outcomes');
+const { upcoming } = await import('../src/state/upcoming');
+const { reminderText } = await import('../src/state/due');
 
 const rec = <T>(id: string, f: Partial<T>) => ({ id, version: 1, created_at: '2026-11-20T10:00:00Z', updated_at: '', ...f }) as T;
 const data = (p: Partial<Data>): Data => {

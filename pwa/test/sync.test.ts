@@ -4,17 +4,12 @@ import { put, remove, write } from '../src/db/store';
 import { uuidv7 } from '../src/db/uuid';
 import { PUSH_BATCH } from '../src/sync/engine';
 import { FakeServer } from './fake-server';
-import { device } from './helpers';
+import { device, putOnBoth, twoDevices } from './helpers';
 
 describe('sync engine', () => {
   it('pushes only changed fields and converges two devices', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
-    const id = uuidv7();
-    await put(a.db, 'contact', id, { name: 'Dana', stage: 'met' });
-    await a.engine.sync();
-    await b.engine.sync();
+    const { server, a, b } = await twoDevices();
+    const id = await putOnBoth(a, b, 'contact', { name: 'Dana', stage: 'met' });
     expect(await b.db.contacts.get(id)).toMatchObject({ name: 'Dana', stage: 'met', version: 1 });
     await put(b.db, 'contact', id, { stage: 'trust' });
     await b.engine.sync();
@@ -28,13 +23,8 @@ describe('sync engine', () => {
   });
 
   it('re-applies pending local edits on top of pulled server state', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
-    const id = uuidv7();
-    await put(a.db, 'contact', id, { name: 'Dana', stage: 'met', company: 'Acme' });
-    await a.engine.sync();
-    await b.engine.sync();
+    const { a, b } = await twoDevices();
+    const id = await putOnBoth(a, b, 'contact', { name: 'Dana', stage: 'met', company: 'Acme' });
     // b edits the company offline; a changes the stage and syncs
     await put(b.db, 'contact', id, { company: 'Acme Ltd' });
     await put(a.db, 'contact', id, { stage: 'like' });
@@ -52,13 +42,8 @@ describe('sync engine', () => {
   });
 
   it('keeps the outbox on reset and re-downloads everything', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
-    const old = uuidv7();
-    await put(a.db, 'note', old, { body: 'first' });
-    await a.engine.sync();
-    await b.engine.sync();
+    const { server, a, b } = await twoDevices();
+    const old = await putOnBoth(a, b, 'note', { body: 'first' });
     // b goes quiet for a long time; meanwhile the server purges tombstones past its cursor
     for (let i = 0; i < 3; i++) {
       await put(a.db, 'note', uuidv7(), { body: `more ${i}` });
@@ -139,9 +124,7 @@ describe('sync engine', () => {
   });
 
   it('pages through a long pull', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
+    const { server, a, b } = await twoDevices();
     await write(a.db, async (w) => {
       for (let i = 0; i < 4500; i++) await w.put('contact', uuidv7(), { name: `P${i}` });
     });
@@ -173,13 +156,8 @@ describe('sync engine', () => {
   });
 
   it('keeps both texts of a concurrent note edit and lets the user resolve it', async () => {
-    const server = new FakeServer();
-    const a = await device(server);
-    const b = await device(server);
-    const id = uuidv7();
-    await put(a.db, 'note', id, { body: 'Coffee with Dana' });
-    await a.engine.sync();
-    await b.engine.sync();
+    const { a, b } = await twoDevices();
+    const id = await putOnBoth(a, b, 'note', { body: 'Coffee with Dana' });
     await put(a.db, 'note', id, { body: 'Coffee with Dana — she praised the audit' });
     await put(b.db, 'note', id, { body: 'Coffee with Dana, wants intro to Lee' });
     await a.engine.sync();

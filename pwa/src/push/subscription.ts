@@ -1,5 +1,7 @@
-import { auth } from '../session';
+import type { ApiClient } from '../api/client';
 import { isIOS, standalone } from '../platform';
+
+// Callers hand in the API client, so this module does not import the session (which loads it).
 
 /** What this device can do about reminders. */
 export type PushState = 'unsupported' | 'needs-install' | 'denied' | 'off' | 'on' | 'failed';
@@ -50,9 +52,9 @@ export async function pushState(): Promise<PushState> {
   return sub && Notification.permission === 'granted' ? 'on' : 'off';
 }
 
-async function send(sub: PushSubscription): Promise<void> {
+async function send(api: ApiClient, sub: PushSubscription): Promise<void> {
   const json = sub.toJSON() as { endpoint: string; expirationTime?: number | null; keys: { p256dh: string; auth: string } };
-  const { error } = await auth.api.POST('/push/subscriptions', {
+  const { error } = await api.POST('/push/subscriptions', {
     body: { endpoint: json.endpoint, expirationTime: json.expirationTime ?? null, keys: json.keys, user_agent: navigator.userAgent.slice(0, 300) },
   });
   if (error) throw new Error(error.error?.message ?? 'could not register for reminders');
@@ -62,7 +64,7 @@ async function send(sub: PushSubscription): Promise<void> {
  * Asks for permission (call only from a tap) and subscribes this device. Always settles with an
  * outcome within SETUP_TIMEOUT_MS of the answer: on, blocked, not possible here, or failed and why.
  */
-export async function enablePush(timeoutMs = SETUP_TIMEOUT_MS): Promise<PushOutcome> {
+export async function enablePush(api: ApiClient, timeoutMs = SETUP_TIMEOUT_MS): Promise<PushOutcome> {
   if (!('PushManager' in window) || !('Notification' in window) || !('serviceWorker' in navigator)) {
     return { state: isIOS() && !standalone() ? 'needs-install' : 'unsupported' };
   }
@@ -74,14 +76,14 @@ export async function enablePush(timeoutMs = SETUP_TIMEOUT_MS): Promise<PushOutc
   try {
     const reg = await before(navigator.serviceWorker.ready, deadline);
     step = 'key';
-    const { data } = await before(auth.api.GET('/push/vapid-public-key'), deadline);
+    const { data } = await before(api.GET('/push/vapid-public-key'), deadline);
     if (!data) return { state: 'failed', why: 'Askwell’s server did not answer. Check your connection and try again.' };
     step = 'subscribe';
     const sub =
       (await before(reg.pushManager.getSubscription(), deadline)) ??
       (await before(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlToBytes(data.public_key) }), deadline));
     step = 'send';
-    await before(send(sub), deadline);
+    await before(send(api, sub), deadline);
     return { state: 'on' };
   } catch (e) {
     return { state: step === 'subscribe' ? 'unsupported' : 'failed', why: failure(step, e) };
@@ -103,16 +105,16 @@ function failure(step: string, e: unknown): string {
     : `This browser has no push service available (${(e as Error)?.message || 'no reason given'}).`;
 }
 
-export async function disablePush(): Promise<void> {
+export async function disablePush(api: ApiClient): Promise<void> {
   const sub = await (await registration())?.pushManager.getSubscription();
   if (!sub) return;
-  await auth.api.DELETE('/push/subscriptions', { body: { endpoint: sub.endpoint } }).catch(() => undefined);
+  await api.DELETE('/push/subscriptions', { body: { endpoint: sub.endpoint } }).catch(() => undefined);
   await sub.unsubscribe();
 }
 
 /** On every start: the server keeps subscriptions fresh only if we send them again. */
-export async function resendPush(): Promise<void> {
+export async function resendPush(api: ApiClient): Promise<void> {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   const sub = await (await registration())?.pushManager.getSubscription();
-  if (sub) await send(sub);
+  if (sub) await send(api, sub);
 }

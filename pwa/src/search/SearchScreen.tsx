@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmtDate, STAGE_LABEL } from '../domain/playbook';
-import { Avatar, Empty, Section, Title } from '../ui/components';
-import { names, useData, when } from '../ui/data';
+import { Empty } from '../ui/components';
+import { ListSection, PersonCard, Title } from '../ui/parts';
+import { names, useData, when } from '../state/data';
 import { go, type Route } from '../ui/router';
 import { MAX_QUERY, queryTerms, type Search } from './index';
 import { readyIndex } from './shared';
@@ -59,45 +60,37 @@ export function SearchScreen({ route }: { route: Route }) {
         </Empty>
       ) : (
         <>
-          {res.contacts.length > 0 && (
-            <Section title="People" count={res.contacts.length}>
-              <ul class="list">
-                {res.contacts.map(({ contact: c, via }) => (
-                  <li key={c.id}>
-                    <a class="card person hit" href={`#/contacts/${c.id}`}>
-                      <Avatar name={c.name} small />
-                      <span class="who">
-                        <span class="name">{c.name}</span>
-                        <span class="sub" style={{ display: 'block' }}>
-                          {[c.role, c.company].filter(Boolean).join(', ') || (c.stage ? STAGE_LABEL[c.stage] : '')}
-                          {via.length > 0 && ` · found in ${via.join(', ')}`}
-                        </span>
-                      </span>
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </Section>
-          )}
-          {res.notes.length > 0 && (
-            <Section title="Notes" count={res.notes.length}>
-              <ul class="list">
-                {res.notes.map(({ note: n, terms }) => (
-                  <li key={n.id}>
-                    <a class="card plain stack-sm hit" href={`#/notes/${n.id}`}>
-                      <span class="sub">
-                        {fmtDate(new Date(when(n)).toISOString())}
-                        {n.contact_ids?.length ? ` · ${names(n.contact_ids, d.byId)}` : ''}
-                      </span>
-                      <span class="pre">
-                        <Snippet text={n.body ?? ''} terms={terms} />
-                      </span>
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </Section>
-          )}
+          <ListSection title="People" items={res.contacts}>
+            {({ contact: c, via }) => (
+              <li key={c.id}>
+                <PersonCard
+                  c={c}
+                  hit
+                  sub={
+                    <>
+                      {[c.role, c.company].filter(Boolean).join(', ') || (c.stage ? STAGE_LABEL[c.stage] : '')}
+                      {via.length > 0 && ` · found in ${via.join(', ')}`}
+                    </>
+                  }
+                />
+              </li>
+            )}
+          </ListSection>
+          <ListSection title="Notes" items={res.notes}>
+            {({ note: n, terms }) => (
+              <li key={n.id}>
+                <a class="card plain stack-sm hit" href={`#/notes/${n.id}`}>
+                  <span class="sub">
+                    {fmtDate(new Date(when(n)).toISOString())}
+                    {n.contact_ids?.length ? ` · ${names(n.contact_ids, d.byId)}` : ''}
+                  </span>
+                  <span class="pre">
+                    <Snippet text={n.body ?? ''} terms={terms} />
+                  </span>
+                </a>
+              </li>
+            )}
+          </ListSection>
         </>
       )}
       <div>

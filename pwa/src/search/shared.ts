@@ -1,4 +1,4 @@
-import type { Data } from '../ui/data';
+import type { Data } from '../state/data';
 import { type SearchData, Search } from './index';
 
 /** One index for the app: built on the first search, then updated record by record. */

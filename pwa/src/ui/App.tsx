@@ -4,7 +4,7 @@ import { app } from '../session';
 import { Header, TabBar } from './components';
 import { useRoute } from './router';
 import { Today } from './screens/Today';
-import { useStore } from './store';
+import { useStore } from '../state/store';
 
 /**
  * Screens other than Today load on first use. The service worker precaches their chunks, so
@@ -100,16 +100,16 @@ export function App() {
         Skip to content
       </a>
       <Header />
-      {s.updateReady && (
-        <div class="banner" role="status" style={{ margin: '8px 16px 0', borderRadius: '14px' }}>
+      {s.applyUpdate && (
+        <div class="banner app-banner" role="status">
           A new version of Askwell is ready.
-          <button type="button" class="btn" onClick={() => (window as unknown as { __askwellUpdate?: () => void }).__askwellUpdate?.()}>
+          <button type="button" class="btn" onClick={s.applyUpdate}>
             Reload
           </button>
         </div>
       )}
       {s.sessionEnded && (
-        <div class="banner" role="status" style={{ margin: '8px 16px 0' }}>
+        <div class="banner app-banner" role="status">
           Your session ended. Notes stay on this device.
           <a class="btn" href="#/login">
             Sign in

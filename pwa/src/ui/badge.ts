@@ -1,5 +1,5 @@
-import { type Data, watchData } from './data';
-import { dueCount } from './due';
+import { type Data, watchData } from '../state/data';
+import { dueCount } from '../state/due';
 
 type BadgeNavigator = Navigator & { setAppBadge?: (n?: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
 

@@ -1,12 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
 import { initials, MEDIUM_LABEL, reasonLine } from '../domain/playbook';
 import type { Readiness, Reason } from '../domain/readiness';
 import type { Medium } from '../db/types';
 import { app, runner } from '../session';
 import { Icon } from './icons';
-import { back } from './router';
-import { useStore } from './store';
+import { useStore } from '../state/store';
 
 /** The small, honest sync indicator: synced · N waiting · offline · error. Tapping syncs now. */
 export function SyncBadge() {
@@ -91,77 +89,12 @@ export function TabBar({ current }: { current: string }) {
   );
 }
 
-/** A screen title, with a back button on screens below the tabs. */
-export function Title({ children, backTo, action }: { children: ComponentChildren; backTo?: string; action?: ComponentChildren }) {
-  const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => ref.current?.focus({ preventScroll: true }), []);
-  return (
-    <div class="spread" style={{ flexWrap: 'nowrap' }}>
-      <div class="row" style={{ flexWrap: 'nowrap', minWidth: 0 }}>
-        {backTo && (
-          <button type="button" class="btn quiet" style={{ paddingInline: '8px', marginLeft: '-8px' }} onClick={() => back(backTo)} aria-label="Back">
-            <Icon name="back" />
-          </button>
-        )}
-        <h1 tabIndex={-1} ref={ref} style={{ outline: 'none', overflowWrap: 'anywhere' }}>
-          {children}
-        </h1>
-      </div>
-      {action}
-    </div>
-  );
-}
-
-export function Avatar({ name, small }: { name?: string | null; small?: boolean }) {
-  return (
-    <span class={`avatar${small ? ' sm' : ''}`} aria-hidden="true" style={{ cursor: 'inherit' }}>
-      {initials(name ?? undefined)}
-    </span>
-  );
-}
-
 export function Empty({ title, children, action }: { title: string; children?: ComponentChildren; action?: ComponentChildren }) {
   return (
     <div class="empty">
       <strong>{title}</strong>
       {children}
       {action && <div>{action}</div>}
-    </div>
-  );
-}
-
-/** A row of toggle chips; `multi` lets several be on at once. */
-export function Chips<T extends string>(props: {
-  label: string;
-  options: readonly T[];
-  labels: Record<T, string>;
-  value: T[] | T | null | undefined;
-  onChange: (v: T) => void;
-  hideLegend?: boolean;
-}) {
-  const on = (o: T) => (Array.isArray(props.value) ? props.value.includes(o) : props.value === o);
-  return (
-    <fieldset>
-      <legend class={props.hideLegend ? 'sr-only' : ''}>{props.label}</legend>
-      <div class="chips">
-        {props.options.map((o) => (
-          <button key={o} type="button" class="chip" aria-pressed={on(o) ? 'true' : 'false'} onClick={() => props.onChange(o)}>
-            {props.labels[o]}
-          </button>
-        ))}
-      </div>
-    </fieldset>
-  );
-}
-
-export function Segmented<T extends string>(props: { label: string; options: readonly T[]; labels: Record<T, string>; value: T; onChange: (v: T) => void }) {
-  return (
-    <div class="segmented" role="group" aria-label={props.label}>
-      {props.options.map((o) => (
-        <button key={o} type="button" aria-pressed={props.value === o ? 'true' : 'false'} onClick={() => props.onChange(o)}>
-          {props.labels[o]}
-        </button>
-      ))}
     </div>
   );
 }
@@ -183,8 +116,8 @@ const MEDIA: Medium[] = ['card', 'email', 'call', 'gift'];
 /** "Sent it? Card · Email · Call · Gift": one tap records how the thank-you went out. */
 export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
   return (
-    <fieldset>
-      <legend class="small muted" style={{ fontWeight: 500 }}>
+    <fieldset class="thanks">
+      <legend class="small muted">
         Sent it? Tap how:
       </legend>
       <div class="chips">
@@ -197,7 +130,6 @@ export function ThanksChips({ onPick }: { onPick: (m: Medium) => void }) {
     </fieldset>
   );
 }
-
 
 /** What the coach says, one line a reason ("Dana praised your work yesterday"). */
 export function Reasons({ reasons, now = Date.now() }: { reasons: Reason[]; now?: number }) {

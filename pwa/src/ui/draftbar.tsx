@@ -1,4 +1,4 @@
-import type { Draft } from './drafts';
+import type { Draft } from '../state/drafts';
 
 /** "Draft kept on this device · Discard": shown while a form holds anything typed. */
 export function DraftBar<T>({ draft }: { draft: Draft<T> }) {

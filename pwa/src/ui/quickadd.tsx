@@ -4,7 +4,7 @@ import { KIND_LABEL, KINDS } from '../domain/playbook';
 import type { Contact, ContactKind } from '../db/types';
 import type { Writer } from '../db/store';
 import { uuidv7 } from '../db/uuid';
-import { type Data, when } from './data';
+import { type Data, when } from '../state/data';
 
 /** A person picked on a form: a contact, or one added on the spot (created when the form is saved). */
 export interface Person {
@@ -37,11 +37,7 @@ export async function putNewPeople(w: Writer, people: Person[], extra: { how_met
   }
 }
 
-/**
- * Picks one person (single) or several from the contacts, or adds a new one inline with
- * optional company, role and kind, without leaving the form.
- */
-export function PersonPicker(props: {
+interface PickerProps {
   id: string;
   label: string;
   d: Data;
@@ -56,7 +52,27 @@ export function PersonPicker(props: {
   recent?: boolean;
   /** More ways to pick, shown with the suggestions (e.g. from the phone's contacts). */
   children?: ComponentChildren;
-}) {
+}
+
+/** Who a one-person field shows: the person picked on the form (its draft), else the record's contact. */
+export function pickedOr(picked: Person[] | null, d: Data, contactId: string | null | undefined): Person[] {
+  const c = contactId ? d.byId.get(contactId) : undefined;
+  return picked ?? (c ? [asPerson(c)] : []);
+}
+
+/**
+ * One person on a form: a contact, or someone added on the spot. A `lead` is someone to be
+ * introduced to: no recent people are offered, and one added is a prospect.
+ */
+export function ContactSelect({ lead, ...props }: Omit<PickerProps, 'single' | 'recent' | 'defaultKind' | 'children'> & { lead?: boolean }) {
+  return lead ? <PersonPicker {...props} single recent={false} defaultKind="prospect" /> : <PersonPicker {...props} single />;
+}
+
+/**
+ * Picks one person (single) or several from the contacts, or adds a new one inline with
+ * optional company, role and kind, without leaving the form.
+ */
+export function PersonPicker(props: PickerProps) {
   const { d, picked, single } = props;
   const recent = useRecent(d);
   const q = props.query.trim().toLowerCase();
@@ -98,12 +114,12 @@ export function PersonPicker(props: {
             <p class="small">
               <strong>{p.name}</strong> is new. Add details now, or later. <span class="muted">(optional)</span>
             </p>
-            <div class="row" style={{ alignItems: 'stretch' }}>
-              <label class="field" style={{ flex: '1 1 130px' }}>
+            <div class="row fields">
+              <label class="field">
                 Company
                 <input type="text" autoComplete="off" value={p.company ?? ''} onInput={(e) => edit(p.id, { company: e.currentTarget.value })} />
               </label>
-              <label class="field" style={{ flex: '1 1 130px' }}>
+              <label class="field">
                 Role
                 <input type="text" autoComplete="off" value={p.role ?? ''} onInput={(e) => edit(p.id, { role: e.currentTarget.value })} />
               </label>

@@ -2,7 +2,7 @@ import { fmtDate, MEDIUM_LABEL } from '../domain/playbook';
 import type { Medium, Referral } from '../db/types';
 import { save, toast } from '../session';
 import { ThanksChips } from './components';
-import type { Data } from './data';
+import type { Data } from '../state/data';
 
 const STATUS_WORD: Record<NonNullable<Referral['status']>, string> = { open: 'Open', contacted: 'Contacted', met: 'Met', won: 'Won', lost: 'Lost' };
 

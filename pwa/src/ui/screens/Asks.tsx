@@ -4,15 +4,16 @@ import { SIGNAL_LABEL, SIGNALS, triggerText } from '../../domain/words';
 import type { Ask, AskStatus, AskTrigger, SignalKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
-import { readinessOf } from '../due';
-import { useStore } from '../store';
-import { Chips, Empty, READINESS_TAG, Reasons, Section, Segmented, Title } from '../components';
+import { readinessOf } from '../../state/due';
+import { useStore } from '../../state/store';
+import { Empty, READINESS_TAG, Reasons } from '../components';
+import { Chips, FormError, FormHeader, ListSection, ListTitle, NotFound, Segmented } from '../parts';
 import { Conflicts } from '../conflicts';
-import { type Data, useData } from '../data';
+import { type Data, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
-import { useDraft } from '../drafts';
-import { markIntroduced } from '../outcomes';
-import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
+import { useDraft } from '../../state/drafts';
+import { markIntroduced } from '../../state/outcomes';
+import { ContactSelect, type Person, pickedOr, putNewPeople } from '../quickadd';
 import { back, type Route } from '../router';
 
 const OUTCOME_LABEL: Record<'introduced' | 'declined' | 'later', string> = { introduced: 'Introduced', declined: 'Declined', later: 'Later' };
@@ -38,7 +39,7 @@ function AskCard({ a, d }: { a: Ask; d: Data }) {
   };
   return (
     <li class="card stack-sm">
-      <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+      <a href={`#/asks/${a.id}`} class="plain stack-sm">
         <div class="spread">
           <h3 class="grow">{askTitle(a, d.byId)}</h3>
           <span class={`tag${r?.state === 'ready' ? ' ok' : r?.state === 'needs_work' || due ? ' accent' : status === 'introduced' ? ' ok' : ''}`}>
@@ -79,15 +80,9 @@ export function AskList() {
   const done = d.asks.filter((a) => a.status === 'introduced' || a.status === 'declined');
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href="#/asks/new">
-            Plan
-          </a>
-        }
-      >
+      <ListTitle href="#/asks/new" add="Plan">
         Asks
-      </Title>
+      </ListTitle>
       {d.asks.length === 0 && (
         <Empty
           title="No asks planned yet"
@@ -100,21 +95,17 @@ export function AskList() {
           <p>Pick someone who trusts you and one specific person you would like to meet. Decide now when you will ask; Askwell reminds you.</p>
         </Empty>
       )}
-      {due.length > 0 && (
-        <Section title="Due now" count={due.length}>
-          <ul class="list">{due.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
-      {planned.length > 0 && (
-        <Section title="Planned" count={planned.length}>
-          <ul class="list">{planned.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
-      {waiting.length > 0 && (
-        <Section title="Waiting for an answer" count={waiting.length}>
-          <ul class="list">{waiting.map((a) => <AskCard key={a.id} a={a} d={d} />)}</ul>
-        </Section>
-      )}
+      {(
+        [
+          ['Due now', due],
+          ['Planned', planned],
+          ['Waiting for an answer', waiting],
+        ] as const
+      ).map(([title, list]) => (
+        <ListSection key={title} title={title} items={list}>
+          {(a) => <AskCard key={a.id} a={a} d={d} />}
+        </ListSection>
+      ))}
       {done.length > 0 && (
         <details>
           <summary>
@@ -157,14 +148,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
   if (!d || !draft.ready) return <div class="skeleton" aria-busy="true" />;
   const existing = id ? d.asks.find((a) => a.id === id) : undefined;
   if (id && !existing) {
-    return (
-      <div class="stack">
-        <Title backTo="/asks">Ask</Title>
-        <Empty title="This ask is not here">
-          <p>It may have been deleted on another device.</p>
-        </Empty>
-      </div>
-    );
+    return <NotFound title="Ask" what="ask" backTo="/asks" />;
   }
   const targetParam = route.query.get('target');
   const v: Partial<Ask> = f ??
@@ -182,9 +166,8 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
     set({ trigger: { kind, value } });
   };
   const contact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
-  const who: Person[] = draft.value.who ?? (contact ? [asPerson(contact)] : []);
-  const targetContact = v.target_contact_id ? d.byId.get(v.target_contact_id) : undefined;
-  const target: Person[] = draft.value.target ?? (targetContact ? [asPerson(targetContact)] : []);
+  const who = pickedOr(draft.value.who, d, v.contact_id);
+  const target = pickedOr(draft.value.target, d, v.target_contact_id);
   // The coach's view of the ask as it stands in the form, by the same rules as Today.
   const coach = v.contact_id ? readinessOf({ ...(existing ?? { created_at: new Date().toISOString() }), ...v, trigger: t } as Ask, d, Date.now(), { tz: user?.timezone }) : null;
   const script = coach?.reasons.find((x) => x.script)?.script;
@@ -228,16 +211,7 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
 
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo="/asks"
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Ask' : 'Plan an ask'}
-      </Title>
+      <FormHeader backTo="/asks">{id ? 'Ask' : 'Plan an ask'}</FormHeader>
       {existing && <Conflicts entity="ask" rec={existing} />}
       {coach && (
         <section class="card tint stack-sm" aria-label="The coach" data-readiness={coach.state}>
@@ -256,15 +230,10 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
         </section>
       )}
       <DraftBar draft={draft} />
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
-      <PersonPicker
+      <FormError text={err} />
+      <ContactSelect
         id="ask-who"
         label="Who will you ask?"
-        single
         d={d}
         picked={who}
         onPick={(p) => draft.set({ who: p, f: { ...v, contact_id: p[0]?.id } })}
@@ -276,18 +245,16 @@ export function AskForm({ id, route }: { id?: string; route: Route }) {
           {contact.name} is at “{STAGE_LABEL[contact.stage]}”. Trust comes before asks; a later trigger may suit.
         </p>
       )}
-      <PersonPicker
+      <ContactSelect
         id="ask-target"
-        recent={false}
+        lead
         label="Who do you want to meet?"
-        single
         d={d}
         picked={target}
         onPick={(p) => draft.set({ target: p, f: { ...v, target: p[0]?.name ?? null, target_contact_id: p[0]?.id ?? null } })}
         query={draft.value.targetQ ?? (target.length ? '' : (v.target ?? ''))}
         onQuery={(targetQ) => draft.set({ targetQ, f: { ...v, target: targetQ, target_contact_id: null } })}
         placeholder="One named person or company, e.g. Lee Park at Northwind"
-        defaultKind="prospect"
       />
       <label class="field">
         Why they would benefit

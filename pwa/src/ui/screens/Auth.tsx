@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/client';
 import { app, signIn } from '../../session';
 import { go } from '../router';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
 
 export function AuthScreen({ mode }: { mode: 'login' | 'register' }) {
   const { user, sessionEnded } = useStore(app);
@@ -86,7 +86,7 @@ export function AuthScreen({ mode }: { mode: 'login' | 'register' }) {
         <button type="submit" class="btn primary big block" disabled={busy}>
           {busy ? 'One moment…' : reg ? 'Create account' : 'Sign in'}
         </button>
-        <p class="muted" style={{ textAlign: 'center' }}>
+        <p class="muted center">
           {reg ? 'Already have an account? ' : 'New to Askwell? '}
           <a href={reg ? '#/login' : '#/register'}>{reg ? 'Sign in' : 'Create an account'}</a>
         </p>

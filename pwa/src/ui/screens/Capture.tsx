@@ -6,10 +6,10 @@ import { RULES } from '../../domain/readiness';
 import type { AskTrigger, EventKind, SignalKind } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Chips, Title } from '../components';
-import { joinNames, useData } from '../data';
+import { Chips, FormError, FormHeader } from '../parts';
+import { joinNames, useData } from '../../state/data';
 import { DraftBar } from '../draftbar';
-import { useDraft } from '../drafts';
+import { useDraft } from '../../state/drafts';
 import { type Person, PersonPicker, asPerson, putNewPeople, useRecent } from '../quickadd';
 import { back, type Route } from '../router';
 import { PhoneContactsButton } from '../PhoneContacts';
@@ -212,16 +212,9 @@ export function Capture({ route }: { route: Route }) {
 
   return (
     <form class="stack" onSubmit={onSave} noValidate>
-      <Title
-        backTo="/today"
-        action={
-          <button type="submit" class="btn primary" disabled={!canSave}>
-            Save
-          </button>
-        }
-      >
+      <FormHeader backTo="/today" disabled={!canSave}>
         {eventId ? 'How was it?' : 'New note'}
-      </Title>
+      </FormHeader>
 
       {event && (
         <p class="card tint small">
@@ -232,11 +225,7 @@ export function Capture({ route }: { route: Route }) {
 
       <DraftBar draft={draft} />
 
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
 
       <PersonPicker id="who-q" label="Who did you meet?" d={d} picked={picked} onPick={(people) => set({ people })} query={f.query} onQuery={(query) => set({ query })}>
         <PhoneContactsButton known={recent} onPick={(more) => set({ people: [...picked, ...more.filter((x) => !picked.some((p) => p.id === x.id))] })} />
@@ -285,7 +274,7 @@ export function Capture({ route }: { route: Route }) {
           <span>{advice.text}</span>
           {advice.tone === 'ask' && !f.planAsk && picked.length > 0 && (
             <div>
-              <button type="button" class="btn" style={{ marginTop: '8px' }} onClick={() => set({ planAsk: true })}>
+              <button type="button" class="btn gap-above" onClick={() => set({ planAsk: true })}>
                 Plan an ask now
               </button>
             </div>
@@ -335,7 +324,7 @@ export function Capture({ route }: { route: Route }) {
       <button type="submit" class="btn primary big block" disabled={!canSave}>
         Save note
       </button>
-      <p class="muted small" style={{ textAlign: 'center' }}>
+      <p class="muted small center">
         Saved on this device at once, synced when you are online.
       </p>
     </form>

@@ -1,15 +1,17 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmtDate, KIND_LABEL, KINDS, STAGE_LABEL, STAGES } from '../../domain/playbook';
 import { CHAMPION_CHECKS, championCoach, SIGNAL_LABEL, triggerText, type ChampionChecks } from '../../domain/words';
 import type { Contact, ContactKind, Stage } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
-import { Avatar, Chips, Empty, Section, Title } from '../components';
+import { Empty, Section } from '../components';
+import { Avatar, Chips, FormHeader, ListTitle, NotFound, PersonCard, Title } from '../parts';
 import { Conflicts } from '../conflicts';
-import { useData, when } from '../data';
+import { useData, when } from '../../state/data';
 import { back, go, type Route } from '../router';
 import { TagsEditor } from '../tags';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
 import { BalanceLine, DreamToggle, KnowsSection, PathsSection } from './Knows';
 
 export function ContactList() {
@@ -36,15 +38,9 @@ export function ContactList() {
   const archived = d.contacts.filter((c) => c.archived).length;
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href="#/contacts/new">
-            Add
-          </a>
-        }
-      >
+      <ListTitle href="#/contacts/new" add="Add">
         Contacts
-      </Title>
+      </ListTitle>
       {d.contacts.length > 0 && (
         <label class="field">
           <span class="sr-only">Search contacts</span>
@@ -77,16 +73,9 @@ export function ContactList() {
         <ul class="list">
           {list.map((c) => (
             <li key={c.id}>
-              <a class="card person" href={`#/contacts/${c.id}`}>
-                <Avatar name={c.name} small />
-                <span class="who">
-                  <span class="name">{c.name}</span>
-                  <span class="sub" style={{ display: 'block' }}>
-                    {[c.role, c.company].filter(Boolean).join(', ') || (c.kind ? KIND_LABEL[c.kind] : 'No details yet')}
-                  </span>
-                </span>
+              <PersonCard c={c} sub={[c.role, c.company].filter(Boolean).join(', ') || (c.kind ? KIND_LABEL[c.kind] : 'No details yet')}>
                 {c.stage && <span class={`tag${c.stage === 'champion' || c.stage === 'trust' ? ' accent' : ''}`}>{STAGE_LABEL[c.stage]}</span>}
-              </a>
+              </PersonCard>
             </li>
           ))}
         </ul>
@@ -105,29 +94,21 @@ export function ContactPage({ id }: { id: string }) {
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const c = d.byId.get(id);
   if (!c) {
-    return (
-      <div class="stack">
-        <Title backTo="/contacts">Not found</Title>
-        <Empty title="This contact is not here">
-          <p>It may have been deleted on another device.</p>
-        </Empty>
-      </div>
-    );
+    return <NotFound title="Not found" what="contact" backTo="/contacts" />;
   }
   const notes = d.notes.filter((n) => n.contact_ids?.includes(id));
   const asks = d.asks.filter((a) => a.contact_id === id);
   const refs = d.referrals.filter((r) => r.contact_id === id);
-  type Item = { at: number; key: string; node: preact.JSX.Element };
   const items: Item[] = [
-    ...notes.map((n) => ({
-      at: when(n),
-      key: n.id,
-      node: (
-        <a href={`#/notes/${n.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
-          <span class="muted small">{fmtDate(new Date(when(n)).toISOString())} · Note</span>
+    ...notes.map((n) =>
+      item(
+        when(n),
+        `#/notes/${n.id}`,
+        <>{fmtDate(new Date(when(n)).toISOString())} · Note</>,
+        <>
           <p class="pre">{n.body || <em class="muted">No text</em>}</p>
           {(n.signals ?? []).filter((s) => s.contact_id === id).length > 0 && (
-            <span class="chips" style={{ marginTop: '4px' }}>
+            <span class="chips">
               {(n.signals ?? [])
                 .filter((s) => s.contact_id === id)
                 .map((s) => (
@@ -138,34 +119,30 @@ export function ContactPage({ id }: { id: string }) {
             </span>
           )}
           {(n.conflicts?.length ?? 0) > 0 && <span class="tag warn">Edited on two devices</span>}
-        </a>
+        </>,
       ),
-    })),
-    ...asks.map((a) => ({
-      at: Date.parse(a.asked_at ?? a.created_at ?? '') || 0,
-      key: a.id,
-      node: (
-        <a href={`#/asks/${a.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
-          <span class="muted small">Ask · {a.status ?? 'planned'}</span>
-          <p>
-            Intro to {a.target || 'someone'} {a.status === 'planned' || !a.status ? triggerText(a.trigger, a.created_at) : ''}
-          </p>
-        </a>
+    ),
+    ...asks.map((a) =>
+      item(
+        Date.parse(a.asked_at ?? a.created_at ?? '') || 0,
+        `#/asks/${a.id}`,
+        <>Ask · {a.status ?? 'planned'}</>,
+        <p>
+          Intro to {a.target || 'someone'} {a.status === 'planned' || !a.status ? triggerText(a.trigger, a.created_at) : ''}
+        </p>,
       ),
-    })),
-    ...refs.map((r) => ({
-      at: Date.parse(r.at ?? r.created_at ?? '') || 0,
-      key: r.id,
-      node: (
-        <a href={`#/referrals/${r.id}`} style={{ color: 'inherit', textDecoration: 'none' }}>
-          <span class="muted small">Referral {r.direction === 'given' ? 'given' : 'received'}</span>
-          <p>
-            {r.direction === 'given' ? 'You referred ' : 'They referred '}
-            {r.prospect || 'someone'}
-          </p>
-        </a>
+    ),
+    ...refs.map((r) =>
+      item(
+        Date.parse(r.at ?? r.created_at ?? '') || 0,
+        `#/referrals/${r.id}`,
+        <>Referral {r.direction === 'given' ? 'given' : 'received'}</>,
+        <p>
+          {r.direction === 'given' ? 'You referred ' : 'They referred '}
+          {r.prospect || 'someone'}
+        </p>,
       ),
-    })),
+    ),
   ].sort((a, b) => b.at - a.at);
 
   const setStage = (s: Stage) => save((w) => w.put('contact', id, { stage: s }));
@@ -186,12 +163,12 @@ export function ContactPage({ id }: { id: string }) {
       <div class="person">
         <Avatar name={c.name} />
         <div class="who">
-          <div class="sub" style={{ fontSize: '1rem' }}>
+          <div class="sub large">
             {[c.role, c.company].filter(Boolean).join(', ') || 'Add role and company with Edit'}
           </div>
           {c.kind && <span class="tag">{KIND_LABEL[c.kind]}</span>}
           {(c.tags ?? []).map((t) => (
-            <span key={t} class="tag" style={{ marginLeft: '4px' }}>
+            <span key={t} class="tag spaced">
               {t}
             </span>
           ))}
@@ -270,6 +247,21 @@ export function ContactPage({ id }: { id: string }) {
   );
 }
 
+/** An entry of a contact's timeline: when it was, a link to it with what it is and what it says. */
+type Item = { at: number; key: string; node: preact.JSX.Element };
+function item(at: number, href: string, what: ComponentChildren, body: ComponentChildren): Item {
+  return {
+    at,
+    key: href,
+    node: (
+      <a class="plain" href={href}>
+        <span class="muted small">{what}</span>
+        {body}
+      </a>
+    ),
+  };
+}
+
 function Detail({ label, text }: { label: string; text: string }) {
   return (
     <div>
@@ -329,31 +321,22 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
 
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo={id ? `/contacts/${id}` : '/contacts'}
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Edit contact' : 'New contact'}
-      </Title>
+      <FormHeader backTo={id ? `/contacts/${id}` : '/contacts'}>{id ? 'Edit contact' : 'New contact'}</FormHeader>
       <label class="field">
         Name
         <input type="text" required autoComplete="off" value={v.name ?? ''} onInput={(e) => set({ name: e.currentTarget.value })} aria-invalid={err ? 'true' : undefined} aria-describedby={err ? 'name-err' : undefined} />
         {err && (
-          <span id="name-err" role="alert" class="hint" style={{ color: 'var(--accent-soft-ink)' }}>
+          <span id="name-err" role="alert" class="hint error">
             {err}
           </span>
         )}
       </label>
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+      <div class="row fields">
+        <label class="field">
           Company
           <input type="text" value={v.company ?? ''} onInput={(e) => set({ company: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+        <label class="field">
           Role
           <input type="text" value={v.role ?? ''} onInput={(e) => set({ role: e.currentTarget.value })} />
         </label>
@@ -379,12 +362,12 @@ export function ContactForm({ id, route }: { id?: string; route: Route }) {
         How we met
         <input type="text" value={v.how_met ?? ''} onInput={(e) => set({ how_met: e.currentTarget.value })} />
       </label>
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '1 1 180px' }}>
+      <div class="row fields">
+        <label class="field wide">
           Email
           <input type="email" autoComplete="off" value={v.email ?? ''} onInput={(e) => set({ email: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 140px' }}>
+        <label class="field">
           Phone
           <input type="tel" autoComplete="off" value={v.phone ?? ''} onInput={(e) => set({ phone: e.currentTarget.value })} />
         </label>

@@ -5,8 +5,8 @@ import { userZone } from '../../domain/playbook';
 import type { Connection, Contact } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { app, save, toast } from '../../session';
-import type { Data } from '../data';
-import { useStore } from '../store';
+import type { Data } from '../../state/data';
+import { useStore } from '../../state/store';
 
 type Via = NonNullable<Connection['via']>;
 const VIAS: Via[] = ['board', 'alumni', 'club', 'colleague', 'family', 'client', 'neighbour', 'other'];

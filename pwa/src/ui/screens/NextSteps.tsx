@@ -4,8 +4,9 @@ import { RULES } from '../../domain/readiness';
 import type { Suggestion } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Empty, Reasons, Section, Title } from '../components';
-import { type Data, useData } from '../data';
+import { Empty, Reasons, Section } from '../components';
+import { FormError, Title } from '../parts';
+import { type Data, useData } from '../../state/data';
 
 /** Marks a suggestion as the user left it; the server keeps that through re-derivations. */
 const setStatus = (id: string, fields: Pick<Suggestion, 'status' | 'snoozed_until'>) => save((w) => w.put('suggestion', id, fields));
@@ -142,11 +143,7 @@ function HostEvent() {
     <form class="card stack-sm" onSubmit={submit} aria-labelledby="host">
       <h2 id="host">Host an event</h2>
       <p class="muted small">Invite clients and champions together with the people they could introduce you to.</p>
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       <label class="field">
         What
         <input type="text" value={title} onInput={(e) => setTitle(e.currentTarget.value)} placeholder="Autumn open house" maxLength={300} />

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { fmtDate } from '../../domain/playbook';
 import { adviceFor, SIGNAL_LABEL } from '../../domain/words';
 import { save, toast } from '../../session';
-import { Empty, Title } from '../components';
+import { NotFound, Title } from '../parts';
 import { Conflicts } from '../conflicts';
-import { names, useData, when } from '../data';
+import { names, useData, when } from '../../state/data';
 import { back } from '../router';
 
 export function NoteView({ id }: { id: string }) {
@@ -13,14 +13,7 @@ export function NoteView({ id }: { id: string }) {
   if (!d) return <div class="skeleton" aria-busy="true" />;
   const n = d.notes.find((x) => x.id === id);
   if (!n) {
-    return (
-      <div class="stack">
-        <Title backTo="/today">Note</Title>
-        <Empty title="This note is not here">
-          <p>It may have been deleted on another device.</p>
-        </Empty>
-      </div>
-    );
+    return <NotFound title="Note" what="note" backTo="/today" />;
   }
   const ev = n.event_id ? d.events.find((e) => e.id === n.event_id) : undefined;
   const kinds = [...new Set((n.signals ?? []).map((s) => s.kind))];

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { setMeta } from '../../db/db';
 import { app, auth, db, toast } from '../../session';
-import { useStore } from '../store';
+import { useStore } from '../../state/store';
+import { FormError, useAction } from '../parts';
 
 /** The user's current special offer: the coach suggests sharing it and ask scripts can carry it. */
 export function OfferSettings() {
@@ -9,25 +10,20 @@ export function OfferSettings() {
   const current = user?.special_offer;
   const [text, setText] = useState(current?.text ?? '');
   const [until, setUntil] = useState(current?.until ?? '');
-  const [msg, setMsg] = useState('');
-  const [busy, setBusy] = useState(false);
-  const send = async (offer: { text: string; until?: string }) => {
-    setBusy(true);
-    setMsg('');
-    try {
-      const { data, error } = await auth.api.PATCH('/me', { body: { special_offer: offer } });
-      if (data) {
-        app.set({ user: data });
-        await setMeta(db, 'user', data);
-        toast(offer.text ? 'Offer saved. The coach will suggest sharing it.' : 'Offer ended');
-        if (!offer.text) setText('');
-      } else setMsg(error?.error?.message ?? 'Could not save. Try again.');
-    } catch {
-      setMsg('You are offline. Try again when you are back online.');
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, msg, setMsg, run } = useAction();
+  const send = (offer: { text: string; until?: string }) =>
+    run(
+      async () => {
+        const { data, error } = await auth.api.PATCH('/me', { body: { special_offer: offer } });
+        if (data) {
+          app.set({ user: data });
+          await setMeta(db, 'user', data);
+          toast(offer.text ? 'Offer saved. The coach will suggest sharing it.' : 'Offer ended');
+          if (!offer.text) setText('');
+        } else setMsg(error?.error?.message ?? 'Could not save. Try again.');
+      },
+      () => 'You are offline. Try again when you are back online.',
+    );
   const today = new Date().toISOString().slice(0, 10);
   return (
     <form
@@ -42,11 +38,7 @@ export function OfferSettings() {
     >
       <h2 id="offer">Special offer</h2>
       <p class="muted small">A special offer makes it easy for people to refer you. The coach suggests sharing it with partners and champions, and ask scripts can carry it.</p>
-      {msg && (
-        <p role="alert" class="banner">
-          {msg}
-        </p>
-      )}
+      <FormError text={msg} />
       <label class="field">
         The offer
         <textarea rows={2} maxLength={500} value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="A free first bookkeeping review for anyone you send my way" />

@@ -3,13 +3,14 @@ import { fmtDate, MEDIUM_LABEL } from '../../domain/playbook';
 import type { Medium, Referral } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { save, toast } from '../../session';
-import { Chips, Empty, Segmented, ThanksChips, Title } from '../components';
+import { Empty, ThanksChips } from '../components';
+import { Chips, FormError, FormHeader, ListTitle, Segmented } from '../parts';
 import { Conflicts } from '../conflicts';
-import { type Data, useData } from '../data';
+import { type Data, useData } from '../../state/data';
 import { owesBack, partnerBalances } from '../../domain/nextsteps';
 import { DraftBar } from '../draftbar';
-import { useDraft } from '../drafts';
-import { asPerson, type Person, PersonPicker, putNewPeople } from '../quickadd';
+import { useDraft } from '../../state/drafts';
+import { ContactSelect, type Person, pickedOr, putNewPeople } from '../quickadd';
 import { ReferralStatus } from '../referralstatus';
 import { back, type Route } from '../router';
 
@@ -33,9 +34,9 @@ function RefCard({ r, d }: { r: Referral; d: Data }) {
     );
   return (
     <li class="card stack-sm">
-      <a href={`#/referrals/${r.id}`} style={{ color: 'inherit', textDecoration: 'none' }} class="stack-sm">
+      <a href={`#/referrals/${r.id}`} class="plain stack-sm">
         <div class="spread">
-          <h3 style={{ flex: 1 }}>
+          <h3 class="grow">
             {r.direction === 'received' ? `${who} referred ${r.prospect || 'someone'} to you` : `You referred ${r.prospect || 'someone'} to ${who}`}
           </h3>
           <span class={`tag${r.status === 'won' ? ' ok' : ''}`}>{STATUS_LABEL[r.status ?? 'open']}</span>
@@ -69,15 +70,9 @@ export function ReferralList() {
   const list = dir === 'given' ? given : received;
   return (
     <div class="stack">
-      <Title
-        action={
-          <a class="btn primary" href={`#/referrals/new?direction=${dir}`}>
-            Record
-          </a>
-        }
-      >
+      <ListTitle href={`#/referrals/new?direction=${dir}`} add="Record">
         Referrals
-      </Title>
+      </ListTitle>
       <section class="card stack-sm" aria-label="Balance">
         <div class="balance">
           <div>
@@ -142,10 +137,8 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
     };
   const set = (p: Partial<Referral>) => draft.set({ f: { ...v, ...p } });
   const amt = amount ?? (v.value?.amount != null ? String(v.value.amount) : '');
-  const partyContact = v.contact_id ? d.byId.get(v.contact_id) : undefined;
-  const party: Person[] = draft.value.party ?? (partyContact ? [asPerson(partyContact)] : []);
-  const prospectContact = v.prospect_contact_id ? d.byId.get(v.prospect_contact_id) : undefined;
-  const prospect: Person[] = draft.value.prospect ?? (prospectContact ? [asPerson(prospectContact)] : []);
+  const party = pickedOr(draft.value.party, d, v.contact_id);
+  const prospect = pickedOr(draft.value.prospect, d, v.prospect_contact_id);
   const prospectQ = draft.value.prospectQ ?? (prospect.length ? '' : (v.prospect ?? ''));
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -171,56 +164,40 @@ export function ReferralForm({ id, route }: { id?: string; route: Route }) {
   };
   return (
     <form class="stack" onSubmit={submit} noValidate>
-      <Title
-        backTo="/referrals"
-        action={
-          <button type="submit" class="btn primary">
-            Save
-          </button>
-        }
-      >
-        {id ? 'Referral' : 'Record a referral'}
-      </Title>
+      <FormHeader backTo="/referrals">{id ? 'Referral' : 'Record a referral'}</FormHeader>
       {existing && <Conflicts entity="referral" rec={existing} />}
       {existing && <ReferralStatus r={existing} d={d} />}
       <DraftBar draft={draft} />
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       {existing && <h2>Details</h2>}
       <Segmented label="Direction" options={['received', 'given'] as Dir[]} labels={DIR_LABEL} value={(v.direction as Dir) ?? 'received'} onChange={(x) => set({ direction: x })} />
-      <PersonPicker
+      <ContactSelect
         id="ref-party"
         label={v.direction === 'given' ? 'Referred to' : 'Referred by'}
-        single
         d={d}
         picked={party}
         onPick={(p) => draft.set({ party: p, f: { ...v, contact_id: p[0]?.id } })}
         query={draft.value.partyQ}
         onQuery={(partyQ) => draft.set({ partyQ })}
       />
-      <PersonPicker
+      <ContactSelect
         id="ref-prospect"
-        recent={false}
+        lead
         label={v.direction === 'given' ? 'Who you introduced' : 'The lead'}
-        single
         d={d}
         picked={prospect}
         onPick={(p) => draft.set({ prospect: p, prospectQ: '', f: { ...v, prospect: p[0]?.name ?? null, prospect_contact_id: p[0]?.id ?? null } })}
         query={prospectQ}
         onQuery={(q) => draft.set({ prospectQ: q })}
         placeholder="Name or company"
-        defaultKind="prospect"
       />
       <Chips label="Status" options={STATUSES} labels={STATUS_LABEL} value={v.status} onChange={(s) => set({ status: s })} />
-      <div class="row" style={{ alignItems: 'stretch' }}>
-        <label class="field" style={{ flex: '2 1 140px' }}>
+      <div class="row fields">
+        <label class="field amount">
           Value (optional)
           <input type="text" inputMode="decimal" value={amt} onInput={(e) => draft.set({ amount: e.currentTarget.value })} />
         </label>
-        <label class="field" style={{ flex: '1 1 90px' }}>
+        <label class="field currency">
           Currency
           <select value={v.value?.currency ?? 'EUR'} onChange={(e) => set({ value: { amount: Number(amt) || 0, currency: e.currentTarget.value } })}>
             {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'JPY'].map((c) => (

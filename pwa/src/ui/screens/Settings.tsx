@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { disablePush, enablePush, pushState, type PushState } from '../../push/subscription';
 import type { User } from '../../db/types';
 import { app, auth, db, signOut, toast } from '../../session';
-import { Title } from '../components';
-import { useLive, useStore } from '../store';
+import { FormError, Title, useAction } from '../parts';
+import { useLive, useStore } from '../../state/store';
 import { OfferSettings } from './OfferSettings';
 import { setMeta } from '../../db/db';
 import { DeleteAccountSection, YourData } from './YourData';
@@ -25,40 +25,50 @@ export function Settings() {
   const s = useStore(app);
   const u = s.user;
   const [f, setF] = useState<Partial<User> | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [msg, setMsg] = useState('');
+  const { busy, msg, setMsg, run } = useAction();
   const [confirmOut, setConfirmOut] = useState(false);
   const pending = useLive(() => db.outbox.count(), []) ?? 0;
   if (!u) return null;
   const v = { ...u, ...f };
   const set = (p: Partial<User>) => setF({ ...f, ...p });
   const quiet = v.quiet_hours ?? { start: '21:00', end: '07:30' };
+  /** A weekly goal's field: a whole number from 0 to 50. */
+  const goal = (key: 'one_to_ones' | 'events', label: string, otherwise: number) => (
+    <label class="field">
+      {label}
+      <input
+        type="number"
+        inputMode="numeric"
+        min={0}
+        max={50}
+        value={v.goals?.[key] ?? otherwise}
+        onInput={(e) => set({ goals: { ...v.goals, [key]: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
+      />
+    </label>
+  );
 
   const saveProfile = async (e: Event) => {
     e.preventDefault();
     if (!f) return;
-    setBusy(true);
-    setMsg('');
-    try {
-      const { data, error } = await auth.api.PATCH('/me', {
-        body: {
-          ...(f.name !== undefined ? { name: f.name } : {}),
-          ...(f.timezone !== undefined ? { timezone: f.timezone } : {}),
-          ...(f.quiet_hours !== undefined ? { quiet_hours: f.quiet_hours } : {}),
-          ...(f.goals !== undefined ? { goals: f.goals } : {}),
-        },
-      });
-      if (data) {
-        app.set({ user: data });
-        await setMeta(db, 'user', data);
-        setF(null);
-        toast('Settings saved');
-      } else setMsg(error?.error?.message ?? 'Could not save. Try again.');
-    } catch {
-      setMsg('You are offline. Settings are saved on the server, so try again when you are back online.');
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const { data, error } = await auth.api.PATCH('/me', {
+          body: {
+            ...(f.name !== undefined ? { name: f.name } : {}),
+            ...(f.timezone !== undefined ? { timezone: f.timezone } : {}),
+            ...(f.quiet_hours !== undefined ? { quiet_hours: f.quiet_hours } : {}),
+            ...(f.goals !== undefined ? { goals: f.goals } : {}),
+          },
+        });
+        if (data) {
+          app.set({ user: data });
+          await setMeta(db, 'user', data);
+          setF(null);
+          toast('Settings saved');
+        } else setMsg(error?.error?.message ?? 'Could not save. Try again.');
+      },
+      () => 'You are offline. Settings are saved on the server, so try again when you are back online.',
+    );
   };
 
   const install = async () => {
@@ -87,12 +97,12 @@ export function Settings() {
         <fieldset class="stack-sm">
           <legend>Quiet hours</legend>
           <p class="muted small">No reminders arrive between these times; they wait until the morning.</p>
-          <div class="row" style={{ alignItems: 'stretch' }}>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+          <div class="row fields short">
+            <label class="field">
               From
               <input type="time" value={quiet.start} onInput={(e) => set({ quiet_hours: { ...quiet, start: e.currentTarget.value } })} />
             </label>
-            <label class="field" style={{ flex: '1 1 120px' }}>
+            <label class="field">
               To
               <input type="time" value={quiet.end} onInput={(e) => set({ quiet_hours: { ...quiet, end: e.currentTarget.value } })} />
             </label>
@@ -100,36 +110,12 @@ export function Settings() {
         </fieldset>
         <fieldset class="stack-sm">
           <legend>Weekly goals</legend>
-          <div class="row" style={{ alignItems: 'stretch' }}>
-            <label class="field" style={{ flex: '1 1 120px' }}>
-              One-to-ones
-              <input
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={50}
-                value={v.goals?.one_to_ones ?? 5}
-                onInput={(e) => set({ goals: { ...v.goals, one_to_ones: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
-              />
-            </label>
-            <label class="field" style={{ flex: '1 1 120px' }}>
-              Events
-              <input
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={50}
-                value={v.goals?.events ?? 3}
-                onInput={(e) => set({ goals: { ...v.goals, events: Math.max(0, Math.min(50, Number(e.currentTarget.value) || 0)) } })}
-              />
-            </label>
+          <div class="row fields short">
+            {goal('one_to_ones', 'One-to-ones', 5)}
+            {goal('events', 'Events', 3)}
           </div>
         </fieldset>
-        {msg && (
-          <p role="alert" class="banner">
-            {msg}
-          </p>
-        )}
+        <FormError text={msg} />
         <button type="submit" class="btn primary" disabled={!f || busy}>
           {busy ? 'Saving…' : 'Save settings'}
         </button>
@@ -155,7 +141,7 @@ export function Settings() {
             </div>
           </>
         ) : isIOS() ? (
-          <ol class="stack-sm" style={{ paddingLeft: '20px', margin: 0 }}>
+          <ol class="stack-sm steps">
             <li>Open this page in Safari.</li>
             <li>Tap the Share button (the square with an arrow).</li>
             <li>Choose “Add to Home Screen”, then “Add”.</li>
@@ -208,7 +194,7 @@ function Reminders() {
     setBusy(true);
     setWhy('');
     try {
-      const r = await enablePush();
+      const r = await enablePush(auth.api);
       setState(r.state);
       setWhy(r.why ?? '');
     } catch (e) {
@@ -220,7 +206,7 @@ function Reminders() {
   };
   const turnOff = async () => {
     setBusy(true);
-    await disablePush().catch(() => undefined);
+    await disablePush(auth.api).catch(() => undefined);
     setState('off');
     setBusy(false);
   };

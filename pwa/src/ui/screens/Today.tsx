@@ -3,9 +3,9 @@ import { askTitle, fmtDate, relDay, thankLine, weekRhythm } from '../../domain/p
 import type { Medium } from '../../db/types';
 import { app, save, toast } from '../../session';
 import { Empty, READINESS_TAG, Reasons, Section, ThanksChips } from '../components';
-import { type Data, useData } from '../data';
-import { type AskNow, dueToday } from '../due';
-import { useStore } from '../store';
+import { type Data, useData } from '../../state/data';
+import { type AskNow, dueToday } from '../../state/due';
+import { useStore } from '../../state/store';
 import { useEffect, useState } from 'preact/hooks';
 
 function greeting(d = new Date()) {
@@ -25,8 +25,8 @@ export function Today() {
   const { user, sync } = useStore(app);
   const now = Date.now();
   // the next two weeks load just after what is due now: they are not needed for the first paint
-  const [later, setLater] = useState<typeof import('../upcoming') | null>(null);
-  useEffect(() => void import('../upcoming').then(setLater), []);
+  const [later, setLater] = useState<typeof import('../../state/upcoming') | null>(null);
+  useEffect(() => void import('../../state/upcoming').then(setLater), []);
   // so do the next steps: the coach's suggestions come after what is due now
   const [steps, setSteps] = useState<typeof import('./NextSteps') | null>(null);
   useEffect(() => void import('./NextSteps').then(setSteps), []);
@@ -62,7 +62,7 @@ export function Today() {
         <div class="card tint stack-sm">
           <h2>Start with one person</h2>
           <p>After your next coffee, call or chapter meeting, tap + and jot what happened. Askwell will tell you when it is a good moment to ask.</p>
-          <div class="row" style={{ marginTop: '8px' }}>
+          <div class="row gap-above">
             <a class="btn primary" href="#/capture">
               Log a meeting
             </a>
@@ -139,7 +139,7 @@ export function Today() {
           <ul class="list">
             {followUps.map(({ r, t }) => (
               <li key={r.id} class="card stack-sm">
-                <a href={t.href} style={{ color: 'inherit', textDecoration: 'none' }}>
+                <a class="plain" href={t.href}>
                   <h3>{t.title}</h3>
                 </a>
                 <div class="row">
@@ -244,7 +244,7 @@ function dayAndTime(at: number, now: number): string {
 function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
   const pct = goal > 0 ? Math.min(100, Math.round((n / goal) * 100)) : 100;
   return (
-    <div class="stack-sm" style={{ gap: '6px' }}>
+    <div class="stack-sm gauge">
       <div class="spread">
         <strong>
           {n} of {goal} {label}
@@ -252,7 +252,7 @@ function Meter({ label, n, goal }: { label: string; n: number; goal: number }) {
         {n >= goal && goal > 0 && <span class="tag ok">Done</span>}
       </div>
       <div class="meter" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={goal} aria-valuenow={n}>
-        <span style={{ width: `${pct}%` }} />
+        <span style={{ '--pct': `${pct}%` }} />
       </div>
     </div>
   );

@@ -6,8 +6,8 @@ import type { Contact, User } from '../../db/types';
 import type { Prepared } from '../../io';
 import { app, auth, db, runner, signOut, toast } from '../../session';
 import { SHARE_CACHE, SHARED_FILE } from '../../share';
-import { Title } from '../components';
-import { useLive, useStore } from '../store';
+import { FormError, Title, useAction } from '../parts';
+import { useLive, useStore } from '../../state/store';
 import './YourData.css';
 
 const io = () => import('../../io');
@@ -29,25 +29,23 @@ function plural(n: number, one: string, many = `${one}s`) {
 export function ImportSection({ shared = false }: { shared?: boolean }) {
   const [prepared, setPrepared] = useState<Prepared | null>(null);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState('');
+  const { busy, setBusy, msg: err, setMsg: setErr, run } = useAction();
 
-  const read = async (file: Blob, fileName: string) => {
-    setBusy(true);
-    setErr('');
+  const read = (file: Blob, fileName: string) => {
     setPrepared(null);
     setName(fileName);
-    try {
-      const m = await io();
-      const t0 = performance.now();
-      setPrepared(await m.prepare(db, file));
-      performance.measure('askwell:import-preview', { start: t0 });
-    } catch (e) {
-      const m = (e as Error).message;
-      setErr((e as Error).name === 'ImportError' ? `Nothing was imported. ${m.charAt(0).toUpperCase()}${m.slice(1)}.`.replace(/\.\.$/, '.') : 'Could not read this file.');
-    } finally {
-      setBusy(false);
-    }
+    return run(
+      async () => {
+        const m = await io();
+        const t0 = performance.now();
+        setPrepared(await m.prepare(db, file));
+        performance.measure('askwell:import-preview', { start: t0 });
+      },
+      (e) => {
+        const m = (e as Error).message;
+        return (e as Error).name === 'ImportError' ? `Nothing was imported. ${m.charAt(0).toUpperCase()}${m.slice(1)}.`.replace(/\.\.$/, '.') : 'Could not read this file.';
+      },
+    );
   };
 
   useEffect(() => {
@@ -101,11 +99,7 @@ export function ImportSection({ shared = false }: { shared?: boolean }) {
         />
         {busy && !prepared ? 'Reading…' : 'Choose a file'}
       </label>
-      {err && (
-        <p role="alert" class="banner">
-          {err}
-        </p>
-      )}
+      <FormError text={err} />
       {prepared && <Preview p={prepared} name={name} busy={busy} onImport={doImport} onCancel={() => setPrepared(null)} />}
     </section>
   );
@@ -280,11 +274,7 @@ export function CalendarSection() {
       ) : (
         !msg && <p class="muted">Loading…</p>
       )}
-      {msg && (
-        <p role="alert" class="banner">
-          {msg}
-        </p>
-      )}
+      <FormError text={msg} />
     </section>
   );
 }
@@ -377,25 +367,21 @@ function MergeForm({ a, b, onDone }: { a: Contact; b: Contact; onDone: () => voi
 export function DeleteAccountSection() {
   const [open, setOpen] = useState(false);
   const [pw, setPw] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [msg, setMsg] = useState('');
+  const { busy, msg, setMsg, run } = useAction();
   const del = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setMsg('');
-    try {
-      const { response, error } = await auth.api.DELETE('/me', { body: { password: pw } });
-      if (response.status === 204) {
-        await signOut();
-        toast('Your account and everything in it were deleted');
-        return;
-      }
-      setMsg(error?.error?.code === 'wrong_password' ? 'That is not your password. Nothing was deleted.' : (error?.error?.message ?? 'Could not delete. Try again.'));
-    } catch {
-      setMsg('You are offline. Deleting needs a connection.');
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const { response, error } = await auth.api.DELETE('/me', { body: { password: pw } });
+        if (response.status === 204) {
+          await signOut();
+          toast('Your account and everything in it were deleted');
+          return;
+        }
+        setMsg(error?.error?.code === 'wrong_password' ? 'That is not your password. Nothing was deleted.' : (error?.error?.message ?? 'Could not delete. Try again.'));
+      },
+      () => 'You are offline. Deleting needs a connection.',
+    );
   };
   return (
     <section class="card stack-sm" aria-labelledby="leave">
@@ -407,11 +393,7 @@ export function DeleteAccountSection() {
             Your password, to confirm
             <input type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} />
           </label>
-          {msg && (
-            <p role="alert" class="banner">
-              {msg}
-            </p>
-          )}
+          <FormError text={msg} />
           <div class="row">
             <button type="submit" class="btn danger" disabled={busy || !pw}>
               {busy ? 'Deleting…' : 'Delete everything'}

@@ -3,7 +3,7 @@ import { liveQuery } from 'dexie';
 
 type Listener = () => void;
 
-/** A tiny observable object for app-wide UI state. */
+/** A tiny observable object for app-wide state. */
 export function createStore<T extends object>(init: T) {
   let value = init;
   const listeners = new Set<Listener>();
