@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"github.com/uptrace/bun"
 	"sync"
 	"time"
 )
@@ -22,7 +21,7 @@ func (w *Writer) Tx() any { return w.db }
 func (s *Store) Commits() int64 { return s.commits.Load() }
 
 func BindClientOutside(s *Store, userID, clientID string) error {
-	_, err := bindClient(context.Background(), s.db, userID, clientID, time.Now())
+	_, err := bindClient(context.Background(), runner{st: s.st}, s.db, userID, clientID, time.Now())
 	return err
 }
 
@@ -34,7 +33,7 @@ func (s *Store) HoldCommitter(ctx context.Context, userID string) (release func(
 	}
 	started, hold := make(chan struct{}), make(chan struct{})
 	w := &Writer{user: u, version: u.Version + 1, deferred: true}
-	w.ops = append(w.ops, func(context.Context, bun.IDB) error { close(started); <-hold; return nil })
+	w.ops = append(w.ops, func(context.Context) error { close(started); <-hold; return nil })
 	done := make(chan groupResult, 1)
 	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
 	<-started

@@ -84,7 +84,7 @@ func (s *Store) commitGroup(conn bun.Conn, group []groupWrite) {
 			results[i].err = fmt.Errorf("store: wait to write: %w", err)
 			continue
 		}
-		results[i] = inSavepoint(ctx, tx, g)
+		results[i] = inSavepoint(ctx, tx, runner{s.st, tx.Tx}, g)
 		applied = applied || results[i].err == nil
 	}
 	if !applied {
@@ -103,8 +103,8 @@ func (s *Store) commitGroup(conn bun.Conn, group []groupWrite) {
 
 // inSavepoint runs one write inside the group's transaction; a failure (or a panic) undoes
 // only this write.
-func inSavepoint(ctx context.Context, tx bun.Tx, g groupWrite) (res groupResult) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+func inSavepoint(ctx context.Context, tx bun.Tx, r runner, g groupWrite) (res groupResult) {
+	if _, err := r.exec(ctx, "SAVEPOINT write"); err != nil {
 		return groupResult{err: fmt.Errorf("store: savepoint: %w", err)}
 	}
 	defer func() {
@@ -112,14 +112,14 @@ func inSavepoint(ctx context.Context, tx bun.Tx, g groupWrite) (res groupResult)
 			res = groupResult{err: fmt.Errorf("store: write panicked: %v", p)}
 		}
 		if res.err != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT write"); err != nil {
+			if _, err := r.exec(ctx, "ROLLBACK TO SAVEPOINT write"); err != nil {
 				res.err = errors.Join(res.err, fmt.Errorf("store: rollback to savepoint: %w", err))
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT write"); err != nil && res.err == nil {
+		if _, err := r.exec(ctx, "RELEASE SAVEPOINT write"); err != nil && res.err == nil {
 			res = groupResult{err: fmt.Errorf("store: release savepoint: %w", err)}
 		}
 	}()
-	version, err := g.w.commitPrepared(ctx, tx)
+	version, err := g.w.commitPrepared(ctx, tx, r)
 	return groupResult{version: version, err: err}
 }

@@ -79,20 +79,20 @@ func (w *Writer) User() *User { return w.user }
 // BindClient returns the client's last applied mutation id, registering the client for this
 // user on first use; ErrClientTaken if another user registered that id.
 func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time) (int64, error) {
-	last, found, err := clientPosition(ctx, w.db, w.user.ID, clientID)
+	last, found, err := clientPosition(ctx, w.r, w.user.ID, clientID)
 	if err != nil || found {
 		return last, err
 	}
-	return 0, w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
-		return insertClient(ctx, db, w.user.ID, clientID, now)
+	return 0, w.exec(ctx, func(ctx context.Context) error {
+		return insertClient(ctx, w.db, w.user.ID, clientID, now)
 	})
 }
 
 // SetLastMutation records the last applied mutation id of a client.
 func (w *Writer) SetLastMutation(ctx context.Context, clientID string, id int64, now time.Time) error {
-	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
-		if _, err := db.NewUpdate().Table("sync_clients").Set("last_mutation_id = ?", id).Set("updated_at = ?", now).
-			Where("client_id = ? AND user_id = ?", clientID, w.user.ID).Exec(ctx); err != nil {
+	return w.exec(ctx, func(ctx context.Context) error {
+		if _, err := w.r.exec(ctx, "UPDATE sync_clients SET last_mutation_id = ?, updated_at = ? WHERE client_id = ? AND user_id = ?",
+			id, w.r.st.time(now), clientID, w.user.ID); err != nil {
 			return fmt.Errorf("store: set last mutation: %w", err)
 		}
 		return nil
@@ -107,8 +107,7 @@ func (w *Writer) Load(ctx context.Context, entity string, ids []string) (map[str
 		return out, nil
 	}
 	var rows []*Row
-	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").
-		Column(columns(entity)...).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(entity, "$in(id)"), w.r.st.list(ids)); err != nil {
 		return nil, fmt.Errorf("store: load %s: %w", entity, err)
 	}
 	for _, r := range rows {
@@ -128,10 +127,8 @@ func (w *Writer) AsksWaitingFor(ctx context.Context, contactIDs, triggers []stri
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.db.NewSelect().Model(&rows).ModelTableExpr("asks AS row").Column(columns(records.Ask)...).
-		Where("user_id = ?", w.user.ID).Where("contact_id IN (?)", bun.List(contactIDs)).
-		Where("pending_trigger IN (?)", bun.List(triggers)).Where("deleted_at IS NULL").
-		OrderExpr("id").Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(records.Ask, "user_id = ? AND $in(contact_id) AND $in(pending_trigger) AND deleted_at IS NULL ORDER BY id"),
+		w.user.ID, w.r.st.list(contactIDs), w.r.st.list(triggers)); err != nil {
 		return nil, fmt.Errorf("store: asks waiting: %w", err)
 	}
 	w.track(records.Ask, rows)
@@ -151,10 +148,85 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 		w.grown += int64(len(r.Data) - w.sizes[key])
 		w.sizes[key] = len(r.Data)
 	}
-	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error { return saveRows(ctx, db, entity, rows) })
+	return w.exec(ctx, func(ctx context.Context) error {
+		if w.r.st.postgres {
+			return saveRows(ctx, w.db, entity, rows)
+		}
+		return upsertRows(ctx, w.r, entity, rows)
+	})
 }
 
-// saveRows upserts rows of one entity, 500 to a statement.
+// upsertRows upserts rows one by one with one prepared statement: on SQLite a statement costs
+// no round trip, and parsing one of many rows would cost more than running it for each.
+func upsertRows(ctx context.Context, r runner, entity string, rows []*Row) error {
+	q := upsertQuery(entity)
+	for _, row := range rows {
+		res, err := r.exec(ctx, q, rowArgs(entity, row, r.st)...)
+		if err != nil {
+			return fmt.Errorf("store: save %s: %w", entity, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != 1 {
+			return fmt.Errorf("%w: %s", ErrForeignRecord, entity)
+		}
+	}
+	return nil
+}
+
+// upsertQuery inserts one row of entity, or updates the row of that id if it is the same user's.
+func upsertQuery(entity string) string {
+	cols := columns(entity)
+	table := records.Table(entity)
+	sets := make([]string, 0, len(cols)+1)
+	for _, c := range cols[1:] {
+		sets = append(sets, c+" = EXCLUDED."+c)
+	}
+	if entity == records.Reminder {
+		sets = append(sets, "lease_until = NULL", "attempts = 0") // delivery starts afresh
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") ON CONFLICT (id) DO UPDATE SET " +
+		strings.Join(sets, ", ") + " WHERE " + table + ".user_id = EXCLUDED.user_id"
+}
+
+// rowArgs are the values of a row in the order of columns(entity).
+func rowArgs(entity string, r *Row, st *stmts) []any {
+	opt := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return st.time(*t)
+	}
+	args := []any{r.ID, r.UserID, r.Version, st.time(r.CreatedAt), st.time(r.UpdatedAt), opt(r.DeletedAt), r.FieldVersions, r.Data}
+	for _, c := range columns(entity)[len(args):] {
+		switch c {
+		case "circle":
+			args = append(args, r.Circle)
+		case "starts_at":
+			args = append(args, opt(r.StartsAt))
+		case "meeting":
+			args = append(args, r.Meeting)
+		case "hosted":
+			args = append(args, r.Hosted)
+		case "contact_id":
+			args = append(args, r.ContactID)
+		case "other_contact_id":
+			args = append(args, r.OtherContactID)
+		case "pending_trigger":
+			args = append(args, r.PendingTrigger)
+		case "recheck_at":
+			args = append(args, opt(r.RecheckAt))
+		case "status":
+			args = append(args, r.Status)
+		case "fire_at":
+			args = append(args, opt(r.FireAt))
+		default:
+			panic("store: no value for column " + c)
+		}
+	}
+	return args
+}
+
+// saveRows upserts rows of one entity, 500 to a statement (PostgreSQL: one round trip each).
 func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error {
 	table := records.Table(entity)
 	const chunk = 500
@@ -180,6 +252,11 @@ func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error
 	return nil
 }
 
+// selectRows is the query of an entity's rows (its columns) matching where.
+func selectRows(entity, where string) string {
+	return "SELECT " + strings.Join(columns(entity), ", ") + " FROM " + records.Table(entity) + " WHERE " + where
+}
+
 // syncClient is one installed app: its mutation sequence is tracked per client id.
 type syncClient struct {
 	bun.BaseModel `bun:"table:sync_clients"`
@@ -193,8 +270,8 @@ type syncClient struct {
 
 // bindClient returns the client's last applied mutation id, registering the client for this
 // user on first use.
-func bindClient(ctx context.Context, db bun.IDB, userID, clientID string, now time.Time) (int64, error) {
-	last, found, err := clientPosition(ctx, db, userID, clientID)
+func bindClient(ctx context.Context, r runner, db bun.IDB, userID, clientID string, now time.Time) (int64, error) {
+	last, found, err := clientPosition(ctx, r, userID, clientID)
 	if err != nil || found {
 		return last, err
 	}
@@ -203,13 +280,12 @@ func bindClient(ctx context.Context, db bun.IDB, userID, clientID string, now ti
 
 // clientPosition reads a client's last applied mutation id; found is false for a new client,
 // ErrClientTaken when the id belongs to another user.
-func clientPosition(ctx context.Context, db bun.IDB, userID, clientID string) (last int64, found bool, err error) {
+func clientPosition(ctx context.Context, r runner, userID, clientID string) (last int64, found bool, err error) {
 	var c struct {
 		UserID         string `bun:"user_id"`
 		LastMutationID int64  `bun:"last_mutation_id"`
 	}
-	err = db.NewSelect().Table("sync_clients").Column("user_id", "last_mutation_id").
-		Where("client_id = ?", clientID).Scan(ctx, &c)
+	err = r.scanOne(ctx, &c, "SELECT user_id, last_mutation_id FROM sync_clients WHERE client_id = ?", clientID)
 	switch {
 	case err == nil:
 		if c.UserID != userID {
@@ -262,7 +338,7 @@ type PullPage struct {
 func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
 	// Read the client's position first: everything it covers has committed, so the records
 	// read next include it, and the client may drop those outbox entries.
-	last, err := bindClient(ctx, s.db, userID, clientID, now)
+	last, err := bindClient(ctx, runner{st: s.st}, s.db, userID, clientID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +350,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		Version       int64 `bun:"version"`
 		PurgedVersion int64 `bun:"purged_version"`
 	}
-	if err := s.db.NewSelect().Table("users").Column("version", "purged_version").Where("id = ?", userID).
-		Scan(ctx, &user); err != nil {
+	if err := (runner{st: s.st}).scanOne(ctx, &user, "SELECT version, purged_version FROM users WHERE id = ?", userID); err != nil {
 		return nil, fmt.Errorf("store: pull: %w", notFound(err))
 	}
 	if cursor > 0 && cursor < user.PurgedVersion {
@@ -336,7 +411,7 @@ func unionQuery(cols, userID string, after, upto int64) (string, []any) {
 // versions reads the versions of the user's first limit rows after cursor, from the indexes.
 func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit int) ([]int64, error) {
 	q, args := unionQuery("version", userID, cursor, math.MaxInt64)
-	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(" ORDER BY version LIMIT %d", limit), args...)
+	rows, err := (runner{st: s.st}).query(ctx, q+" ORDER BY version LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: versions: %w", err)
 	}
@@ -358,7 +433,7 @@ func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit
 // eachChange hands every row of the user with after < version <= upto to fn, in pull order.
 func (s *Store) eachChange(ctx context.Context, userID string, after, upto int64, fn func(Change) error) error {
 	q, args := unionQuery("$entity AS entity, id, version, deleted_at IS NOT NULL AS deleted, data", userID, after, upto)
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY version, entity, id", args...)
+	rows, err := (runner{st: s.st}).query(ctx, q+" ORDER BY version, entity, id", args...)
 	if err != nil {
 		return fmt.Errorf("store: changes: %w", err)
 	}

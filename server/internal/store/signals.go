@@ -34,8 +34,8 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 		rows[i].UserID = w.user.ID
 	}
 	if w.deferred {
-		if err := w.db.NewSelect().Model((*SignalRow)(nil)).Column("contact_id").Where("user_id = ?", w.user.ID).
-			Where("note_id IN (?)", bun.List(noteIDs)).Scan(ctx, &before); err != nil {
+		if err := w.r.scan(ctx, &before, "SELECT contact_id FROM note_signals WHERE user_id = ? AND $in(note_id)",
+			w.user.ID, w.r.st.list(noteIDs)); err != nil {
 			return nil, fmt.Errorf("store: replace signals: %w", err)
 		}
 		if w.replacedNotes == nil {
@@ -46,9 +46,9 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 		}
 		w.addedSignals = append(slices.DeleteFunc(w.addedSignals, func(r SignalRow) bool { return w.replacedNotes[r.NoteID] }), rows...)
 	}
-	err = w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
+	err = w.exec(ctx, func(ctx context.Context) error {
 		var gone []SignalRow
-		if _, err := db.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
+		if _, err := w.db.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
 			Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
 			return fmt.Errorf("store: replace signals: %w", err)
 		}
@@ -60,7 +60,7 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 		const chunk = 500
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			if _, err := db.NewInsert().Model(&part).Exec(ctx); err != nil {
+			if _, err := w.db.NewInsert().Model(&part).Exec(ctx); err != nil {
 				return fmt.Errorf("store: insert signals: %w", err)
 			}
 		}
@@ -76,8 +76,8 @@ func (w *Writer) SignalsAbout(ctx context.Context, contactIDs []string, since ti
 		return nil, nil
 	}
 	var rows []SignalRow
-	if err := w.db.NewSelect().Model(&rows).Where("user_id = ?", w.user.ID).
-		Where("contact_id IN (?)", bun.List(contactIDs)).Where("at >= ?", since).Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, "SELECT user_id, note_id, contact_id, kind, at, hold_until FROM note_signals WHERE user_id = ? AND $in(contact_id) AND at >= ?",
+		w.user.ID, w.r.st.list(contactIDs), w.r.st.time(since)); err != nil {
 		return nil, fmt.Errorf("store: signals: %w", err)
 	}
 	if len(w.replacedNotes) == 0 {
@@ -99,9 +99,8 @@ func (w *Writer) LoadBy(ctx context.Context, entity, column string, values []str
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
-		Where("user_id = ?", w.user.ID).Where("? IN (?)", bun.Ident(column), bun.List(values)).
-		Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(entity, "user_id = ? AND $in("+column+") AND deleted_at IS NULL ORDER BY id"),
+		w.user.ID, w.r.st.list(values)); err != nil {
 		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
 	}
 	return rows, nil
@@ -164,8 +163,8 @@ func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
 
 // SetNextWeek records when the user's next week starts.
 func (w *Writer) SetNextWeek(ctx context.Context, at time.Time) error {
-	return w.exec(ctx, func(ctx context.Context, db bun.IDB) error {
-		if _, err := db.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ?", w.user.ID).Exec(ctx); err != nil {
+	return w.exec(ctx, func(ctx context.Context) error {
+		if _, err := w.db.NewUpdate().Table("users").Set("next_week_at = ?", at).Where("id = ?", w.user.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("store: next week: %w", err)
 		}
 		return nil

@@ -55,6 +55,7 @@ type Store struct {
 	closing   chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
+	st        *stmts       // the hot paths' prepared statements
 	users     *userLocks   // one user's SQLite writes, one after another
 	commits   atomic.Int64 // SQLite transactions the committer has committed
 	// quota bounds the bytes of record data one user may keep (0: no bound).
@@ -137,6 +138,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.db = bun.NewDB(sqldb, sqlitedialect.New())
 		s.writes, s.closing, s.stopped = make(chan groupWrite, maxGroup), make(chan struct{}), make(chan struct{})
 	}
+	s.st = newStmts(s.db, s.postgres)
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -159,6 +161,7 @@ func (s *Store) Close() error {
 		s.closeOnce.Do(func() { close(s.closing) })
 		<-s.stopped
 	}
+	s.st.close()
 	return s.db.Close()
 }
 

@@ -19,8 +19,10 @@ import (
 // callback reads from a snapshot in parallel with other users' writes, and its writes are
 // kept as ops for the committer, which alone holds SQLite's single write lock.
 type Writer struct {
-	// db is where reads (and, on PostgreSQL, writes) go.
+	// db and r are where reads go, and writes when they run: bun's built queries and the
+	// prepared statements of the hot paths, in the same transaction.
 	db      bun.IDB
+	r       runner
 	user    *User
 	version int64
 	// sizes are the data sizes of the rows read or written so far (by entity and id), and
@@ -29,19 +31,20 @@ type Writer struct {
 	grown int64
 	// deferred: writes are kept in ops for the committer instead of run at once (SQLite).
 	deferred bool
-	ops      []func(ctx context.Context, db bun.IDB) error
+	ops      []func(ctx context.Context) error
 	// The signals this write replaces and adds, not yet written: SignalsAbout reads through them.
 	replacedNotes map[string]bool
 	addedSignals  []SignalRow
 }
 
-// exec runs a write now, or keeps it for the committer.
-func (w *Writer) exec(ctx context.Context, op func(ctx context.Context, db bun.IDB) error) error {
+// exec runs a write now, or keeps it for the committer, which runs it with w.db and w.r in
+// its own transaction.
+func (w *Writer) exec(ctx context.Context, op func(ctx context.Context) error) error {
 	if w.deferred {
 		w.ops = append(w.ops, op)
 		return nil
 	}
-	return op(ctx, w.db)
+	return op(ctx)
 }
 
 // track records the size of a row as read, so saving it again counts only the difference.
@@ -106,12 +109,13 @@ func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) e
 		return nil, fmt.Errorf("store: begin read: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	r := runner{s.st, tx.Tx}
 	u := new(User)
-	if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
+	if err := r.scanOne(ctx, u, "SELECT * FROM users WHERE id = ?", userID); err != nil {
 		return nil, fmt.Errorf("store: user: %w", notFound(err))
 	}
 	u.Version++ // as the write will stamp it
-	w = &Writer{db: tx, user: u, version: u.Version, sizes: map[string]int{}, deferred: true}
+	w = &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}, deferred: true}
 	defer func() {
 		if p := recover(); p != nil {
 			w, err = nil, fmt.Errorf("store: write panicked: %v", p)
@@ -127,21 +131,23 @@ func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) e
 }
 
 // commitPrepared runs a prepared write's ops inside the committer's transaction.
-func (w *Writer) commitPrepared(ctx context.Context, tx bun.Tx) (int64, error) {
+func (w *Writer) commitPrepared(ctx context.Context, tx bun.Tx, r runner) (int64, error) {
+	w.db, w.r = tx, r
+	// One statement bumps the version and counts the storage the write adds.
 	var version int64
-	if err := tx.NewUpdate().Table("users").Set("version = version + 1").Where("id = ?", w.user.ID).
-		Returning("version").Scan(ctx, &version); err != nil {
+	if err := r.scanOne(ctx, &version, "UPDATE users SET version = version + 1, bytes_used = bytes_used + ? WHERE id = ? RETURNING version",
+		w.grown, w.user.ID); err != nil {
 		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
 	}
 	if version != w.version {
 		return 0, errStale
 	}
 	for _, op := range w.ops {
-		if err := op(ctx, tx); err != nil {
+		if err := op(ctx); err != nil {
 			return 0, err
 		}
 	}
-	return version, addGrowth(ctx, tx, w.user.ID, w.grown)
+	return version, nil
 }
 
 // writePostgres runs fn in a transaction of its own that begins by bumping the user's version.
@@ -156,7 +162,8 @@ func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Wri
 		Returning("*").Scan(ctx); err != nil {
 		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
 	}
-	w := &Writer{db: tx, user: u, version: u.Version, sizes: map[string]int{}}
+	r := runner{s.st, tx.Tx}
+	w := &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}}
 	if err := fn(w); err != nil {
 		if errors.Is(err, ErrNoChange) {
 			return u.Version - 1, nil
@@ -166,7 +173,7 @@ func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Wri
 	if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
 		return 0, ErrQuotaExceeded
 	}
-	if err := addGrowth(ctx, tx, userID, w.grown); err != nil {
+	if err := addGrowth(ctx, r, userID, w.grown); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -176,12 +183,11 @@ func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Wri
 }
 
 // addGrowth adds what a write grew (or shrank) to the user's storage count.
-func addGrowth(ctx context.Context, db bun.IDB, userID string, grown int64) error {
+func addGrowth(ctx context.Context, r runner, userID string, grown int64) error {
 	if grown == 0 {
 		return nil
 	}
-	if _, err := db.NewUpdate().Table("users").Set("bytes_used = bytes_used + ?", grown).
-		Where("id = ?", userID).Exec(ctx); err != nil {
+	if _, err := r.exec(ctx, "UPDATE users SET bytes_used = bytes_used + ? WHERE id = ?", grown, userID); err != nil {
 		return fmt.Errorf("store: storage used: %w", err)
 	}
 	return nil
