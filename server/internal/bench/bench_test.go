@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/loadgen"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
@@ -81,7 +82,7 @@ func (e *env) post(path string, body []byte, gz bool) (int, []byte, http.Header,
 		return 0, nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.user.Token)
+	auth.SetBearer(req.Header, e.user.Token)
 	if gz {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
@@ -440,7 +441,7 @@ func BenchmarkPullMemory30MB(b *testing.B) {
 				req, _ := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+"/api/v1/sync/pull",
 					bytes.NewReader([]byte(`{"client_id":"`+client+`","cursor":0,"limit":10000}`)))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+e.user.Token)
+				auth.SetBearer(req.Header, e.user.Token)
 				req.Header.Set("Accept-Encoding", "gzip")
 				resp, err := e.client.Do(req)
 				if err != nil {

@@ -136,7 +136,7 @@ func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]a
 func reminderUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			tok := bearer(c)
+			tok := auth.Bearer(c.Request().Header)
 			if tok == "" {
 				return newError(http.StatusUnauthorized, "unauthorized", "send the access token or the reminder's action token")
 			}

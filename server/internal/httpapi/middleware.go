@@ -40,17 +40,11 @@ func access(c echo.Context) (auth.Access, bool) {
 	return a, ok
 }
 
-// bearer is the token of the Authorization header, or "".
-func bearer(c echo.Context) string {
-	tok, _ := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	return strings.TrimSpace(tok)
-}
-
 // requireUser accepts a Bearer access token of a live session and stores its user in the context.
 func requireUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			tok := bearer(c)
+			tok := auth.Bearer(c.Request().Header)
 			if tok == "" {
 				return newError(http.StatusUnauthorized, "unauthorized", "sign in first: send Authorization: Bearer <access token>")
 			}

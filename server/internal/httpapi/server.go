@@ -224,7 +224,7 @@ func metricsGuard(token string) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			if subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(token)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(auth.Bearer(c.Request().Header)), []byte(token)) != 1 {
 				return newError(http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <metrics token>")
 			}
 			return next(c)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -215,7 +216,7 @@ func TestPullIsGzipped(t *testing.T) {
 	srv.Push(u, "phone-0001", muts...)
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/pull", strings.NewReader(`{"client_id":"phone-0001","cursor":0}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+u.Token)
+	auth.SetBearer(req.Header, u.Token)
 	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
 	if err != nil {
@@ -364,7 +365,7 @@ func TestUnsupportedBodies(t *testing.T) {
 	u := srv.Register("dana@example.com")
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/push", strings.NewReader(`client_id=x`))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+u.Token)
+	auth.SetBearer(req.Header, u.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

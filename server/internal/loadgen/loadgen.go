@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/askwell/askwell/server/internal/auth"
 )
 
 // gen is the shared state of a run.
@@ -177,7 +179,7 @@ func (g *gen) do(ctx context.Context, method, path, token string, body []byte) (
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth.SetBearer(req.Header, token)
 	}
 	start := time.Now()
 	resp, err := g.client.Do(req)

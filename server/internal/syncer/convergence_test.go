@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -201,7 +202,7 @@ func (s *convSim) post(path string, body any) (int, []byte) {
 		s.fatalf("request: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.user.Token)
+	auth.SetBearer(req.Header, s.user.Token)
 	resp, err := s.srv.HTTP.Client().Do(req)
 	if err != nil {
 		s.fatalf("POST %s: %v", path, err)

@@ -240,7 +240,7 @@ func (s *Server) Do(method, path, token string, body any) *Response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth.SetBearer(req.Header, token)
 	}
 	resp, err := s.HTTP.Client().Do(req)
 	if err != nil {
