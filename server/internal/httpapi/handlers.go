@@ -194,11 +194,8 @@ func checkTimezone(tz string) error {
 
 // GetMe implements GET /me.
 func (h *handlers) GetMe(c echo.Context) error {
-	u, err := h.store.UserByID(c.Request().Context(), userID(c))
+	u, err := liveUser(c.Request().Context(), h.store, userID(c))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
-		}
 		return err
 	}
 	return c.JSON(http.StatusOK, toUser(u))
@@ -211,11 +208,8 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	u, err := h.store.UserByID(ctx, userID(c))
+	u, err := liveUser(ctx, h.store, userID(c))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
-		}
 		return err
 	}
 	if req.Name != nil {
