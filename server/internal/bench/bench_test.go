@@ -95,22 +95,16 @@ func (e *env) post(path string, body []byte, gz bool) (int, []byte, http.Header,
 	return resp.StatusCode, raw, resp.Header, err
 }
 
-type pushResult struct {
-	LastMutationID int64 `json:"last_mutation_id"`
-	Version        int64 `json:"version"`
-	Applied        int   `json:"applied"`
-}
-
-func (e *env) push(client string, muts []loadgen.Mutation) (pushResult, error) {
+func (e *env) push(client string, muts []loadgen.Mutation) (loadgen.PushResult, error) {
 	body, err := json.Marshal(map[string]any{"client_id": client, "mutations": muts})
 	if err != nil {
-		return pushResult{}, err
+		return loadgen.PushResult{}, err
 	}
 	return e.pushRaw(body)
 }
 
-func (e *env) pushRaw(body []byte) (pushResult, error) {
-	var res pushResult
+func (e *env) pushRaw(body []byte) (loadgen.PushResult, error) {
+	var res loadgen.PushResult
 	status, raw, _, err := e.post("/api/v1/sync/push", body, false)
 	if err != nil {
 		return res, err

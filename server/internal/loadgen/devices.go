@@ -217,11 +217,7 @@ func (d *device) push(ctx context.Context, st *stats) {
 	}
 	status, resp, dur, err := d.g.do(ctx, http.MethodPost, "/api/v1/sync/push", d.token, body)
 	if record(ctx, st, KindPush, status, dur, err) {
-		var res struct {
-			LastMutationID int64 `json:"last_mutation_id"`
-			Version        int64 `json:"version"`
-			Applied        int   `json:"applied"`
-		}
+		var res PushResult
 		if json.Unmarshal(resp, &res) != nil {
 			st.errs["push bad-response"]++
 			return
