@@ -39,6 +39,13 @@ func (e *apiError) with(details map[string]any) *apiError {
 	return e
 }
 
+// invalidRequest is a 400 naming the body's field at fault and why, for the checks written
+// out by hand where the contract's validator is skipped.
+func invalidRequest(field, reason string) *apiError {
+	return newError(http.StatusBadRequest, "invalid_request", field+": "+reason).
+		with(map[string]any{"field": field, "reason": reason})
+}
+
 // classify maps any error a handler returns to one apiError; unknown errors are a 500
 // whose cause is logged but never sent.
 func classify(err error) *apiError {
@@ -57,6 +64,9 @@ func classify(err error) *apiError {
 		return newError(http.StatusConflict, "mutation_gap", "mutation ids skip ahead; resend from expected_id").
 			with(map[string]any{"expected_id": gap.Expected})
 	case errors.As(err, &inv):
+		if inv.Malformed { // off the schema, like any bad request: named by its place in the body
+			return invalidRequest(fmt.Sprintf("mutations.%d.%s", inv.Index, inv.Field), inv.Reason)
+		}
 		d := map[string]any{"index": inv.Index, "reason": inv.Reason}
 		if inv.MutationID > 0 {
 			d["mutation_id"] = inv.MutationID
@@ -64,7 +74,7 @@ func classify(err error) *apiError {
 		if inv.Field != "" {
 			d["field"] = inv.Field
 		}
-		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Error()[len("sync: "):]).with(d)
+		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Message()).with(d)
 	case errors.Is(err, store.ErrQuotaExceeded):
 		return newError(http.StatusRequestEntityTooLarge, "quota_exceeded",
 			"this account's records would go over its storage quota; delete some (and empty them from the bin) first")

@@ -470,6 +470,22 @@ func TestInvalidMutationIsNamed(t *testing.T) {
 	}
 }
 
+// TestMalformedMutationIsNamed: a mutation off the schema is a 400 naming its place in the body,
+// even behind one the rules would refuse (the form of every mutation is checked first).
+func TestMalformedMutationIsNamed(t *testing.T) {
+	srv := tu.NewServer(t, tu.DB{Name: "sqlite"})
+	u := srv.Register("dana@example.com")
+	r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "phone-0001", "mutations": []tu.Mutation{
+		put(1, "contact", 1, 0, map[string]any{"company": "no name"}), // refused by the rules
+		{ID: 2, Entity: "contact", RecordID: "0192F3A0-0000-7000-8000-000000000002", Op: "put"},
+	}})
+	want := `{"error":{"code":"invalid_request","details":{"field":"mutations.1.record_id","reason":"want a lower-case UUID"},` +
+		`"message":"mutations.1.record_id: want a lower-case UUID"}}`
+	if r.Status != 400 || strings.TrimSpace(string(r.Body)) != want {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
+
 // TestOwnDeletionUndone: a device that deleted a record and then writes it again offline (an
 // undo) restores it even though its base version predates its own deletion; another device's
 // stale edit still does not.
