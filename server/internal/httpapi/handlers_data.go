@@ -114,7 +114,10 @@ func calendarFeed(st *store.Store, now func() time.Time) echo.HandlerFunc {
 		if !calendar.Matches(stored, token) || err != nil {
 			return notFound()
 		}
-		u, err := liveUser(ctx, st, f.UserID)
+		u, err := st.UserByID(ctx, f.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound() // the account went (and its feed with it) since the lookup above
+		}
 		if err != nil {
 			return err
 		}
