@@ -366,7 +366,7 @@ func TestUnsupportedBodies(t *testing.T) {
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/push", strings.NewReader(`client_id=x`))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	auth.SetBearer(req.Header, u.Token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,6 +178,7 @@ func Start(t testing.TB, db DB, dataDir string, clock *Clock, opts ...Option) *S
 		t.Fatalf("app: %v", err)
 	}
 	srv := httptest.NewServer(a.Echo)
+	checkAnswers(t, srv.Client()) // every request through the server's client, Do's included
 	t.Cleanup(func() {
 		_ = a.Close() // ends event streams first, so Close below does not wait on them
 		srv.Close()
