@@ -16,7 +16,9 @@ type recorder struct {
 	errs []string
 }
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 // The contract check refuses an undocumented status and an undocumented field, decodes gzip,
 // leaves event streams' bodies alone and gives the caller the body as it came.
