@@ -28,6 +28,7 @@ type apiError struct {
 	Details map[string]any
 }
 
+// Error names the code first, so logs group the same refusal together.
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 func newError(status int, code, msg string) *apiError {

@@ -52,6 +52,7 @@ type PushResult struct {
 // GapError: the batch skips mutation ids the server has not seen; resend from Expected.
 type GapError struct{ Expected int64 }
 
+// Error says where the client should resume, as the HTTP answer does.
 func (e *GapError) Error() string {
 	return fmt.Sprintf("sync: mutation gap, expected id %d", e.Expected)
 }

@@ -191,6 +191,7 @@ func (c *contract) check(t testing.TB, req *http.Request, resp *http.Response) {
 // errReader gives err (or EOF) once the real bytes are read.
 type errReader struct{ err error }
 
+// Read ends the body the way the first read did.
 func (r errReader) Read([]byte) (int, error) {
 	if r.err == nil {
 		return 0, io.EOF
