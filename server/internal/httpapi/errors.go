@@ -93,36 +93,43 @@ func classify(err error) *apiError {
 	case errors.Is(err, auth.ErrTokenReused):
 		return newError(http.StatusUnauthorized, "token_reused", "this sign-in was ended for safety; sign in again")
 	case errors.Is(err, auth.ErrInvalidToken):
-		return newError(http.StatusUnauthorized, "unauthorized", "missing, invalid or expired token")
+		return newError(http.StatusUnauthorized, "unauthorized", msgBadToken)
 	case errors.Is(err, auth.ErrEmailTaken):
 		return newError(http.StatusConflict, "email_taken", "this email is already registered; sign in instead")
 	case errors.As(err, &he):
 		return fromEcho(he)
 	}
-	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+	return newError(http.StatusInternalServerError, "internal", msgInternal)
 }
 
+// echoErrors are the code and message of each status Echo's own middleware answers with
+// (routing, body limit, rate limits, timeouts), in the words of the server's own errors.
+var echoErrors = map[int]struct{ code, message string }{
+	http.StatusNotFound:              {"not_found", "no such endpoint"},
+	http.StatusMethodNotAllowed:      {"method_not_allowed", "method not allowed here"},
+	http.StatusRequestEntityTooLarge: {"body_too_large", "the request body is over 1 MiB"},
+	http.StatusTooManyRequests:       {"rate_limited", msgRateLimited},
+	http.StatusUnauthorized:          {"unauthorized", msgBadToken},
+	http.StatusUnsupportedMediaType:  {"unsupported_media_type", msgSendJSON},
+	http.StatusServiceUnavailable:    {"unavailable", "the server is busy or shutting down; try again"},
+}
+
+// Messages said in more than one place.
+const (
+	msgRateLimited = "too many attempts; wait a minute and try again"
+	msgBadToken    = "missing, invalid or expired token"
+	msgSendJSON    = "send JSON (Content-Type: application/json)"
+	msgInternal    = "something went wrong on our side; try again"
+)
+
 func fromEcho(he *echo.HTTPError) *apiError {
-	switch he.Code {
-	case http.StatusNotFound:
-		return newError(he.Code, "not_found", "no such endpoint")
-	case http.StatusMethodNotAllowed:
-		return newError(he.Code, "method_not_allowed", "method not allowed here")
-	case http.StatusRequestEntityTooLarge:
-		return newError(he.Code, "body_too_large", "the request body is over 1 MiB")
-	case http.StatusTooManyRequests:
-		return newError(he.Code, "rate_limited", "too many attempts; wait a minute and try again")
-	case http.StatusUnauthorized:
-		return newError(he.Code, "unauthorized", "missing, invalid or expired token")
-	case http.StatusUnsupportedMediaType:
-		return newError(he.Code, "unsupported_media_type", "send JSON (Content-Type: application/json)")
-	case http.StatusServiceUnavailable:
-		return newError(he.Code, "unavailable", "the server is busy or shutting down; try again")
+	if e, ok := echoErrors[he.Code]; ok {
+		return newError(he.Code, e.code, e.message)
 	}
 	if he.Code >= 400 && he.Code < 500 {
 		return newError(he.Code, "bad_request", http.StatusText(he.Code))
 	}
-	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+	return newError(http.StatusInternalServerError, "internal", msgInternal)
 }
 
 // errorHandler is Echo's one error handler: every error leaves as the same JSON shape.

@@ -42,13 +42,20 @@ func access(c echo.Context) (auth.Access, bool) {
 
 // requireUser accepts a Bearer access token of a live session and stores its user in the context.
 func requireUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
+	return tokenGuard(svc, "sign in first: send Authorization: Bearer <access token>",
+		func(_ echo.Context, tok string) (auth.Access, error) { return tokens.Check(tok) })
+}
+
+// tokenGuard accepts a Bearer token that verify makes an access of, when its session is live,
+// and stores it and its user in the context; missing is what a request without one is told.
+func tokenGuard(svc *auth.Service, missing string, verify func(c echo.Context, tok string) (auth.Access, error)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			tok := auth.Bearer(c.Request().Header)
 			if tok == "" {
-				return newError(http.StatusUnauthorized, "unauthorized", "sign in first: send Authorization: Bearer <access token>")
+				return newError(http.StatusUnauthorized, "unauthorized", missing)
 			}
-			a, err := tokens.Check(tok)
+			a, err := verify(c, tok)
 			if err != nil {
 				return err
 			}
@@ -144,7 +151,7 @@ func checkJSON(req *http.Request, body []byte) error {
 		return nil
 	}
 	if !strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
-		return newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send JSON (Content-Type: application/json)")
+		return newError(http.StatusUnsupportedMediaType, "unsupported_media_type", msgSendJSON)
 	}
 	if !json.Valid(body) {
 		return newError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
