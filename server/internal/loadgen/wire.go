@@ -1,5 +1,7 @@
 package loadgen
 
+import "encoding/json"
+
 // The push request's parts as a client writes and reads them. The tests (through testutil)
 // and the benchmarks use these too, so every Go client of the API speaks one shape; the
 // generated api types have pointers for the optional fields, which the many test literals
@@ -20,4 +22,21 @@ type PushResult struct {
 	LastMutationID int64 `json:"last_mutation_id"`
 	Version        int64 `json:"version"`
 	Applied        int   `json:"applied"`
+}
+
+// GapExpected reads a 409 answer to a push: when it is a mutation_gap, the mutation id the
+// server expects next, from which the client resends.
+func GapExpected(body []byte) (next int64, gap bool) {
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Details struct {
+				ExpectedID int64 `json:"expected_id"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error.Code != "mutation_gap" {
+		return 0, false
+	}
+	return e.Error.Details.ExpectedID, true
 }
