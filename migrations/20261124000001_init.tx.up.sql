@@ -1,3 +1,5 @@
+-- Every record table is written out whole, on purpose: a migration is the schema as it was on
+-- its date and never changes, and the SQL both databases read has no way to share a column list.
 CREATE TABLE users (
     id               TEXT PRIMARY KEY,
     email            TEXT NOT NULL UNIQUE,

@@ -1,4 +1,5 @@
 -- Next steps (docs/coach.md): who knows whom, and the suggestions the coach derives.
+-- The record tables repeat the columns of those in the first migration, on purpose (see there).
 CREATE TABLE connections (
     id               TEXT PRIMARY KEY,
     user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -72,7 +73,7 @@ func call(url, token string, body any, out any) (int, error) {
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth.SetBearer(req.Header, token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -361,6 +361,8 @@ export interface components {
             asks: components["schemas"]["Ask"][];
             referrals: components["schemas"]["Referral"][];
             reminders: components["schemas"]["Reminder"][];
+            connections: components["schemas"]["Connection"][];
+            suggestions: components["schemas"]["Suggestion"][];
         };
         Error: {
             error: {
@@ -888,6 +890,24 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The body is over 1 MiB (`body_too_large`). */
+        BodyTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A body was sent but not as JSON (`unsupported_media_type`); send `Content-Type: application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No such record for this account (`not_found`). */
         NotFound: {
             headers: {
@@ -973,6 +993,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1002,6 +1024,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1031,6 +1055,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1057,7 +1083,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMe: {
@@ -1079,6 +1108,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     deleteMe: {
@@ -1112,6 +1142,10 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidText"];
         };
     };
     updateMe: {
@@ -1139,6 +1173,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
         };
     };
@@ -1161,6 +1197,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     rotateCalendarFeed: {
@@ -1182,6 +1219,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     exportAll: {
@@ -1205,6 +1243,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     syncPush: {
@@ -1242,6 +1281,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A mutation is well formed but not allowed (`invalid_mutation`, e.g. a date outside the years 1000–9000), or text holds a NUL character (`invalid_text`); nothing was applied. */
             422: {
                 headers: {
@@ -1287,6 +1327,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1310,6 +1352,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     getVapidPublicKey: {
@@ -1330,6 +1373,7 @@ export interface operations {
                     "application/json": components["schemas"]["VapidKey"];
                 };
             };
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     savePushSubscription: {
@@ -1364,6 +1408,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1391,6 +1437,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
         };
     };
@@ -1414,8 +1462,10 @@ export interface operations {
                     "application/json": components["schemas"]["Reminder"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["BodyTooLarge"];
         };
     };
     reminderSnooze: {
@@ -1446,6 +1496,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["BodyTimeout"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidText"];
         };
     };

@@ -346,6 +346,8 @@ type wakingPoker struct {
 	wake func()
 }
 
+// Poke also wakes the dispatcher: a write can make a reminder due at once (a stage reached),
+// which should not wait for the next tick.
 func (p *wakingPoker) Poke(ctx context.Context, userID string) {
 	p.Poker.Poke(ctx, userID)
 	if p.wake != nil {
@@ -353,8 +355,10 @@ func (p *wakingPoker) Poke(ctx context.Context, userID string) {
 	}
 }
 
+// pgNotifier tells the other instances through PostgreSQL NOTIFY, for clusters.
 type pgNotifier struct{ st *store.Store }
 
+// Notify implements syncer.Notifier on the poke channel every instance listens on.
 func (n pgNotifier) Notify(ctx context.Context, userID string) error {
 	return n.st.Notify(ctx, store.PokeChannel, userID)
 }
@@ -362,6 +366,7 @@ func (n pgNotifier) Notify(ctx context.Context, userID string) error {
 // emptyFS stands in for an unbuilt PWA.
 type emptyFS struct{}
 
+// Open finds nothing, so the static handler serves its placeholder saying to build the app.
 func (emptyFS) Open(string) (fs.File, error) { return nil, fs.ErrNotExist }
 
 // NewLogger makes the process logger from the config.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -31,7 +32,7 @@ func openEvents(t *testing.T, srv *testutil.Server, token, name string) *eventSt
 		cancel()
 		t.Fatalf("%s: %v", name, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	auth.SetBearer(req.Header, token)
 	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
 		cancel()

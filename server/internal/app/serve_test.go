@@ -60,7 +60,7 @@ func TestGracefulShutdown(t *testing.T) {
 	token := strings.Split(strings.Split(string(body), `"access_token":"`)[1], `"`)[0]
 
 	req, _ := http.NewRequest("GET", base+"/api/v1/sync/events", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	auth.SetBearer(req.Header, token)
 	stream, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

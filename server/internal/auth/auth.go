@@ -39,6 +39,7 @@ type LockedError struct {
 	RetryAfter time.Duration
 }
 
+// Error rounds the wait to seconds: what a person can act on.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("auth: too many failed sign-ins; try again in %s", e.RetryAfter.Round(time.Second))
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/loadgen"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
@@ -81,7 +82,7 @@ func (e *env) post(path string, body []byte, gz bool) (int, []byte, http.Header,
 		return 0, nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.user.Token)
+	auth.SetBearer(req.Header, e.user.Token)
 	if gz {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
@@ -94,22 +95,16 @@ func (e *env) post(path string, body []byte, gz bool) (int, []byte, http.Header,
 	return resp.StatusCode, raw, resp.Header, err
 }
 
-type pushResult struct {
-	LastMutationID int64 `json:"last_mutation_id"`
-	Version        int64 `json:"version"`
-	Applied        int   `json:"applied"`
-}
-
-func (e *env) push(client string, muts []loadgen.Mutation) (pushResult, error) {
+func (e *env) push(client string, muts []loadgen.Mutation) (loadgen.PushResult, error) {
 	body, err := json.Marshal(map[string]any{"client_id": client, "mutations": muts})
 	if err != nil {
-		return pushResult{}, err
+		return loadgen.PushResult{}, err
 	}
 	return e.pushRaw(body)
 }
 
-func (e *env) pushRaw(body []byte) (pushResult, error) {
-	var res pushResult
+func (e *env) pushRaw(body []byte) (loadgen.PushResult, error) {
+	var res loadgen.PushResult
 	status, raw, _, err := e.post("/api/v1/sync/push", body, false)
 	if err != nil {
 		return res, err
@@ -440,7 +435,7 @@ func BenchmarkPullMemory30MB(b *testing.B) {
 				req, _ := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+"/api/v1/sync/pull",
 					bytes.NewReader([]byte(`{"client_id":"`+client+`","cursor":0,"limit":10000}`)))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+e.user.Token)
+				auth.SetBearer(req.Header, e.user.Token)
 				req.Header.Set("Accept-Encoding", "gzip")
 				resp, err := e.client.Do(req)
 				if err != nil {

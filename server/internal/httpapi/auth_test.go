@@ -166,7 +166,7 @@ func TestRefreshByCookieAndLogout(t *testing.T) {
 
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/auth/refresh", nil)
 	req.AddCookie(&http.Cookie{Name: "askwell_refresh", Value: cookie})
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestRefreshByCookieAndLogout(t *testing.T) {
 
 	req, _ = http.NewRequest("POST", srv.HTTP.URL+"/api/v1/auth/logout", nil)
 	req.AddCookie(&http.Cookie{Name: "askwell_refresh", Value: next})
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = srv.HTTP.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -286,7 +287,7 @@ func openStream(t *testing.T, srv *tu.Server, token string) <-chan struct{} {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.HTTP.URL+"/api/v1/sync/events", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	auth.SetBearer(req.Header, token)
 	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("stream: %v", err)

@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/askwell/askwell/server/internal/store"
 )
 
 // endedAccounts remembers the accounts deleted on this instance for as long as an access token
@@ -44,8 +48,24 @@ func (e *endedAccounts) ended(userID string) bool {
 func (e *endedAccounts) guard(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if e.ended(userID(c)) {
-			return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
+			return errAccountGone()
 		}
 		return next(c)
 	}
+}
+
+// errAccountGone answers a well-signed token that outlived its account: a 401, so the app
+// signs in again instead of retrying.
+func errAccountGone() error {
+	return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
+}
+
+// liveUser reads the account a request acts for; one deleted since its token was issued (here
+// or through another instance) is errAccountGone rather than a 404 or a 500.
+func liveUser(ctx context.Context, st *store.Store, id string) (*store.User, error) {
+	u, err := st.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errAccountGone()
+	}
+	return u, err
 }

@@ -28,6 +28,7 @@ type apiError struct {
 	Details map[string]any
 }
 
+// Error names the code first, so logs group the same refusal together.
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 func newError(status int, code, msg string) *apiError {
@@ -37,6 +38,13 @@ func newError(status int, code, msg string) *apiError {
 func (e *apiError) with(details map[string]any) *apiError {
 	e.Details = details
 	return e
+}
+
+// invalidRequest is a 400 naming the body's field at fault and why, for the checks written
+// out by hand where the contract's validator is skipped.
+func invalidRequest(field, reason string) *apiError {
+	return newError(http.StatusBadRequest, "invalid_request", field+": "+reason).
+		with(map[string]any{"field": field, "reason": reason})
 }
 
 // classify maps any error a handler returns to one apiError; unknown errors are a 500
@@ -57,6 +65,9 @@ func classify(err error) *apiError {
 		return newError(http.StatusConflict, "mutation_gap", "mutation ids skip ahead; resend from expected_id").
 			with(map[string]any{"expected_id": gap.Expected})
 	case errors.As(err, &inv):
+		if inv.Malformed { // off the schema, like any bad request: named by its place in the body
+			return invalidRequest(fmt.Sprintf("mutations.%d.%s", inv.Index, inv.Field), inv.Reason)
+		}
 		d := map[string]any{"index": inv.Index, "reason": inv.Reason}
 		if inv.MutationID > 0 {
 			d["mutation_id"] = inv.MutationID
@@ -64,7 +75,7 @@ func classify(err error) *apiError {
 		if inv.Field != "" {
 			d["field"] = inv.Field
 		}
-		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Error()[len("sync: "):]).with(d)
+		return newError(http.StatusUnprocessableEntity, "invalid_mutation", inv.Message()).with(d)
 	case errors.Is(err, store.ErrQuotaExceeded):
 		return newError(http.StatusRequestEntityTooLarge, "quota_exceeded",
 			"this account's records would go over its storage quota; delete some (and empty them from the bin) first")
@@ -82,36 +93,43 @@ func classify(err error) *apiError {
 	case errors.Is(err, auth.ErrTokenReused):
 		return newError(http.StatusUnauthorized, "token_reused", "this sign-in was ended for safety; sign in again")
 	case errors.Is(err, auth.ErrInvalidToken):
-		return newError(http.StatusUnauthorized, "unauthorized", "missing, invalid or expired token")
+		return newError(http.StatusUnauthorized, "unauthorized", msgBadToken)
 	case errors.Is(err, auth.ErrEmailTaken):
 		return newError(http.StatusConflict, "email_taken", "this email is already registered; sign in instead")
 	case errors.As(err, &he):
 		return fromEcho(he)
 	}
-	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+	return newError(http.StatusInternalServerError, "internal", msgInternal)
 }
 
+// echoErrors are the code and message of each status Echo's own middleware answers with
+// (routing, body limit, rate limits, timeouts), in the words of the server's own errors.
+var echoErrors = map[int]struct{ code, message string }{
+	http.StatusNotFound:              {"not_found", "no such endpoint"},
+	http.StatusMethodNotAllowed:      {"method_not_allowed", "method not allowed here"},
+	http.StatusRequestEntityTooLarge: {"body_too_large", "the request body is over 1 MiB"},
+	http.StatusTooManyRequests:       {"rate_limited", msgRateLimited},
+	http.StatusUnauthorized:          {"unauthorized", msgBadToken},
+	http.StatusUnsupportedMediaType:  {"unsupported_media_type", msgSendJSON},
+	http.StatusServiceUnavailable:    {"unavailable", "the server is busy or shutting down; try again"},
+}
+
+// Messages said in more than one place.
+const (
+	msgRateLimited = "too many attempts; wait a minute and try again"
+	msgBadToken    = "missing, invalid or expired token"
+	msgSendJSON    = "send JSON (Content-Type: application/json)"
+	msgInternal    = "something went wrong on our side; try again"
+)
+
 func fromEcho(he *echo.HTTPError) *apiError {
-	switch he.Code {
-	case http.StatusNotFound:
-		return newError(he.Code, "not_found", "no such endpoint")
-	case http.StatusMethodNotAllowed:
-		return newError(he.Code, "method_not_allowed", "method not allowed here")
-	case http.StatusRequestEntityTooLarge:
-		return newError(he.Code, "body_too_large", "the request body is over 1 MiB")
-	case http.StatusTooManyRequests:
-		return newError(he.Code, "rate_limited", "too many attempts; wait a minute and try again")
-	case http.StatusUnauthorized:
-		return newError(he.Code, "unauthorized", "missing, invalid or expired token")
-	case http.StatusUnsupportedMediaType:
-		return newError(he.Code, "unsupported_media_type", "send JSON (Content-Type: application/json)")
-	case http.StatusServiceUnavailable:
-		return newError(he.Code, "unavailable", "the server is busy or shutting down; try again")
+	if e, ok := echoErrors[he.Code]; ok {
+		return newError(he.Code, e.code, e.message)
 	}
 	if he.Code >= 400 && he.Code < 500 {
 		return newError(he.Code, "bad_request", http.StatusText(he.Code))
 	}
-	return newError(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
+	return newError(http.StatusInternalServerError, "internal", msgInternal)
 }
 
 // errorHandler is Echo's one error handler: every error leaves as the same JSON shape.

@@ -74,6 +74,8 @@ func (p *gzipPool) stream(c echo.Context) *stream {
 	return &stream{p: p, c: c, buf: buf}
 }
 
+// Write holds the answer until it passes spillAt, so a small one leaves in one piece with its
+// length; past that it streams, gzipped when the client takes it.
 func (s *stream) Write(b []byte) (int, error) {
 	if s.out != nil {
 		return s.out.Write(b)

@@ -20,9 +20,9 @@ import (
 // ExportAll implements GET /export: the document is written while the rows are read.
 func (h *handlers) ExportAll(c echo.Context) error {
 	ctx := c.Request().Context()
-	u, err := h.store.UserByID(ctx, userID(c))
+	u, err := liveUser(ctx, h.store, userID(c))
 	if err != nil {
-		return accountGoneError(err)
+		return err
 	}
 	user, err := json.Marshal(toUser(u))
 	if err != nil {
@@ -115,8 +115,11 @@ func calendarFeed(st *store.Store, now func() time.Time) echo.HandlerFunc {
 			return notFound()
 		}
 		u, err := st.UserByID(ctx, f.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound() // the account went (and its feed with it) since the lookup above
+		}
 		if err != nil {
-			return accountGoneError(err)
+			return err
 		}
 		var recs []calendar.Record
 		if err := st.EachRecord(ctx, u.ID, calendar.Entities(), func(r store.Record) error {
@@ -149,12 +152,4 @@ func (h *handlers) accountGone(ctx context.Context, userID string) bool {
 	}
 	_, err := h.store.UserByID(ctx, userID)
 	return errors.Is(err, store.ErrNotFound)
-}
-
-// accountGoneError turns a missing account into 401 (its tokens outlived it) and passes other errors on.
-func accountGoneError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
-	}
-	return err
 }

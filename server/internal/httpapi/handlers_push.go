@@ -134,24 +134,15 @@ func (h *handlers) reminderAction(c echo.Context, id string, fields map[string]a
 // reminderUser accepts the access token, or an action token made for the reminder in the path
 // (the service worker acts from a notification with no session at hand).
 func reminderUser(tokens *auth.Tokens, svc *auth.Service) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			tok := bearer(c)
-			if tok == "" {
-				return newError(http.StatusUnauthorized, "unauthorized", "send the access token or the reminder's action token")
+	return tokenGuard(svc, "send the access token or the reminder's action token",
+		func(c echo.Context, tok string) (auth.Access, error) {
+			if a, err := tokens.Check(tok); err == nil {
+				return a, nil
 			}
-			a, err := tokens.Check(tok)
+			id, err := tokens.VerifyAction(tok, c.Param("id"))
 			if err != nil {
-				id, err := tokens.VerifyAction(tok, c.Param("id"))
-				if err != nil {
-					return err
-				}
-				a = auth.Access{UserID: id} // no sign-in behind it: only the account must exist
+				return auth.Access{}, err
 			}
-			if err := checkLive(c, svc, a); err != nil {
-				return err
-			}
-			return next(c)
-		}
-	}
+			return auth.Access{UserID: id}, nil // no sign-in behind it: only the account must exist
+		})
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -182,7 +183,7 @@ func doWithin(t *testing.T, srv *testutil.Server, method, path, token string, bo
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, method, srv.HTTP.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
+	auth.SetBearer(req.Header, token)
 	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -314,7 +315,7 @@ func TestLargePullStreams(t *testing.T) {
 		for _, gz := range []bool{true, false} {
 			req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/pull", strings.NewReader(`{"client_id":"client-big-2","cursor":0}`))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+u.Token)
+			auth.SetBearer(req.Header, u.Token)
 			if !gz {
 				req.Header.Set("Accept-Encoding", "identity")
 			}

@@ -194,7 +194,7 @@ func limiter(perMin int, key func(echo.Context) string) echo.MiddlewareFunc {
 		}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return newError(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute and try again").
+			return newError(http.StatusTooManyRequests, "rate_limited", msgRateLimited).
 				with(map[string]any{"retry_after": 60})
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
@@ -224,7 +224,7 @@ func metricsGuard(token string) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			if subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(token)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(auth.Bearer(c.Request().Header)), []byte(token)) != 1 {
 				return newError(http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <metrics token>")
 			}
 			return next(c)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -215,7 +216,7 @@ func TestPullIsGzipped(t *testing.T) {
 	srv.Push(u, "phone-0001", muts...)
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/pull", strings.NewReader(`{"client_id":"phone-0001","cursor":0}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+u.Token)
+	auth.SetBearer(req.Header, u.Token)
 	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
 	if err != nil {
@@ -364,8 +365,8 @@ func TestUnsupportedBodies(t *testing.T) {
 	u := srv.Register("dana@example.com")
 	req, _ := http.NewRequest("POST", srv.HTTP.URL+"/api/v1/sync/push", strings.NewReader(`client_id=x`))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+u.Token)
-	resp, err := http.DefaultClient.Do(req)
+	auth.SetBearer(req.Header, u.Token)
+	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,6 +466,22 @@ func TestInvalidMutationIsNamed(t *testing.T) {
 	}
 	r.JSON(t, &e)
 	if r.Status != 422 || e.Error.Details["mutation_id"] != float64(3) || e.Error.Details["index"] != float64(2) || e.Error.Details["field"] != "name" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
+
+// TestMalformedMutationIsNamed: a mutation off the schema is a 400 naming its place in the body,
+// even behind one the rules would refuse (the form of every mutation is checked first).
+func TestMalformedMutationIsNamed(t *testing.T) {
+	srv := tu.NewServer(t, tu.DB{Name: "sqlite"})
+	u := srv.Register("dana@example.com")
+	r := srv.Do("POST", "/api/v1/sync/push", u.Token, map[string]any{"client_id": "phone-0001", "mutations": []tu.Mutation{
+		put(1, "contact", 1, 0, map[string]any{"company": "no name"}), // refused by the rules
+		{ID: 2, Entity: "contact", RecordID: "0192F3A0-0000-7000-8000-000000000002", Op: "put"},
+	}})
+	want := `{"error":{"code":"invalid_request","details":{"field":"mutations.1.record_id","reason":"want a lower-case UUID"},` +
+		`"message":"mutations.1.record_id: want a lower-case UUID"}}`
+	if r.Status != 400 || strings.TrimSpace(string(r.Body)) != want {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 }

@@ -146,16 +146,6 @@ func (f *Faker) Edit(entity string) map[string]any {
 	return map[string]any{"body": f.Sentence(30 + f.r.IntN(60))}
 }
 
-// Mutation is one push mutation as JSON.
-type Mutation struct {
-	ID          int64          `json:"id"`
-	Entity      string         `json:"entity"`
-	RecordID    string         `json:"record_id"`
-	Op          string         `json:"op"`
-	Fields      map[string]any `json:"fields,omitempty"`
-	BaseVersion int64          `json:"base_version"`
-}
-
 // NewRecords returns n put mutations creating a mix of contacts (about 40 %) and notes that
 // refer to them, numbered from firstID; known are contacts that notes may refer to.
 func (f *Faker) NewRecords(firstID int64, n int, known []string) ([]Mutation, []string) {

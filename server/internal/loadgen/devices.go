@@ -217,11 +217,7 @@ func (d *device) push(ctx context.Context, st *stats) {
 	}
 	status, resp, dur, err := d.g.do(ctx, http.MethodPost, "/api/v1/sync/push", d.token, body)
 	if record(ctx, st, KindPush, status, dur, err) {
-		var res struct {
-			LastMutationID int64 `json:"last_mutation_id"`
-			Version        int64 `json:"version"`
-			Applied        int   `json:"applied"`
-		}
+		var res PushResult
 		if json.Unmarshal(resp, &res) != nil {
 			st.errs["push bad-response"]++
 			return
@@ -232,16 +228,8 @@ func (d *device) push(ctx context.Context, st *stats) {
 	}
 	switch status {
 	case http.StatusConflict: // a gap: the server says where it stands
-		var e struct {
-			Error struct {
-				Code    string `json:"code"`
-				Details struct {
-					ExpectedID int64 `json:"expected_id"`
-				} `json:"details"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(resp, &e) == nil && e.Error.Code == "mutation_gap" {
-			d.ack(e.Error.Details.ExpectedID-1, 0)
+		if next, gap := GapExpected(resp); gap {
+			d.ack(next-1, 0)
 		}
 	case http.StatusUnauthorized: // the access token expired on a long run: sign in again
 		_, _ = d.signIn(ctx, false)

@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/askwell/askwell/server/internal/auth"
 )
 
 // gen is the shared state of a run.
@@ -177,7 +179,7 @@ func (g *gen) do(ctx context.Context, method, path, token string, body []byte) (
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth.SetBearer(req.Header, token)
 	}
 	start := time.Now()
 	resp, err := g.client.Do(req)
@@ -202,8 +204,8 @@ func (g *gen) rss(ctx context.Context) float64 {
 	if err != nil {
 		return 0
 	}
-	// Uncompressed on purpose: with gzip the server compresses /metrics twice (promhttp and
-	// the Echo gzip middleware) under one Content-Encoding header.
+	// Uncompressed: gzip gains nothing on a scrape mid-run, and servers whose gzip middleware
+	// did not yet skip /metrics compressed it twice (with promhttp) under one Content-Encoding.
 	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := g.client.Do(req)
 	if err != nil {

@@ -26,6 +26,7 @@ type EndpointError struct {
 	Reason string
 }
 
+// Error carries only the reason, which names the host but never the capability URL.
 func (e *EndpointError) Error() string { return "push: bad endpoint: " + e.Reason }
 
 // Unwrap lets callers test for ErrBadEndpoint.

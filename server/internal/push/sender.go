@@ -111,6 +111,7 @@ const (
 	Rejected
 )
 
+// String is the word the dispatcher logs, easier to read than a number.
 func (o Outcome) String() string {
 	switch o {
 	case Delivered:

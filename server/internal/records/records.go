@@ -52,6 +52,7 @@ type FieldError struct {
 	Reason string
 }
 
+// Error names the field, which is what a client needs to fix its patch.
 func (e *FieldError) Error() string { return fmt.Sprintf("records: field %q: %s", e.Field, e.Reason) }
 
 // Kind describes one entity.

@@ -1,7 +1,6 @@
 package remind_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -93,16 +92,6 @@ func TestCoachPushWaitsForQuietHours(t *testing.T) {
 			t.Fatalf("payload %+v", p)
 		}
 	})
-}
-
-// subscribed is a server with a fake push service and one user with one subscribed device.
-func subscribed(t *testing.T, db tu.DB) (context.Context, *tu.Server, *world, tu.User) {
-	t.Helper()
-	srv := tu.NewServer(t, db)
-	w := newWorld(t, srv)
-	u := srv.Register("dana@example.com")
-	w.subscribe(u)
-	return context.Background(), srv, w, u
 }
 
 // Monday's plan goes out at 08:00 in the user's zone as one push that opens Today.

@@ -21,11 +21,8 @@ import (
 // reminder; the reminder is then "sent" on every device, and nothing is pushed twice.
 func TestDeliversDueAskEndToEnd(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("dana@example.com")
-		sub := w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
+		sub := w.subs[0]
 		dana, lee, ask := recID(1, 1), recID(1, 2), recID(1, 3)
 		srv.Push(u, "phone-0001",
 			put(1, "contact", dana, map[string]any{"name": "Dana", "stage": "trust"}),
@@ -84,12 +81,8 @@ func TestDeliversDueAskEndToEnd(t *testing.T) {
 		if n, _ := d.RunOnce(ctx); n != 0 || len(w.svc.Received()) != 1 {
 			t.Fatalf("later run: delivered %d, %d received", n, len(w.svc.Received()))
 		}
-		if c := counter(t, reg, "askwell_push_sent_total"); c != 1 {
-			t.Fatalf("sent counter %v", c)
-		}
-		if c := counter(t, reg, "askwell_push_reminders_delivered_total"); c != 1 {
-			t.Fatalf("delivered counter %v", c)
-		}
+		wantCounter(t, reg, "askwell_push_sent_total", 1)
+		wantCounter(t, reg, "askwell_push_reminders_delivered_total", 1)
 	})
 }
 
@@ -141,9 +134,7 @@ func TestGoneSubscriptionsArePruned(t *testing.T) {
 		if n, _ := d.RunOnce(ctx); n != 0 || len(w.svc.Received()) != before {
 			t.Fatalf("after pruning: delivered %d, %d new messages", n, len(w.svc.Received())-before)
 		}
-		if c := counter(t, reg, "askwell_push_pruned_total"); c != 2 {
-			t.Fatalf("pruned counter %v", c)
-		}
+		wantCounter(t, reg, "askwell_push_pruned_total", 2)
 	})
 }
 
@@ -151,11 +142,8 @@ func TestGoneSubscriptionsArePruned(t *testing.T) {
 // when longer), the attempts add up, and the third try delivers.
 func TestRetriesWithBackoff(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		sub := w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
+		sub := w.subs[0]
 		w.svc.Script(sub.Endpoint,
 			pushtest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"120"}}},
 			pushtest.Reply{Status: http.StatusTooManyRequests})
@@ -184,15 +172,9 @@ func TestRetriesWithBackoff(t *testing.T) {
 		if n, _ := d.RunOnce(ctx); n != 1 || received() != 3 {
 			t.Fatalf("third try: delivered %d, %d received", n, received())
 		}
-		if st := reminders(t, srv, u)[ids[0]]["status"]; st != "sent" {
-			t.Fatalf("status %v", st)
-		}
-		if c := counter(t, reg, "askwell_push_retried_total"); c != 2 {
-			t.Fatalf("retried counter %v", c)
-		}
-		if c := counter(t, reg, "askwell_push_failed_total"); c != 2 {
-			t.Fatalf("failed counter %v", c)
-		}
+		wantStatus(t, srv, u, ids[0], "sent")
+		wantCounter(t, reg, "askwell_push_retried_total", 2)
+		wantCounter(t, reg, "askwell_push_failed_total", 2)
 	})
 }
 
@@ -200,11 +182,8 @@ func TestRetriesWithBackoff(t *testing.T) {
 // for the app to show, and no more pushes go out. A network error counts like a 5xx.
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		sub := w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
+		sub := w.subs[0]
 		w.svc.Script(sub.Endpoint, pushtest.Reply{Status: http.StatusServiceUnavailable}, pushtest.Reply{Status: http.StatusInternalServerError})
 		ids := seedThanks(t, srv, u, 1, 1)
 		var calls atomic.Int32
@@ -222,9 +201,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		if calls.Load() != 3 || len(w.svc.Received()) != 2 {
 			t.Fatalf("%d tries (%d reached the service), want 3", calls.Load(), len(w.svc.Received()))
 		}
-		if st := reminders(t, srv, u)[ids[0]]["status"]; st != "pending" {
-			t.Fatalf("status %v", st)
-		}
+		wantStatus(t, srv, u, ids[0], "pending")
 	})
 }
 
@@ -232,11 +209,8 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // for the app, and the refusal is counted against the subscription.
 func TestRejectedIsNotRetried(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		sub := w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
+		sub := w.subs[0]
 		w.svc.Script(sub.Endpoint, pushtest.Reply{Status: http.StatusBadRequest, Body: "bad topic"})
 		ids := seedThanks(t, srv, u, 1, 1)
 		d, reg := w.dispatcher()
@@ -251,12 +225,8 @@ func TestRejectedIsNotRetried(t *testing.T) {
 		if len(subs) != 1 || subs[0].Failures != 1 {
 			t.Fatalf("subscription after a refusal: %+v", subs)
 		}
-		if st := reminders(t, srv, u)[ids[0]]["status"]; st != "pending" {
-			t.Fatalf("status %v", st)
-		}
-		if c := counter(t, reg, "askwell_push_reminders_stopped_total"); c != 1 {
-			t.Fatalf("stopped counter %v", c)
-		}
+		wantStatus(t, srv, u, ids[0], "pending")
+		wantCounter(t, reg, "askwell_push_reminders_stopped_total", 1)
 	})
 }
 
@@ -264,11 +234,7 @@ func TestRejectedIsNotRetried(t *testing.T) {
 // message with the same Topic (so it replaces the old one if that is still queued).
 func TestSnoozedReminderComesBack(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		ids := seedThanks(t, srv, u, 1, 1)
 		d, _ := w.dispatcher()
 		if n, _ := d.RunOnce(ctx); n != 1 {
@@ -298,9 +264,7 @@ func TestSnoozedReminderComesBack(t *testing.T) {
 		if len(got) != 2 || got[0].Topic != got[1].Topic || got[1].Topic != push.TopicFor(ids[0]) {
 			t.Fatalf("messages %d, topics %q", len(got), []string{got[0].Topic, got[len(got)-1].Topic})
 		}
-		if st := reminders(t, srv, u)[ids[0]]["status"]; st != "sent" {
-			t.Fatalf("status %v", st)
-		}
+		wantStatus(t, srv, u, ids[0], "sent")
 	})
 }
 
@@ -308,16 +272,12 @@ func TestSnoozedReminderComesBack(t *testing.T) {
 // the reminder waits for 07:30 there; at 07:31 it is delivered.
 func TestQuietHoursHoldUntilTheyEnd(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
+		ctx, srv, w, u := subscribed(t, db)
 		if r := srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{
 			"timezone": "America/Los_Angeles", "quiet_hours": map[string]any{"start": "21:00", "end": "07:30"},
 		}); r.Status != http.StatusOK {
 			t.Fatalf("patch me: %d %s", r.Status, r.Body)
 		}
-		w.subscribe(u)
 		la, _ := time.LoadLocation("America/Los_Angeles")
 		contact, ask := recID(1, 1), recID(1, 2)
 		srv.Push(u, "phone-0001",
@@ -331,9 +291,7 @@ func TestQuietHoursHoldUntilTheyEnd(t *testing.T) {
 		if n, err := d.RunOnce(ctx); err != nil || n != 0 || len(w.svc.Received()) != 0 {
 			t.Fatalf("inside quiet hours: delivered %d, %v, %d received", n, err, len(w.svc.Received()))
 		}
-		if c := counter(t, reg, "askwell_push_held_total"); c != 1 {
-			t.Fatalf("held counter %v", c)
-		}
+		wantCounter(t, reg, "askwell_push_held_total", 1)
 		setClock(srv, at(25, 7, 29))
 		if n, _ := d.RunOnce(ctx); n != 0 || len(w.svc.Received()) != 0 {
 			t.Fatalf("07:29: delivered %d", n)
@@ -389,26 +347,15 @@ func TestThreeDispatchersDeliverEachOnce(t *testing.T) {
 		for i, srv := range srvs {
 			d, _ := dispatcherOn(t, srv, w.sender, func(d *remind.Deps) { d.Batch = 60 })
 			wg.Go(func() {
-				for {
-					n, err := d.RunOnce(ctx)
-					if err != nil {
-						t.Errorf("dispatcher %d: %v", i, err)
-						return
-					}
-					total.Add(int64(n))
-					if n == 0 {
-						return
-					}
+				n, err := drain(ctx, d)
+				if err != nil {
+					t.Errorf("dispatcher %d: %v", i, err)
 				}
+				total.Add(int64(n))
 			})
 		}
 		wg.Wait()
-		got := countIDs(w.payloads())
-		for _, id := range want {
-			if got[id] != 1 {
-				t.Fatalf("reminder %s pushed %d times", id, got[id])
-			}
-		}
+		got := w.pushedOnce(want)
 		if len(got) != len(want) || total.Load() != int64(len(want)) {
 			t.Fatalf("%d reminders pushed, %d counted delivered, want %d", len(got), total.Load(), len(want))
 		}
@@ -420,11 +367,7 @@ func TestThreeDispatchersDeliverEachOnce(t *testing.T) {
 // the rest.
 func TestCancelledMidBatchLosesNothing(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		ids := seedThanks(t, srv, u, 1, 100)
 
 		runCtx, cancel := context.WithCancel(ctx)
@@ -466,12 +409,9 @@ func TestCancelledMidBatchLosesNothing(t *testing.T) {
 		if n, err := dB.RunOnce(ctx); err != nil || n != 70 {
 			t.Fatalf("second dispatcher delivered %d, %v; want the 70 left", n, err)
 		}
-		got := countIDs(w.payloads())
-		recs := reminders(t, srv, u)
-		for _, id := range ids {
-			if got[id] != 1 || recs[id]["status"] != "sent" {
-				t.Fatalf("reminder %s: pushed %d times, status %v", id, got[id], recs[id]["status"])
-			}
+		w.pushedOnce(ids)
+		if sent := sentCount(t, srv, u); sent != len(ids) {
+			t.Fatalf("%d of %d marked sent", sent, len(ids))
 		}
 	})
 }
@@ -480,11 +420,7 @@ func TestCancelledMidBatchLosesNothing(t *testing.T) {
 // for the lease: then another dispatcher delivers all of it.
 func TestCrashAfterClaimRecoversAfterLease(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		ids := seedThanks(t, srv, u, 1, 50)
 		// The dead dispatcher's claim, exactly as a Dispatcher makes it.
 		claimed, err := srv.App.Store.ClaimDue(ctx, srv.Clock.Now(), remind.DefaultLease, remind.DefaultBatch)
@@ -499,12 +435,7 @@ func TestCrashAfterClaimRecoversAfterLease(t *testing.T) {
 		if n, err := d.RunOnce(ctx); err != nil || n != 50 {
 			t.Fatalf("after the lease: delivered %d, %v", n, err)
 		}
-		got := countIDs(w.payloads())
-		for _, id := range ids {
-			if got[id] != 1 {
-				t.Fatalf("reminder %s pushed %d times", id, got[id])
-			}
-		}
+		w.pushedOnce(ids)
 	})
 }
 
@@ -513,11 +444,7 @@ func TestCrashAfterClaimRecoversAfterLease(t *testing.T) {
 // is free for another dispatcher at once, and nothing is pushed twice.
 func TestRunFinishesBatchesOnShutdown(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		srv := tu.NewServer(t, db)
-		w := newWorld(t, srv)
-		u := srv.Register("a@example.com")
-		w.subscribe(u)
+		ctx, srv, w, u := subscribed(t, db)
 		ids := seedThanks(t, srv, u, 1, 40)
 
 		inFlight, release := make(chan struct{}), make(chan struct{})
@@ -528,9 +455,7 @@ func TestRunFinishesBatchesOnShutdown(t *testing.T) {
 			return w.sender.Send(ctx, s, p, o)
 		})
 		d, _ := dispatcherOn(t, srv, slow, func(d *remind.Deps) { d.Batch = 10; d.Poll = time.Hour })
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); d.Run(runCtx) }()
+		cancel, done := runInBackground(d)
 		waitFor(t, "a send in flight", inFlight)
 		cancel()
 		close(release)
@@ -540,33 +465,14 @@ func TestRunFinishesBatchesOnShutdown(t *testing.T) {
 		if n != 10 && n != 20 {
 			t.Fatalf("%d delivered by the stopping dispatcher, want whole batches of 10 (one or two)", n)
 		}
-		sent := 0
-		for _, r := range reminders(t, srv, u) {
-			if r["status"] == "sent" {
-				sent++
-			}
-		}
-		if sent != n {
+		if sent := sentCount(t, srv, u); sent != n {
 			t.Fatalf("%d marked sent, %d delivered", sent, n)
 		}
 		d2, _ := w.dispatcher()
-		left := 0
-		for {
-			k, err := d2.RunOnce(ctx)
-			if err != nil || k == 0 {
-				break
-			}
-			left += k
-		}
-		if left != len(ids)-n {
+		if left, _ := drain(ctx, d2); left != len(ids)-n {
 			t.Fatalf("the rest: delivered %d, want %d at once (none left leased)", left, len(ids)-n)
 		}
-		got := countIDs(w.payloads())
-		for _, id := range ids {
-			if got[id] != 1 {
-				t.Fatalf("reminder %s pushed %d times", id, got[id])
-			}
-		}
+		w.pushedOnce(ids)
 	})
 }
 
@@ -574,7 +480,6 @@ func TestRunFinishesBatchesOnShutdown(t *testing.T) {
 // delivers every reminder exactly once and marks it sent.
 func TestRunDeliversEverything(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
 		srv := tu.NewServer(t, db)
 		w := newWorld(t, srv)
 		var users []tu.User
@@ -595,27 +500,12 @@ func TestRunDeliversEverything(t *testing.T) {
 			return r, err
 		})
 		d, reg := dispatcherOn(t, srv, counting, func(d *remind.Deps) { d.Batch = 25; d.Poll = time.Hour })
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); d.Run(runCtx) }()
+		cancel, done := runInBackground(d)
 		waitFor(t, "every reminder accepted", all)
 		cancel()
 		waitFor(t, "Run to return", done)
-		got := countIDs(w.payloads())
-		for _, id := range ids {
-			if got[id] != 1 {
-				t.Fatalf("reminder %s pushed %d times", id, got[id])
-			}
-		}
-		sent := 0
-		for _, u := range users {
-			for _, r := range reminders(t, srv, u) {
-				if r["status"] == "sent" {
-					sent++
-				}
-			}
-		}
-		if sent != len(ids) || counter(t, reg, "askwell_push_reminders_delivered_total") != float64(len(ids)) {
+		w.pushedOnce(ids)
+		if sent := sentCount(t, srv, users...); sent != len(ids) || counter(t, reg, "askwell_push_reminders_delivered_total") != float64(len(ids)) {
 			t.Fatalf("%d of %d marked sent", sent, len(ids))
 		}
 	})
@@ -634,9 +524,7 @@ func TestWakeRunsAtOnce(t *testing.T) {
 		return r, err
 	})
 	d, _ := dispatcherOn(t, srv, notify, func(d *remind.Deps) { d.Poll = time.Hour })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); d.Run(ctx) }()
+	cancel, done := runInBackground(d)
 	defer func() { cancel(); <-done }()
 
 	d.Wake() // nothing due yet: a wake finds nothing and Run goes back to waiting

@@ -25,6 +25,8 @@ type world struct {
 	svc    *pushtest.Service
 	keys   push.VAPIDKeys
 	sender *push.Sender
+	// subs are the subscriptions made, in order, for tests that script their answers.
+	subs []push.Subscription
 }
 
 func newWorld(t testing.TB, srv *tu.Server) *world {
@@ -72,7 +74,19 @@ func (w *world) subscribe(u tu.User) push.Subscription {
 	w.t.Helper()
 	sub := w.svc.NewSubscription()
 	saveSub(w.t, w.srv, u.ID, sub)
+	w.subs = append(w.subs, sub)
 	return sub
+}
+
+// subscribed is a server with a fake push service and one user with one subscribed device
+// (w.subs[0]).
+func subscribed(t *testing.T, db tu.DB) (context.Context, *tu.Server, *world, tu.User) {
+	t.Helper()
+	srv := tu.NewServer(t, db)
+	w := newWorld(t, srv)
+	u := srv.Register("dana@example.com")
+	w.subscribe(u)
+	return context.Background(), srv, w, u
 }
 
 func saveSub(t testing.TB, srv *tu.Server, userID string, sub push.Subscription) {
@@ -163,11 +177,74 @@ func counter(t testing.TB, reg *prometheus.Registry, name string) float64 {
 	return 0
 }
 
+// wantCounter fails the test unless the dispatcher's counter stands at want.
+func wantCounter(t testing.TB, reg *prometheus.Registry, name string, want float64) {
+	t.Helper()
+	if c := counter(t, reg, name); c != want {
+		t.Fatalf("%s is %v, want %v", name, c, want)
+	}
+}
+
+// wantStatus fails the test unless the user's reminder id has the status want.
+func wantStatus(t testing.TB, srv *tu.Server, u tu.User, id, want string) {
+	t.Helper()
+	if st := reminders(t, srv, u)[id]["status"]; st != want {
+		t.Fatalf("reminder %s is %v, want %s", id, st, want)
+	}
+}
+
 // senderFunc adapts a function to remind.Sender.
 type senderFunc func(ctx context.Context, sub push.Subscription, payload []byte, opts push.SendOptions) (push.Result, error)
 
 func (f senderFunc) Send(ctx context.Context, sub push.Subscription, payload []byte, opts push.SendOptions) (push.Result, error) {
 	return f(ctx, sub, payload, opts)
+}
+
+// pushedOnce fails the test unless each of ids reached the push service exactly once, and
+// returns how often every reminder did.
+func (w *world) pushedOnce(ids []string) map[string]int {
+	w.t.Helper()
+	got := countIDs(w.payloads())
+	for _, id := range ids {
+		if got[id] != 1 {
+			w.t.Fatalf("reminder %s pushed %d times", id, got[id])
+		}
+	}
+	return got
+}
+
+// sentCount is how many reminders of the users are marked sent.
+func sentCount(t testing.TB, srv *tu.Server, users ...tu.User) int {
+	t.Helper()
+	n := 0
+	for _, u := range users {
+		for _, r := range reminders(t, srv, u) {
+			if r["status"] == "sent" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// runInBackground starts d.Run; cancel stops it and done closes when it has returned.
+func runInBackground(d *remind.Dispatcher) (cancel func(), done <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan struct{})
+	go func() { defer close(ch); d.Run(ctx) }()
+	return cancel, ch
+}
+
+// drain runs d until it finds nothing to deliver and returns how many it delivered.
+func drain(ctx context.Context, d *remind.Dispatcher) (int, error) {
+	total := 0
+	for {
+		n, err := d.RunOnce(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
 }
 
 // countIDs counts how often each reminder id reached the push service (accepted or not).

@@ -173,21 +173,32 @@ func windowCode(code string) bool {
 	return false
 }
 
+// whoOrThem names the contact, or says "them" when its record is gone: the message still reads.
+func whoOrThem(name func(string) string, id string) string {
+	if who := name(id); who != "" {
+		return who
+	}
+	return "them"
+}
+
+// otherParty names the person an ask or a referral is about: the linked contact, else the
+// typed name (clipped to fit a title), else "".
+func otherParty(name func(string) string, id, text *string) string {
+	s := ""
+	if id != nil {
+		s = name(*id)
+	}
+	if s == "" && text != nil {
+		s = clip(oneLine(*text), maxName)
+	}
+	return s
+}
+
 func askMessage(a *askRec, name func(string) string, now time.Time, loc *time.Location) message {
 	if a == nil {
 		return message{}
 	}
-	who := name(a.ContactID)
-	if who == "" {
-		who = "them"
-	}
-	target := ""
-	if a.TargetContactID != nil {
-		target = name(*a.TargetContactID)
-	}
-	if target == "" && a.Target != nil {
-		target = clip(oneLine(*a.Target), maxName)
-	}
+	who, target := whoOrThem(name, a.ContactID), otherParty(name, a.TargetContactID, a.Target)
 	m := message{Title: "Ask " + who + " for an introduction"}
 	if target != "" {
 		m.Title = "Ask " + who + " for an intro to " + target
@@ -230,17 +241,7 @@ func referralMessage(kind string, r *referralRec, name func(string) string) mess
 	if r == nil {
 		return message{}
 	}
-	who := name(r.ContactID)
-	if who == "" {
-		who = "them"
-	}
-	prospect := ""
-	if r.ProspectContactID != nil {
-		prospect = name(*r.ProspectContactID)
-	}
-	if prospect == "" && r.Prospect != nil {
-		prospect = clip(oneLine(*r.Prospect), maxName)
-	}
+	who, prospect := whoOrThem(name, r.ContactID), otherParty(name, r.ProspectContactID, r.Prospect)
 	switch kind {
 	case playbook.ReminderThankYou:
 		how := "A handwritten card is remembered."

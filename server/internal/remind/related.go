@@ -53,63 +53,37 @@ func (d *Dispatcher) loadRelated(ctx context.Context, userID string, items []*it
 		return *p
 	}
 	rel.asks = map[string]*askRec{}
-	load("ask", bySubject["ask"], func(id string, b []byte) error {
-		a := new(askRec)
-		if err := json.Unmarshal(b, a); err != nil {
-			return err
-		}
-		rel.asks[id] = a
-		want(a.ContactID, deref(a.TargetContactID))
-		return nil
-	})
+	load("ask", bySubject["ask"], decodeInto(rel.asks, func(a *askRec) { want(a.ContactID, deref(a.TargetContactID)) }))
 	rel.referrals = map[string]*referralRec{}
-	load("referral", bySubject["referral"], func(id string, b []byte) error {
-		r := new(referralRec)
-		if err := json.Unmarshal(b, r); err != nil {
-			return err
-		}
-		rel.referrals[id] = r
-		want(r.ContactID, deref(r.ProspectContactID))
-		return nil
-	})
+	load("referral", bySubject["referral"], decodeInto(rel.referrals, func(r *referralRec) { want(r.ContactID, deref(r.ProspectContactID)) }))
 	rel.events = map[string]*eventRec{}
-	load("event", bySubject["event"], func(id string, b []byte) error {
-		e := new(eventRec)
-		if err := json.Unmarshal(b, e); err != nil {
-			return err
-		}
-		rel.events[id] = e
+	load("event", bySubject["event"], decodeInto(rel.events, func(e *eventRec) {
 		want(e.ContactIDs[:min(len(e.ContactIDs), maxContactsPerEvent)]...)
-		return nil
-	})
+	}))
 	rel.notes = map[string]*noteRec{}
-	load("note", bySubject["note"], func(id string, b []byte) error {
-		n := new(noteRec)
-		if err := json.Unmarshal(b, n); err != nil {
-			return err
-		}
-		rel.notes[id] = n
+	load("note", bySubject["note"], decodeInto(rel.notes, func(n *noteRec) {
 		want(n.ContactIDs[:min(len(n.ContactIDs), maxContactsPerEvent)]...)
-		return nil
-	})
+	}))
 	rel.suggestions = map[string]*suggestionRec{}
-	load("suggestion", bySubject["suggestion"], func(id string, b []byte) error {
-		sg := new(suggestionRec)
-		if err := json.Unmarshal(b, sg); err != nil {
-			return err
-		}
-		rel.suggestions[id] = sg
-		return nil
-	})
-	want(bySubject["contact"]...)
+	load("suggestion", bySubject["suggestion"], decodeInto(rel.suggestions, nil))
+	want(bySubject["contact"]...) // after the others: their contacts are read in the same query
 	rel.contacts = map[string]*contactRec{}
-	load("contact", contactIDs, func(id string, b []byte) error {
-		c := new(contactRec)
-		if err := json.Unmarshal(b, c); err != nil {
+	load("contact", contactIDs, decodeInto(rel.contacts, nil))
+	return rel
+}
+
+// decodeInto makes a load callback that decodes each record into m and hands it to then (when
+// not nil), which names the contacts the message will need.
+func decodeInto[T any](m map[string]*T, then func(*T)) func(id string, data []byte) error {
+	return func(id string, data []byte) error {
+		v := new(T)
+		if err := json.Unmarshal(data, v); err != nil {
 			return err
 		}
-		rel.contacts[id] = c
+		m[id] = v
+		if then != nil {
+			then(v)
+		}
 		return nil
-	})
-	return rel
+	}
 }

@@ -11,9 +11,7 @@ import (
 // a Saturday meeting's follow-up lands on Monday morning in the user's zone.
 func TestCaptureReminder(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		srv := tu.NewServer(t, db)
-		u := srv.Register("dana@example.com")
-		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": "America/New_York"})
+		srv, u := userIn(t, db, "America/New_York")
 		// now: Tuesday 2026-11-24 09:30 UTC. Coffee with Lee planned for 15:00–15:45 UTC today.
 		srv.Push(u, "phone-0001",
 			put(1, "contact", 1, 0, map[string]any{"name": "Lee"}),

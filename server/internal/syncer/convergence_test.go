@@ -8,7 +8,7 @@ package syncer_test
 //
 // Everything runs on one goroutine, so a seed replays the same run exactly:
 //
-//	ASKWELL_CONVERGENCE_SEED=12345 go test -race -run TestConvergence ./server/internal/sync/
+//	ASKWELL_CONVERGENCE_SEED=12345 go test -race -run TestConvergence ./server/internal/syncer/
 
 import (
 	"bytes"
@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/loadgen"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -201,7 +203,7 @@ func (s *convSim) post(path string, body any) (int, []byte) {
 		s.fatalf("request: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.user.Token)
+	auth.SetBearer(req.Header, s.user.Token)
 	resp, err := s.srv.HTTP.Client().Do(req)
 	if err != nil {
 		s.fatalf("POST %s: %v", path, err)
@@ -441,22 +443,12 @@ func (s *convSim) send(c *convClient, muts []testutil.Mutation) (status int, res
 			s.fatalf("%v", err)
 		}
 	case http.StatusConflict:
-		var e struct {
-			Error struct {
-				Code    string `json:"code"`
-				Details struct {
-					ExpectedID int64 `json:"expected_id"`
-				} `json:"details"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(body, &e); err != nil {
-			s.fatalf("push %s: %v in %s", c.id, err, body)
-		}
-		if first <= prev+1 || e.Error.Code != "mutation_gap" || e.Error.Details.ExpectedID != prev+1 {
+		next, gap := loadgen.GapExpected(body)
+		if !gap || first <= prev+1 || next != prev+1 {
 			s.fatalf("push %s %d..%d after %d: unexpected 409 %s", c.id, first, last, prev, body)
 		}
 		s.stats.gaps++
-		expected = e.Error.Details.ExpectedID
+		expected = next
 	default:
 		s.fatalf("push %s %d..%d: %d %s", c.id, first, last, status, body)
 	}
@@ -874,6 +866,9 @@ func (s *convSim) add(c *convClient, entity, id, op string, fields map[string]an
 }
 
 // --- the reference model -------------------------------------------------------------------
+
+// The model states the merge rules again on purpose, apart from sync.go's: it is the oracle the
+// server is checked against, so the two must not share code (duplicate finders pair them).
 
 // convModel replays the acknowledged mutations in commit order with the merge rules of §5: per
 // field last writer wins, a delete wins over edits made without seeing it, a put that saw the

@@ -27,11 +27,20 @@ func reminder(t *testing.T, recs map[string]tu.Change, kind string, subject int)
 	return c.Record
 }
 
+// userIn is a server and a user who lives in zone, for times that fall in the user's day.
+func userIn(t *testing.T, db tu.DB, zone string) (*tu.Server, tu.User) {
+	t.Helper()
+	srv := tu.NewServer(t, db)
+	u := srv.Register("dana@example.com")
+	if r := srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": zone}); r.Status != 200 {
+		t.Fatalf("set the time zone: %d %s", r.Status, r.Body)
+	}
+	return srv, u
+}
+
 func TestAskReminders(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		srv := tu.NewServer(t, db)
-		u := srv.Register("dana@example.com")
-		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"timezone": "America/New_York"})
+		srv, u := userIn(t, db, "America/New_York")
 		srv.Push(u, "phone-0001",
 			put(1, "contact", 1, 0, map[string]any{"name": "Bob"}),
 			put(2, "ask", 2, 0, map[string]any{"contact_id": tu.ID(1), "target": "Lee", "trigger": map[string]any{"kind": "date", "value": "2026-12-01"}}))

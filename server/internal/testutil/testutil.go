@@ -26,6 +26,7 @@ import (
 	"github.com/askwell/askwell/server/internal/app"
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/config"
+	"github.com/askwell/askwell/server/internal/loadgen"
 )
 
 // PostgresEnv names the variable that enables the PostgreSQL tests.
@@ -177,6 +178,7 @@ func Start(t testing.TB, db DB, dataDir string, clock *Clock, opts ...Option) *S
 		t.Fatalf("app: %v", err)
 	}
 	srv := httptest.NewServer(a.Echo)
+	checkAnswers(t, srv.Client()) // every request through the server's client, Do's included
 	t.Cleanup(func() {
 		_ = a.Close() // ends event streams first, so Close below does not wait on them
 		srv.Close()
@@ -240,7 +242,7 @@ func (s *Server) Do(method, path, token string, body any) *Response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth.SetBearer(req.Header, token)
 	}
 	resp, err := s.HTTP.Client().Do(req)
 	if err != nil {
@@ -295,22 +297,12 @@ func (s *Server) Login(u User) User {
 	return u
 }
 
-// Mutation is a push mutation as JSON.
-type Mutation struct {
-	ID          int64          `json:"id"`
-	Entity      string         `json:"entity"`
-	RecordID    string         `json:"record_id"`
-	Op          string         `json:"op"`
-	Fields      map[string]any `json:"fields,omitempty"`
-	BaseVersion int64          `json:"base_version"`
-}
+// Mutation is a push mutation as JSON: the load generator's, so tests, benchmarks and the
+// load generator send one shape.
+type Mutation = loadgen.Mutation
 
-// PushResult is a decoded push response.
-type PushResult struct {
-	LastMutationID int64 `json:"last_mutation_id"`
-	Version        int64 `json:"version"`
-	Applied        int   `json:"applied"`
-}
+// PushResult is a decoded push response (the load generator's type).
+type PushResult = loadgen.PushResult
 
 // Change is a decoded pull change.
 type Change struct {

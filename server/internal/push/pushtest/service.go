@@ -282,6 +282,9 @@ func verifyVAPID(header, origin string, now time.Time) (vapidClaims, string, err
 	return vapidClaims{sub: claims.Subject}, key, nil
 }
 
+// validTopic is RFC 8030's rule for a Topic, as a real push service applies it. It repeats the
+// sender's own check on purpose: this service stands for the outside world the sender is
+// tested against, so it must not borrow the sender's code.
 func validTopic(t string) bool {
 	if len(t) > 32 {
 		return false
