@@ -129,3 +129,45 @@ func TestGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// A statement's first use inside a write's snapshot must not wait for another pooled
+// connection: with every connection held by such writes, none would come free.
+func TestFirstStatementsDoNotStarveThePool(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := Open(ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "a.db"), MaxOpenConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	const n = 12
+	for i := range n {
+		if err := st.CreateUser(ctx, &User{ID: fmt.Sprint("u", i), Email: fmt.Sprint(i, "@example.com"), AskPlans: "{}",
+			CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = st.Write(ctx, fmt.Sprint("u", i), func(w *Writer) error {
+				if _, err := w.BindClient(ctx, fmt.Sprint("client-", i), now); err != nil {
+					return err
+				}
+				_, err := w.Load(ctx, "contact", []string{fmt.Sprint("c", i)})
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+}

@@ -23,26 +23,61 @@ type stmts struct {
 	postgres bool
 	mu       sync.Mutex
 	m        map[string]*sql.Stmt
+	pending  map[string]bool // being prepared in the background
 }
 
 func newStmts(db *bun.DB, postgres bool) *stmts {
-	return &stmts{bun: db, db: db.DB, postgres: postgres, m: map[string]*sql.Stmt{}}
+	return &stmts{bun: db, db: db.DB, postgres: postgres, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
-// get returns the prepared statement of query, written with ? placeholders (numbered $n on
-// PostgreSQL) and $in(x) for "x is one of a list" (the list passed as one argument, see list).
-func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
+// Queries are written with ? placeholders (numbered $n on PostgreSQL) and $in(x) for "x is
+// one of a list" (the list passed as one argument, see list).
+
+// cached returns the statement of query prepared on the pool, or nil the first time.
+func (c *stmts) cached(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
-		return st, nil
-	}
+	return c.m[query]
+}
+
+// prepare prepares query on the pool and keeps it. It must not be called while holding a
+// connection of the pool: with every connection held by a caller waiting here, none would
+// ever come free.
+func (c *stmts) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	st, err := c.db.PrepareContext(ctx, c.dialect(query))
 	if err != nil {
 		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil { // closed meanwhile
+		_ = st.Close()
+		return nil, fmt.Errorf("store: prepare: %w", ErrClosed)
+	}
+	if old, ok := c.m[query]; ok { // prepared by another caller meanwhile
+		_ = st.Close()
+		return old, nil
+	}
 	c.m[query] = st
 	return st, nil
+}
+
+// prepareLater prepares query on the pool in the background, once, for a caller that holds a
+// connection (see prepare).
+func (c *stmts) prepareLater(query string) {
+	c.mu.Lock()
+	if c.pending[query] || c.m == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.pending[query] = true
+	c.mu.Unlock()
+	go func() {
+		_, _ = c.prepare(context.Background(), query)
+		c.mu.Lock()
+		delete(c.pending, query)
+		c.mu.Unlock()
+	}()
 }
 
 // dialect rewrites the portable form of a query for this database.
@@ -104,13 +139,25 @@ type runner struct {
 	tx *sql.Tx
 }
 
-// stmt is the cached statement of query, bound to the transaction if there is one.
+// stmt is the cached statement of query, bound to the transaction if there is one. The first
+// time, a transaction prepares it on its own connection for this use (it holds a connection
+// of the pool, so it must not wait for another) and the pool's copy is made in the background.
 func (r runner) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := r.st.get(ctx, query)
-	if err != nil || r.tx == nil {
-		return st, err
+	if st := r.st.cached(query); st != nil {
+		if r.tx == nil {
+			return st, nil
+		}
+		return r.tx.StmtContext(ctx, st), nil
 	}
-	return r.tx.StmtContext(ctx, st), nil
+	if r.tx == nil {
+		return r.st.prepare(ctx, query)
+	}
+	r.st.prepareLater(query)
+	st, err := r.tx.PrepareContext(ctx, r.st.dialect(query))
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	return st, nil
 }
 
 func (r runner) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

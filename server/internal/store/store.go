@@ -131,7 +131,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// pulls and the first phase of every write read in parallel; one more is the committer's.
 		n := o.MaxOpenConns
 		if n == 0 {
-			n = 32
+			n = 16
 		}
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
