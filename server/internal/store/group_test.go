@@ -18,8 +18,7 @@ import (
 func TestGroupCommit(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
 		ctx := context.Background()
-		st := open(t, db)
-		migrate(t, ctx, st)
+		st := migrated(t, db)
 		now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 		createUsers(t, ctx, st, 11, now)
 		grouped := st.QueuedWrites() >= 0

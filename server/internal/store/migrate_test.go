@@ -13,8 +13,7 @@ import (
 func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
-		st := open(t, db)
-		migrate(t, ctx, st)
+		st := migrated(t, db)
 		exec := func(q string) {
 			t.Helper()
 			if err := st.Exec(ctx, q); err != nil {

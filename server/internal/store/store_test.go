@@ -30,6 +30,14 @@ func openWith(t *testing.T, ctx context.Context, opts store.Options) *store.Stor
 	return st
 }
 
+// migrated opens a store on a fresh copy of db and migrates it.
+func migrated(t *testing.T, db tu.DB) *store.Store {
+	t.Helper()
+	st := open(t, db)
+	migrate(t, context.Background(), st)
+	return st
+}
+
 // migrate brings st's schema up to date, failing the test if it cannot.
 func migrate(t *testing.T, ctx context.Context, st *store.Store) {
 	t.Helper()
@@ -78,8 +86,7 @@ func TestSchemaCheck(t *testing.T) {
 func TestRefreshTokenSingleUse(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
-		st := open(t, db)
-		migrate(t, ctx, st)
+		st := migrated(t, db)
 		now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 		u := &store.User{ID: tu.ID(1), Email: "a@example.com", PasswordHash: "x", Timezone: "UTC", QuietStart: "21:00",
 			QuietEnd: "07:00", AskPlans: "{}", CreatedAt: now, UpdatedAt: now}
