@@ -3,6 +3,7 @@ package app_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -81,20 +82,32 @@ func openEvents(t *testing.T, srv *testutil.Server, token, name string) *eventSt
 // next returns the next block that is not a keep-alive ping.
 func (s *eventStream) next() []string {
 	s.t.Helper()
+	return s.await(func(_ []string, open bool) bool {
+		if !open {
+			s.t.Fatalf("%s: the event stream ended", s.name)
+		}
+		return true
+	}, fmt.Sprintf("nothing within %v", eventWait))
+}
+
+// await reads blocks, keep-alive pings aside, until done accepts one (open is false, and the
+// block nil, once the stream has ended) and returns it; if eventWait passes first, the test
+// fails saying timeout.
+func (s *eventStream) await(done func(block []string, open bool) bool, timeout string) []string {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), eventWait)
 	defer cancel()
 	for {
 		select {
-		case b, ok := <-s.blocks:
-			if !ok {
-				s.t.Fatalf("%s: the event stream ended", s.name)
-			}
-			if len(b) == 1 && b[0] == ": ping" {
+		case b, open := <-s.blocks:
+			if open && len(b) == 1 && b[0] == ": ping" {
 				continue
 			}
-			return b
+			if done(b, open) {
+				return b
+			}
 		case <-ctx.Done():
-			s.t.Fatalf("%s: nothing within %v", s.name, eventWait)
+			s.t.Fatalf("%s: %s", s.name, timeout)
 		}
 	}
 }
@@ -107,6 +120,19 @@ func (s *eventStream) expectPoke(after string) {
 	}
 }
 
+// twoInstances starts two instances on one fresh PostgreSQL, with one data directory (so the
+// same JWT secret) and one clock; opts apply to the second. Without PostgreSQL the test is skipped.
+func twoInstances(t *testing.T, opts ...testutil.Option) (a, b *testutil.Server) {
+	t.Helper()
+	if os.Getenv(testutil.PostgresEnv) == "" {
+		t.Skip(testutil.PostgresEnv + " is not set: two instances need a shared PostgreSQL")
+	}
+	db := testutil.Fresh(t, testutil.DB{Name: "postgres"})
+	dataDir := t.TempDir()
+	clock := testutil.NewClock()
+	return testutil.Start(t, db, dataDir, clock), testutil.Start(t, db, dataDir, clock, opts...)
+}
+
 func contact(id int64, recordID, name string, base int64) testutil.Mutation {
 	return testutil.Mutation{ID: id, Entity: "contact", RecordID: recordID, Op: "put", Fields: map[string]any{"name": name}, BaseVersion: base}
 }
@@ -114,14 +140,7 @@ func contact(id int64, recordID, name string, base int64) testutil.Mutation {
 // Two instances on one PostgreSQL: sessions work on both, a write through one is read through
 // the other, and a commit on either instance pokes streams open on both.
 func TestTwoInstancesShareWritesAndPokes(t *testing.T) {
-	if os.Getenv(testutil.PostgresEnv) == "" {
-		t.Skip(testutil.PostgresEnv + " is not set: two instances need a shared PostgreSQL")
-	}
-	db := testutil.Fresh(t, testutil.DB{Name: "postgres"})
-	dataDir := t.TempDir() // the same JWT secret for both
-	clock := testutil.NewClock()
-	a := testutil.Start(t, db, dataDir, clock)
-	b := testutil.Start(t, db, dataDir, clock)
+	a, b := twoInstances(t)
 
 	// Registered on A, signed in on B; each instance accepts the other's access token.
 	ua := a.Register("cluster@example.com")

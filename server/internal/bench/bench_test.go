@@ -228,263 +228,263 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// onEachDatabase runs bench as a sub-benchmark per database (named after it), each on an env of
+// its own.
+func onEachDatabase(b *testing.B, bench func(b *testing.B, e *env, name string)) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) { bench(b, newEnv(b, db), db.Name) })
+	}
+}
+
+// reportTimes reports the median time of the ops timed in durs and the CPU time they took on
+// average, as p50-ms/<per> and cpu-ms/<per>.
+func reportTimes(b *testing.B, durs []time.Duration, cpu time.Duration, per string) {
+	b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/"+per)
+	b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/"+per)
+}
+
 // BenchmarkPush500: one push of 500 new contacts and notes per op (budget: ≤ 50 ms on SQLite).
 func BenchmarkPush500(b *testing.B) {
-	for _, db := range testutil.Databases(b) {
-		b.Run(db.Name, func(b *testing.B) {
-			e := newEnv(b, db)
-			f := loadgen.NewFaker(1)
-			var known []string
-			next := int64(1)
-			var durs []time.Duration
-			var cpu time.Duration
-			var bodyBytes int
-			for b.Loop() {
-				b.StopTimer()
-				var muts []loadgen.Mutation
-				muts, known = f.NewRecords(next, 500, known)
-				known = known[max(0, len(known)-1000):]
-				next += 500
-				body, err := json.Marshal(map[string]any{"client_id": "bench-push-500", "mutations": muts})
-				if err != nil {
-					b.Fatal(err)
-				}
-				bodyBytes += len(body)
-				b.StartTimer()
-				c0, t0 := cpuTime(), time.Now()
-				res, err := e.pushRaw(body)
-				durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res.Applied != 500 {
-					b.Fatalf("applied %d of 500", res.Applied)
-				}
+	onEachDatabase(b, func(b *testing.B, e *env, _ string) {
+		f := loadgen.NewFaker(1)
+		var known []string
+		next := int64(1)
+		var durs []time.Duration
+		var cpu time.Duration
+		var bodyBytes int
+		for b.Loop() {
+			b.StopTimer()
+			var muts []loadgen.Mutation
+			muts, known = f.NewRecords(next, 500, known)
+			known = known[max(0, len(known)-1000):]
+			next += 500
+			body, err := json.Marshal(map[string]any{"client_id": "bench-push-500", "mutations": muts})
+			if err != nil {
+				b.Fatal(err)
 			}
-			var sum time.Duration
-			for _, d := range durs {
-				sum += d
+			bodyBytes += len(body)
+			b.StartTimer()
+			c0, t0 := cpuTime(), time.Now()
+			res, err := e.pushRaw(body)
+			durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(ms(sum)/float64(len(durs)), "ms/push")
-			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/push")
-			b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/push")
-			b.ReportMetric(float64(bodyBytes)/float64(len(durs)), "req-B/push")
-		})
-	}
+			if res.Applied != 500 {
+				b.Fatalf("applied %d of 500", res.Applied)
+			}
+		}
+		var sum time.Duration
+		for _, d := range durs {
+			sum += d
+		}
+		b.ReportMetric(ms(sum)/float64(len(durs)), "ms/push")
+		reportTimes(b, durs, cpu, "push")
+		b.ReportMetric(float64(bodyBytes)/float64(len(durs)), "req-B/push")
+	})
 }
 
 // BenchmarkInitialPull10k: a new device downloads 10,000 records from cursor 0 with gzip
 // (budget: ≤ 200 ms end to end; wire bytes ≤ 1.2 × gzip of the records as plain JSON).
 func BenchmarkInitialPull10k(b *testing.B) {
-	for _, db := range testutil.Databases(b) {
-		b.Run(db.Name, func(b *testing.B) {
-			e := newEnv(b, db)
-			seed(b, e, "bench-seed", loadgen.NewFaker(2), seedRecords, seedBatch)
-			// The reference: the same records as a plain JSON array, gzipped once.
-			ref, err := e.pullAll("bench-reference", 0, 10_000, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			// The server derives records of its own (reminders) from some of those pushed.
-			if ref.changes < seedRecords {
-				b.Fatalf("reference pull: %d changes, want at least %d", ref.changes, seedRecords)
-			}
-			plain, err := json.Marshal(ref.records)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var zbuf bytes.Buffer
-			zw := gzip.NewWriter(&zbuf)
-			_, _ = zw.Write(plain)
-			_ = zw.Close()
-			refGzip := float64(zbuf.Len())
-			b.Logf("%s: reference: %d records (%d pushed, the rest derived by the server), %d B as JSON, %d B gzipped (level %d)",
-				db.Name, len(ref.records), seedRecords, len(plain), zbuf.Len(), gzip.DefaultCompression)
+	onEachDatabase(b, func(b *testing.B, e *env, name string) {
+		seed(b, e, "bench-seed", loadgen.NewFaker(2), seedRecords, seedBatch)
+		// The reference: the same records as a plain JSON array, gzipped once.
+		ref, err := e.pullAll("bench-reference", 0, 10_000, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The server derives records of its own (reminders) from some of those pushed.
+		if ref.changes < seedRecords {
+			b.Fatalf("reference pull: %d changes, want at least %d", ref.changes, seedRecords)
+		}
+		plain, err := json.Marshal(ref.records)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var zbuf bytes.Buffer
+		zw := gzip.NewWriter(&zbuf)
+		_, _ = zw.Write(plain)
+		_ = zw.Close()
+		refGzip := float64(zbuf.Len())
+		b.Logf("%s: reference: %d records (%d pushed, the rest derived by the server), %d B as JSON, %d B gzipped (level %d)",
+			name, len(ref.records), seedRecords, len(plain), zbuf.Len(), gzip.DefaultCompression)
 
-			for _, limit := range []int{2000, 5000, 10_000} {
-				b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
-					var total syncStats
-					var durs []time.Duration
-					var cpu time.Duration
-					for b.Loop() {
-						// A new install pulls from 0 with its own client id.
-						client := fmt.Sprintf("bench-device-%d-%d", limit, len(durs))
-						c0, t0 := cpuTime(), time.Now()
-						st, err := e.pullAll(client, 0, limit, false)
-						durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
-						if err != nil {
-							b.Fatal(err)
-						}
-						if st.changes != ref.changes {
-							b.Fatalf("pulled %d changes, want %d", st.changes, ref.changes)
-						}
-						total.wire += st.wire
-						total.decode += st.decode
-						total.requests += st.requests
-						total.wireBytes += st.wireBytes
-						total.bodyBytes += st.bodyBytes
+		for _, limit := range []int{2000, 5000, 10_000} {
+			b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
+				var total syncStats
+				var durs []time.Duration
+				var cpu time.Duration
+				for b.Loop() {
+					// A new install pulls from 0 with its own client id.
+					client := fmt.Sprintf("bench-device-%d-%d", limit, len(durs))
+					c0, t0 := cpuTime(), time.Now()
+					st, err := e.pullAll(client, 0, limit, false)
+					durs, cpu = append(durs, time.Since(t0)), cpu+cpuTime()-c0
+					if err != nil {
+						b.Fatal(err)
 					}
-					n := float64(len(durs))
-					b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/pull")
-					b.ReportMetric(ms(total.wire)/n, "wire-ms/pull")
-					b.ReportMetric(ms(total.decode)/n, "decode-ms/pull")
-					b.ReportMetric(ms(cpu)/n, "cpu-ms/pull")
-					b.ReportMetric(float64(total.requests)/n, "req/sync")
-					b.ReportMetric(float64(total.wireBytes)/n, "wire-B/sync")
-					b.ReportMetric(float64(total.wireBytes)/n/refGzip, "wire/gzip-json")
-					b.ReportMetric(float64(ref.changes), "records/sync")
-				})
-			}
-		})
-	}
+					if st.changes != ref.changes {
+						b.Fatalf("pulled %d changes, want %d", st.changes, ref.changes)
+					}
+					total.wire += st.wire
+					total.decode += st.decode
+					total.requests += st.requests
+					total.wireBytes += st.wireBytes
+					total.bodyBytes += st.bodyBytes
+				}
+				n := float64(len(durs))
+				reportTimes(b, durs, cpu, "pull")
+				b.ReportMetric(ms(total.wire)/n, "wire-ms/pull")
+				b.ReportMetric(ms(total.decode)/n, "decode-ms/pull")
+				b.ReportMetric(float64(total.requests)/n, "req/sync")
+				b.ReportMetric(float64(total.wireBytes)/n, "wire-B/sync")
+				b.ReportMetric(float64(total.wireBytes)/n/refGzip, "wire/gzip-json")
+				b.ReportMetric(float64(ref.changes), "records/sync")
+			})
+		}
+	})
 }
 
 // BenchmarkIncrementalPull: with 10,000 records present, another device pushes 10 edits and
 // this device pulls them.
 func BenchmarkIncrementalPull(b *testing.B) {
-	for _, db := range testutil.Databases(b) {
-		b.Run(db.Name, func(b *testing.B) {
-			e := newEnv(b, db)
-			recs, _ := seed(b, e, "bench-seed", loadgen.NewFaker(3), seedRecords, seedBatch)
-			st, err := e.pullAll("bench-reader", 0, 10_000, false)
+	onEachDatabase(b, func(b *testing.B, e *env, _ string) {
+		recs, _ := seed(b, e, "bench-seed", loadgen.NewFaker(3), seedRecords, seedBatch)
+		st, err := e.pullAll("bench-reader", 0, 10_000, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cursor := st.cursor
+		f := loadgen.NewFaker(4)
+		r := rand.New(rand.NewPCG(5, 6))
+		next := int64(1)
+		var pushD, pullD, durs []time.Duration
+		var cpu time.Duration
+		var wireBytes int64
+		for b.Loop() {
+			b.StopTimer()
+			muts := make([]loadgen.Mutation, 10)
+			picked := map[int]bool{}
+			for i := range muts {
+				k := r.IntN(len(recs))
+				for picked[k] {
+					k = r.IntN(len(recs))
+				}
+				picked[k] = true
+				rec := &recs[k]
+				muts[i] = loadgen.Mutation{ID: next, Entity: rec.Entity, RecordID: rec.RecordID, Op: "put",
+					Fields: f.Edit(rec.Entity), BaseVersion: rec.BaseVersion}
+				next++
+			}
+			body, err := json.Marshal(map[string]any{"client_id": "bench-writer", "mutations": muts})
 			if err != nil {
 				b.Fatal(err)
 			}
-			cursor := st.cursor
-			f := loadgen.NewFaker(4)
-			r := rand.New(rand.NewPCG(5, 6))
-			next := int64(1)
-			var pushD, pullD, durs []time.Duration
-			var cpu time.Duration
-			var wireBytes int64
-			for b.Loop() {
-				b.StopTimer()
-				muts := make([]loadgen.Mutation, 10)
-				picked := map[int]bool{}
-				for i := range muts {
-					k := r.IntN(len(recs))
-					for picked[k] {
-						k = r.IntN(len(recs))
-					}
-					picked[k] = true
-					rec := &recs[k]
-					muts[i] = loadgen.Mutation{ID: next, Entity: rec.Entity, RecordID: rec.RecordID, Op: "put",
-						Fields: f.Edit(rec.Entity), BaseVersion: rec.BaseVersion}
-					next++
-				}
-				body, err := json.Marshal(map[string]any{"client_id": "bench-writer", "mutations": muts})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				c0, t0 := cpuTime(), time.Now()
-				res, err := e.pushRaw(body)
-				t1 := time.Now()
-				if err != nil {
-					b.Fatal(err)
-				}
-				st, err := e.pullAll("bench-reader", cursor, 5000, false)
-				t2 := time.Now()
-				cpu += cpuTime() - c0
-				if err != nil {
-					b.Fatal(err)
-				}
-				pushD, pullD, durs = append(pushD, t1.Sub(t0)), append(pullD, t2.Sub(t1)), append(durs, t2.Sub(t0))
-				if st.changes < 10 { // 10 edits, and whatever reminders they moved
-					b.Fatalf("pulled %d changes, want at least 10", st.changes)
-				}
-				cursor = st.cursor
-				wireBytes += st.wireBytes
-				b.StopTimer()
-				for k := range picked {
-					recs[k].BaseVersion = res.Version
-				}
-				b.StartTimer()
+			b.StartTimer()
+			c0, t0 := cpuTime(), time.Now()
+			res, err := e.pushRaw(body)
+			t1 := time.Now()
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(ms(percentile(durs, 0.5)), "p50-ms/op")
-			b.ReportMetric(ms(percentile(pushD, 0.5)), "p50-push-ms")
-			b.ReportMetric(ms(percentile(pullD, 0.5)), "p50-pull-ms")
-			b.ReportMetric(ms(cpu)/float64(len(durs)), "cpu-ms/op")
-			b.ReportMetric(float64(wireBytes)/float64(len(durs)), "pull-wire-B")
-		})
-	}
+			st, err := e.pullAll("bench-reader", cursor, 5000, false)
+			t2 := time.Now()
+			cpu += cpuTime() - c0
+			if err != nil {
+				b.Fatal(err)
+			}
+			pushD, pullD, durs = append(pushD, t1.Sub(t0)), append(pullD, t2.Sub(t1)), append(durs, t2.Sub(t0))
+			if st.changes < 10 { // 10 edits, and whatever reminders they moved
+				b.Fatalf("pulled %d changes, want at least 10", st.changes)
+			}
+			cursor = st.cursor
+			wireBytes += st.wireBytes
+			b.StopTimer()
+			for k := range picked {
+				recs[k].BaseVersion = res.Version
+			}
+			b.StartTimer()
+		}
+		reportTimes(b, durs, cpu, "op")
+		b.ReportMetric(ms(percentile(pushD, 0.5)), "p50-push-ms")
+		b.ReportMetric(ms(percentile(pullD, 0.5)), "p50-pull-ms")
+		b.ReportMetric(float64(wireBytes)/float64(len(durs)), "pull-wire-B")
+	})
 }
 
 // BenchmarkPullMemory30MB: an account of about 30 MB (3,000 notes of 10 KB) is pulled whole,
 // in one page, by 4 devices at once; reports how far the heap rose above its level before
 // (sampled every millisecond). A pull streams, so the rise stays flat as the account grows.
 func BenchmarkPullMemory30MB(b *testing.B) {
-	for _, db := range testutil.Databases(b) {
-		b.Run(db.Name, func(b *testing.B) {
-			e := newEnv(b, db)
-			const notes, size = 3000, 10_000
-			body := bytes.Repeat([]byte("x"), size-100)
-			next := int64(1)
-			for next <= notes {
-				var muts []loadgen.Mutation
-				for len(muts) < 80 && next <= notes {
-					muts = append(muts, loadgen.Mutation{ID: next, Entity: "note", RecordID: testutil.ID(int(next)), Op: "put",
-						Fields: map[string]any{"body": fmt.Sprintf("%d %s", next, body)}})
-					next++
+	onEachDatabase(b, func(b *testing.B, e *env, _ string) {
+		const notes, size = 3000, 10_000
+		body := bytes.Repeat([]byte("x"), size-100)
+		next := int64(1)
+		for next <= notes {
+			var muts []loadgen.Mutation
+			for len(muts) < 80 && next <= notes {
+				muts = append(muts, loadgen.Mutation{ID: next, Entity: "note", RecordID: testutil.ID(int(next)), Op: "put",
+					Fields: map[string]any{"body": fmt.Sprintf("%d %s", next, body)}})
+				next++
+			}
+			if _, err := e.push("bench-seed", muts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		pull := func(client string) error {
+			req, _ := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+"/api/v1/sync/pull",
+				bytes.NewReader([]byte(`{"client_id":"`+client+`","cursor":0,"limit":10000}`)))
+			req.Header.Set("Content-Type", "application/json")
+			auth.SetBearer(req.Header, e.user.Token)
+			req.Header.Set("Accept-Encoding", "gzip")
+			resp, err := e.client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			n, err := io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != http.StatusOK || n < 1000 {
+				return fmt.Errorf("pull: %d, %d bytes", resp.StatusCode, n)
+			}
+			return err
+		}
+		var peak float64
+		for b.Loop() {
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			base := ms.HeapAlloc
+			stop := make(chan struct{})
+			sampled := make(chan uint64)
+			go func() {
+				top := base
+				tick := time.NewTicker(time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						sampled <- top
+						return
+					case <-tick.C:
+						var m runtime.MemStats
+						runtime.ReadMemStats(&m)
+						top = max(top, m.HeapAlloc)
+					}
 				}
-				if _, err := e.push("bench-seed", muts); err != nil {
+			}()
+			errs := make(chan error, 4)
+			for i := range 4 {
+				go func() { errs <- pull(fmt.Sprintf("bench-pull-%d", i)) }()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
 					b.Fatal(err)
 				}
 			}
-			pull := func(client string) error {
-				req, _ := http.NewRequest(http.MethodPost, e.srv.HTTP.URL+"/api/v1/sync/pull",
-					bytes.NewReader([]byte(`{"client_id":"`+client+`","cursor":0,"limit":10000}`)))
-				req.Header.Set("Content-Type", "application/json")
-				auth.SetBearer(req.Header, e.user.Token)
-				req.Header.Set("Accept-Encoding", "gzip")
-				resp, err := e.client.Do(req)
-				if err != nil {
-					return err
-				}
-				defer resp.Body.Close()
-				n, err := io.Copy(io.Discard, resp.Body)
-				if resp.StatusCode != http.StatusOK || n < 1000 {
-					return fmt.Errorf("pull: %d, %d bytes", resp.StatusCode, n)
-				}
-				return err
-			}
-			var peak float64
-			for b.Loop() {
-				runtime.GC()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				base := ms.HeapAlloc
-				stop := make(chan struct{})
-				sampled := make(chan uint64)
-				go func() {
-					top := base
-					tick := time.NewTicker(time.Millisecond)
-					defer tick.Stop()
-					for {
-						select {
-						case <-stop:
-							sampled <- top
-							return
-						case <-tick.C:
-							var m runtime.MemStats
-							runtime.ReadMemStats(&m)
-							top = max(top, m.HeapAlloc)
-						}
-					}
-				}()
-				errs := make(chan error, 4)
-				for i := range 4 {
-					go func() { errs <- pull(fmt.Sprintf("bench-pull-%d", i)) }()
-				}
-				for range 4 {
-					if err := <-errs; err != nil {
-						b.Fatal(err)
-					}
-				}
-				close(stop)
-				peak = max(peak, float64(<-sampled-base)/(1<<20))
-			}
-			b.ReportMetric(peak, "peak-heap-rise-MiB")
-		})
-	}
+			close(stop)
+			peak = max(peak, float64(<-sampled-base)/(1<<20))
+		}
+		b.ReportMetric(peak, "peak-heap-rise-MiB")
+	})
 }

@@ -83,6 +83,20 @@ type Getenv func(key string) (string, bool)
 // FromEnv reads the configuration from the process environment.
 func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 
+// positive parses s, the value of key, keeping def when s is empty; a value that does not parse
+// or is not above zero also keeps def and adds an error saying what was wanted.
+func positive[T int | time.Duration](s string, def T, parse func(string) (T, error), key, want string, errs *[]error) T {
+	if s == "" {
+		return def
+	}
+	v, err := parse(s)
+	if err != nil || v <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s=%q: want %s", key, s, want))
+		return def
+	}
+	return v
+}
+
 // Load reads and validates the configuration through getenv.
 func Load(getenv Getenv) (Config, error) {
 	var errs []error
@@ -93,16 +107,7 @@ func Load(getenv Getenv) (Config, error) {
 		return def
 	}
 	duration := func(key string, def time.Duration) time.Duration {
-		s := get(key, "")
-		if s == "" {
-			return def
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 15m or 720h", key, s))
-			return def
-		}
-		return d
+		return positive(get(key, ""), def, time.ParseDuration, key, "a positive duration such as 15m or 720h", &errs)
 	}
 	// zeroOrDuration is duration where 0 is allowed and means "off".
 	zeroOrDuration := func(key string, def time.Duration) time.Duration {
@@ -112,16 +117,7 @@ func Load(getenv Getenv) (Config, error) {
 		return duration(key, def)
 	}
 	integer := func(key string, def int) int {
-		s := get(key, "")
-		if s == "" {
-			return def
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive whole number", key, s))
-			return def
-		}
-		return n
+		return positive(get(key, ""), def, strconv.Atoi, key, "a positive whole number", &errs)
 	}
 
 	c := Config{

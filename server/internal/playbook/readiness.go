@@ -438,21 +438,16 @@ func (r *Rules) waiting(a AskInput, due *time.Time, vars map[string]string) Reas
 	return Reason{Code: "waiting_date", Text: r.say("waiting_date", nil), At: due}
 }
 
-func latest(a, b *time.Time) *time.Time {
-	switch {
-	case a == nil:
-		return b
-	case b == nil || a.After(*b):
-		return a
-	}
-	return b
-}
+func latest(a, b *time.Time) *time.Time { return pick(a, b, time.Time.After) }
 
-func earliest(a, b *time.Time) *time.Time {
+func earliest(a, b *time.Time) *time.Time { return pick(a, b, time.Time.Before) }
+
+// pick returns a when it beats b (or b is nil), else b; a nil a never wins.
+func pick(a, b *time.Time, beats func(x, y time.Time) bool) *time.Time {
 	switch {
 	case a == nil:
 		return b
-	case b == nil || a.Before(*b):
+	case b == nil || beats(*a, *b):
 		return a
 	}
 	return b

@@ -311,6 +311,7 @@ func TopicFor(id string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:24])
 }
 
+// validTopic is RFC 8030's rule for a Topic (pushtest's service repeats it on purpose, to check this one).
 func validTopic(t string) bool {
 	if len(t) == 0 || len(t) > 32 {
 		return false

@@ -151,26 +151,22 @@ func TestRetriesWithBackoff(t *testing.T) {
 		d, reg := w.dispatcher()
 		received := func() int { return len(w.svc.Received()) }
 
-		if n, _ := d.RunOnce(ctx); n != 0 || received() != 1 {
-			t.Fatalf("first try: delivered %d, %d received", n, received())
-		}
-		// Retry-After 120 s beats the first backoff (30 s).
-		srv.Clock.Advance(119 * time.Second)
-		if d.RunOnce(ctx); received() != 1 {
-			t.Fatal("retried before Retry-After")
-		}
-		srv.Clock.Advance(time.Second)
-		if n, _ := d.RunOnce(ctx); n != 0 || received() != 2 {
-			t.Fatalf("second try: delivered %d, %d received", n, received())
-		}
-		// The second backoff is twice the first: the stored attempt count went up.
-		srv.Clock.Advance(59 * time.Second)
-		if d.RunOnce(ctx); received() != 2 {
-			t.Fatal("retried before the backoff")
-		}
-		srv.Clock.Advance(time.Second)
-		if n, _ := d.RunOnce(ctx); n != 1 || received() != 3 {
-			t.Fatalf("third try: delivered %d, %d received", n, received())
+		for _, step := range []struct {
+			what      string
+			wait      time.Duration // on the clock before this run
+			delivered int
+			received  int // by the push service, in all
+		}{
+			{"first try", 0, 0, 1},
+			{"before Retry-After", 119 * time.Second, 0, 1}, // Retry-After 120 s beats the first backoff (30 s)
+			{"second try", time.Second, 0, 2},
+			{"before the backoff", 59 * time.Second, 0, 2}, // twice the first: the stored attempt count went up
+			{"third try", time.Second, 1, 3},
+		} {
+			srv.Clock.Advance(step.wait)
+			if n, _ := d.RunOnce(ctx); n != step.delivered || received() != step.received {
+				t.Fatalf("%s: delivered %d, %d received; want %d, %d", step.what, n, received(), step.delivered, step.received)
+			}
 		}
 		wantStatus(t, srv, u, ids[0], "sent")
 		wantCounter(t, reg, "askwell_push_retried_total", 2)

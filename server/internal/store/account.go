@@ -60,11 +60,7 @@ type CalendarFeed struct {
 
 // CalendarFeedOf returns the user's feed, or ErrNotFound when none was made yet.
 func (s *Store) CalendarFeedOf(ctx context.Context, userID string) (*CalendarFeed, error) {
-	f := new(CalendarFeed)
-	if err := s.db.NewSelect().Model(f).Where("user_id = ?", userID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: calendar feed: %w", notFound(err))
-	}
-	return f, nil
+	return selectOne[CalendarFeed](ctx, s.db, "calendar feed", "user_id = ?", userID)
 }
 
 // SetCalendarFeed stores the user's feed, replacing the old one: its URL stops working at once.
@@ -79,11 +75,7 @@ func (s *Store) SetCalendarFeed(ctx context.Context, f *CalendarFeed) error {
 
 // CalendarFeedByHash finds the feed whose token has that hash.
 func (s *Store) CalendarFeedByHash(ctx context.Context, hash string) (*CalendarFeed, error) {
-	f := new(CalendarFeed)
-	if err := s.db.NewSelect().Model(f).Where("token_hash = ?", hash).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: calendar feed: %w", notFound(err))
-	}
-	return f, nil
+	return selectOne[CalendarFeed](ctx, s.db, "calendar feed", "token_hash = ?", hash)
 }
 
 // DeleteUser removes the account and every row that belongs to it, in one transaction. Each

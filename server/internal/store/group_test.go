@@ -18,22 +18,9 @@ import (
 func TestGroupCommit(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
 		ctx := context.Background()
-		db = testutil.Fresh(t, db)
-		st, err := Open(ctx, Options{PostgresURL: db.URL, SQLitePath: filepath.Join(t.TempDir(), "a.db")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st := migrated(t, db)
 		now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-		for i := range 11 {
-			if err := st.CreateUser(ctx, &User{ID: fmt.Sprint("u", i), Email: fmt.Sprint(i, "@example.com"), AskPlans: "{}",
-				CreatedAt: now, UpdatedAt: now}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createUsers(t, ctx, st, 11, now)
 		grouped := st.QueuedWrites() >= 0
 		var release func() error
 		if grouped { // SQLite: keep the committer busy so the next writes wait together
@@ -134,23 +121,12 @@ func TestGroupCommit(t *testing.T) {
 // connection: with every connection held by such writes, none would come free.
 func TestFirstStatementsDoNotStarveThePool(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := Open(ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "a.db"), MaxOpenConns: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(cancel) // after the store is closed, as it was opened with ctx
+	st := openWith(t, ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "a.db"), MaxOpenConns: 3})
+	migrate(t, ctx, st)
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	const n = 12
-	for i := range n {
-		if err := st.CreateUser(ctx, &User{ID: fmt.Sprint("u", i), Email: fmt.Sprint(i, "@example.com"), AskPlans: "{}",
-			CreatedAt: now, UpdatedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createUsers(t, ctx, st, n, now)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {

@@ -13,10 +13,7 @@ import (
 func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
-		st := open(t, db)
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st := migrated(t, db)
 		exec := func(q string) {
 			t.Helper()
 			if err := st.Exec(ctx, q); err != nil {
@@ -33,9 +30,7 @@ func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 		row("events", "e1", `{"title":"Coffee","kind":"coffee","starts_at":"2026-11-19T08:00:00Z","contact_ids":["c1"]}`)
 		row("referrals", "r1", `{"direction":"received","contact_id":"c1"}`)
 		exec("DELETE FROM bun_migrations WHERE name IN ('20261128000002', '20261128000004')")
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		migrate(t, ctx, st)
 		if err := st.CheckSchema(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,15 +12,49 @@ import (
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
+// open opens a store on a fresh copy of db, not migrated yet.
 func open(t *testing.T, db tu.DB) *store.Store {
 	t.Helper()
 	db = tu.Fresh(t, db)
-	st, err := store.Open(context.Background(), store.Options{PostgresURL: db.URL, SQLitePath: filepath.Join(t.TempDir(), "a.db")})
+	return openWith(t, context.Background(), store.Options{PostgresURL: db.URL, SQLitePath: filepath.Join(t.TempDir(), "a.db")})
+}
+
+// openWith opens a store with opts; it is closed when the test ends.
+func openWith(t *testing.T, ctx context.Context, opts store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// migrated opens a store on a fresh copy of db and migrates it.
+func migrated(t *testing.T, db tu.DB) *store.Store {
+	t.Helper()
+	st := open(t, db)
+	migrate(t, context.Background(), st)
+	return st
+}
+
+// migrate brings st's schema up to date, failing the test if it cannot.
+func migrate(t *testing.T, ctx context.Context, st *store.Store) {
+	t.Helper()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createUsers adds the users u0 to u<n-1>, made at now.
+func createUsers(t *testing.T, ctx context.Context, st *store.Store, n int, now time.Time) {
+	t.Helper()
+	for i := range n {
+		if err := st.CreateUser(ctx, &store.User{ID: fmt.Sprint("u", i), Email: fmt.Sprint(i, "@example.com"), AskPlans: "{}",
+			CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestSchemaCheck(t *testing.T) {
@@ -51,10 +86,7 @@ func TestSchemaCheck(t *testing.T) {
 func TestRefreshTokenSingleUse(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
-		st := open(t, db)
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st := migrated(t, db)
 		now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 		u := &store.User{ID: tu.ID(1), Email: "a@example.com", PasswordHash: "x", Timezone: "UTC", QuietStart: "21:00",
 			QuietEnd: "07:00", AskPlans: "{}", CreatedAt: now, UpdatedAt: now}

@@ -46,20 +46,22 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // UserByEmail finds an account by its (lower-cased) email.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	u := new(User)
-	if err := s.db.NewSelect().Model(u).Where("email = ?", email).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: user by email: %w", notFound(err))
-	}
-	return u, nil
+	return selectOne[User](ctx, s.db, "user by email", "email = ?", email)
 }
 
 // UserByID finds an account by id.
 func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
-	u := new(User)
-	if err := s.db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: user by id: %w", notFound(err))
+	return selectOne[User](ctx, s.db, "user by id", "id = ?", id)
+}
+
+// selectOne reads the one row of T's table that where matches; an error names what was looked
+// for and wraps ErrNotFound when no row matches.
+func selectOne[T any](ctx context.Context, db bun.IDB, what, where string, arg any) (*T, error) {
+	v := new(T)
+	if err := db.NewSelect().Model(v).Where(where, arg).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, notFound(err))
 	}
-	return u, nil
+	return v, nil
 }
 
 // UpdateUserSettings writes the profile and settings columns of u (never the counters).

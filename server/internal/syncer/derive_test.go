@@ -104,23 +104,23 @@ func TestStageAndMilestoneTriggers(t *testing.T) {
 		if recs[tu.ID(3)].Record["due_at"] != nil || reminder(t, recs, "ask", 3) != nil {
 			t.Fatalf("stage ask fired early: %v", recs[tu.ID(3)].Record)
 		}
+		// Five minutes on, mutation id is Bob's new stage (over his version base) and id+1 a new
+		// note logging problem_solved for one contact; returns what a device then pulls.
+		step := func(id, base int64, stage string, note int, body string, solvedFor int) map[string]tu.Change {
+			srv.Clock.Advance(5 * time.Minute)
+			srv.Push(u, "phone-0001",
+				put(id, "contact", 1, base, map[string]any{"stage": stage}),
+				put(id+1, "note", note, 0, map[string]any{"body": body, "contact_ids": []string{tu.ID(solvedFor)},
+					"signals": []map[string]any{{"contact_id": tu.ID(solvedFor), "kind": "problem_solved"}}}))
+			return state(srv, u)
+		}
 		// Bob goes to "like": not yet. A note logs problem_solved for Ann: not Bob's milestone.
-		srv.Clock.Advance(5 * time.Minute)
-		srv.Push(u, "phone-0001",
-			put(5, "contact", 1, 1, map[string]any{"stage": "like"}),
-			put(6, "note", 5, 0, map[string]any{"body": "Fixed Ann's CRM", "contact_ids": []string{tu.ID(2)},
-				"signals": []map[string]any{{"contact_id": tu.ID(2), "kind": "problem_solved"}}}))
-		recs = state(srv, u)
+		recs = step(5, 1, "like", 5, "Fixed Ann's CRM", 2)
 		if recs[tu.ID(3)].Record["due_at"] != nil || recs[tu.ID(4)].Record["due_at"] != nil {
 			t.Fatal("an ask fired on the wrong event")
 		}
 		// Bob jumps to champion (past trust), and a note logs problem_solved for Bob.
-		srv.Clock.Advance(5 * time.Minute)
-		srv.Push(u, "phone-0001",
-			put(7, "contact", 1, 2, map[string]any{"stage": "champion"}),
-			put(8, "note", 6, 0, map[string]any{"body": "Solved Bob's hiring problem", "contact_ids": []string{tu.ID(1)},
-				"signals": []map[string]any{{"contact_id": tu.ID(1), "kind": "problem_solved"}}}))
-		recs = state(srv, u)
+		recs = step(7, 2, "champion", 6, "Solved Bob's hiring problem", 1)
 		fired := now.Add(10 * time.Minute).UTC().Format("2006-01-02T15:04:05.000Z")
 		for _, id := range []int{3, 4} {
 			a := recs[tu.ID(id)].Record

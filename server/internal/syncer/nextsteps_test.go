@@ -34,6 +34,15 @@ func (c *coach) suggestion(kind string, key ...int) map[string]any {
 	return ch.Record
 }
 
+// noSuggestion fails the test, saying why it should not be there, if the suggestion of that
+// kind about those records is there.
+func (c *coach) noSuggestion(why, kind string, key ...int) {
+	c.t.Helper()
+	if s := c.suggestion(kind, key...); s != nil {
+		c.t.Fatalf("%s: %v", why, s)
+	}
+}
+
 func TestNextStepsPlanTheAskUpFront(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		c := nextSteps(t, db)
@@ -44,9 +53,7 @@ func TestNextStepsPlanTheAskUpFront(t *testing.T) {
 			t.Fatalf("plan_ask: %v", s)
 		}
 		c.push(put(0, "ask", 10, 0, map[string]any{"contact_id": tu.ID(1), "target": "Lee", "trigger": map[string]any{"kind": "after_days", "value": "30"}}))
-		if s := c.suggestion(playbook.SuggestPlanAsk, 1); s != nil {
-			t.Fatalf("still suggested once planned: %v", s)
-		}
+		c.noSuggestion("still suggested once planned", playbook.SuggestPlanAsk, 1)
 	})
 }
 
@@ -61,9 +68,7 @@ func TestNextStepsTakeASincereOffer(t *testing.T) {
 		if s == nil || s["title"] != "Dana offered to help: take them up on it" || s["expires_at"] != "2026-12-08T09:30:00.000Z" {
 			t.Fatalf("take_offer: %v", s)
 		}
-		if s := c.suggestion(playbook.SuggestTakeOffer, 2, 20); s != nil {
-			t.Fatalf("an offer from someone at know is politeness: %v", s)
-		}
+		c.noSuggestion("an offer from someone at know is politeness", playbook.SuggestTakeOffer, 2, 20)
 	})
 }
 
@@ -77,9 +82,7 @@ func TestNextStepsShareAWinWhileItIsFresh(t *testing.T) {
 			t.Fatalf("share_win: %v", s)
 		}
 		c.push(tu.Mutation{Entity: "note", RecordID: tu.ID(20), Op: "delete"})
-		if s := c.suggestion(playbook.SuggestShareWin, 1, 20); s != nil {
-			t.Fatalf("a deleted note's win is still suggested: %v", s)
-		}
+		c.noSuggestion("a deleted note's win is still suggested", playbook.SuggestShareWin, 1, 20)
 	})
 }
 
@@ -88,9 +91,7 @@ func TestNextStepsGiveBackToAPartnerAhead(t *testing.T) {
 		c := nextSteps(t, db)
 		c.push(put(0, "contact", 1, 0, map[string]any{"name": "Dana", "kind": "partner"}),
 			put(0, "referral", 30, 0, map[string]any{"direction": "received", "contact_id": tu.ID(1), "prospect": "Globex"}))
-		if s := c.suggestion(playbook.SuggestGiveBack, 1); s != nil {
-			t.Fatalf("one referral ahead: %v", s)
-		}
+		c.noSuggestion("one referral ahead", playbook.SuggestGiveBack, 1)
 		c.push(put(0, "referral", 31, 0, map[string]any{"direction": "received", "contact_id": tu.ID(1), "prospect": "Initech"}))
 		s := c.suggestion(playbook.SuggestGiveBack, 1)
 		if s == nil || s["title"] != "Give back to Dana" {
@@ -106,9 +107,7 @@ func TestNextStepsGiveBackToAPartnerAhead(t *testing.T) {
 		// Giving back until the gap closes ends it.
 		c.push(put(0, "referral", 33, 0, map[string]any{"direction": "given", "contact_id": tu.ID(1)}),
 			put(0, "referral", 34, 0, map[string]any{"direction": "given", "contact_id": tu.ID(1)}))
-		if s := c.suggestion(playbook.SuggestGiveBack, 1); s != nil {
-			t.Fatalf("balanced, still suggested: %v", s)
-		}
+		c.noSuggestion("balanced, still suggested", playbook.SuggestGiveBack, 1)
 	})
 }
 
@@ -133,9 +132,7 @@ func TestNextStepsIntroPathToADreamCustomer(t *testing.T) {
 		}
 		// Lee is no longer a dream customer: the path goes.
 		c.push(put(0, "contact", 2, 99, map[string]any{"dream": false}))
-		if s := c.suggestion(playbook.SuggestIntroPath, 1, 2); s != nil {
-			t.Fatalf("path to a customer no longer dreamt of: %v", s)
-		}
+		c.noSuggestion("path to a customer no longer dreamt of", playbook.SuggestIntroPath, 1, 2)
 	})
 }
 
