@@ -34,6 +34,8 @@ export class FakeServer {
   failNextWith401 = false;
   /** When set, push refuses a batch that does not start exactly at the expected id. */
   strictGaps = false;
+  /** When set, push refuses every batch as over the account's storage quota. */
+  quotaFull = false;
   offline = false;
   token = 'token-1';
   private tokenSeq = 1;
@@ -66,6 +68,9 @@ export class FakeServer {
   };
 
   push(body: { client_id: string; mutations: Mutation[] }): Response {
+    if (this.quotaFull) {
+      return json(413, { error: { code: 'quota_exceeded', message: "this account's records would go over its storage quota" } });
+    }
     if (body.mutations.length > 1000) return json(400, { error: { code: 'invalid_request', message: 'too many' } });
     const last = this.lastMutation.get(body.client_id) ?? 0;
     let expected = last + 1;

@@ -211,4 +211,24 @@ describe('sync engine', () => {
     await a.engine.sync();
     expect(a.engine.state).toMatchObject({ status: 'synced', pending: 0 });
   });
+
+  it('keeps receiving and says the account is full when the server refuses the outbox over quota', async () => {
+    const server = new FakeServer();
+    const { a, b } = await twoDevices(server);
+    await a.engine.sync();
+    await b.engine.sync();
+    server.quotaFull = true;
+    await put(a.db, 'note', uuidv7(), { body: 'one note too many' });
+    const fromB = uuidv7();
+    server.quotaFull = false;
+    await put(b.db, 'contact', fromB, { name: 'Lee Park' });
+    await b.engine.sync();
+    server.quotaFull = true;
+    await expect(a.engine.sync()).rejects.toThrow(/quota/);
+    expect(a.engine.state).toMatchObject({ status: 'full', pending: 1 });
+    expect(await a.db.contacts.get(fromB)).toMatchObject({ name: 'Lee Park' }); // pulled all the same
+    server.quotaFull = false;
+    await a.engine.sync();
+    expect(a.engine.state).toMatchObject({ status: 'synced', pending: 0 });
+  });
 });

@@ -14,7 +14,13 @@ type Row = Record<string, unknown> & { id: string };
 export const PUSH_BATCH = 500;
 export const PULL_LIMIT = 2000;
 
-export type SyncStatus = 'idle' | 'syncing' | 'synced' | 'offline' | 'error' | 'signed-out';
+/** `full`: the server refused the outbox because the account is at its storage quota. */
+export type SyncStatus = 'idle' | 'syncing' | 'synced' | 'offline' | 'error' | 'signed-out' | 'full';
+
+/** The account is at its storage quota: nothing more is stored until something is removed. */
+function isQuotaFull(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.code === 'quota_exceeded';
+}
 
 export interface SyncState {
   status: SyncStatus;
@@ -73,17 +79,31 @@ export class SyncEngine {
     }
     this.running = (async () => {
       try {
+        let full: ApiError | undefined;
         do {
           this.again = false;
           this.setState({ status: 'syncing' });
-          await this.push();
+          // A full account still receives: the outbox waits, other devices' changes come in.
+          full = await this.push().then(
+            () => undefined,
+            (err: unknown) => {
+              if (isQuotaFull(err)) return err;
+              throw err;
+            },
+          );
           await this.pull();
-          await this.push(); // writes made while pulling
-        } while (this.again);
+          if (!full) await this.push(); // writes made while pulling
+        } while (this.again && !full);
+        if (full) throw full;
         this.setState({ status: 'synced', error: undefined, lastSyncedAt: Date.now(), pending: await this.db.outbox.count() });
       } catch (err) {
-        const status: SyncStatus =
-          err instanceof SignedOutError ? 'signed-out' : err instanceof ApiError ? 'error' : 'offline';
+        const status: SyncStatus = isQuotaFull(err)
+          ? 'full'
+          : err instanceof SignedOutError
+            ? 'signed-out'
+            : err instanceof ApiError
+              ? 'error'
+              : 'offline';
         this.setState({ status, error: (err as Error).message, pending: await this.db.outbox.count().catch(() => 0) });
         throw err;
       } finally {

@@ -18,6 +18,9 @@ export function SyncBadge() {
   } else if (s.sessionEnded || status === 'signed-out') {
     cls = 'error';
     text = 'Sign in to sync';
+  } else if (status === 'full') {
+    cls = 'error';
+    text = pending ? `Account full · ${pending} waiting` : 'Account full';
   } else if (status === 'error') {
     cls = 'error';
     text = pending ? `Sync error · ${pending} waiting` : 'Sync error';
