@@ -225,6 +225,9 @@ func (a *App) housekeep(ctx context.Context) {
 	if _, err := a.Store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
 		a.log.Warn("refresh token cleanup failed", "err", err)
 	}
+	if err := a.Auth.ForgetFailures(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("login failure cleanup failed", "err", err)
+	}
 }
 
 // Serve listens on the configured address until ctx ends, then shuts down gracefully:

@@ -265,3 +265,31 @@ func TestEventsPokeOnlyTheWritersStreams(t *testing.T) {
 		danaStream.expectPoke("Dana's second push")
 	})
 }
+
+// Failed sign-ins count on every instance: guesses spread over two instances earn the wait
+// the same guesses at one would.
+func TestTwoInstancesShareLoginFailures(t *testing.T) {
+	a, b := twoInstances(t)
+	a.Register("guarded@example.com")
+	login := func(srv *testutil.Server, password string) *testutil.Response {
+		return srv.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "guarded@example.com", "password": password})
+	}
+	for i := range 6 {
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		if r := login(srv, fmt.Sprint("guess number ", i)); r.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	for name, srv := range map[string]*testutil.Server{"A": a, "B": b} {
+		if r := login(srv, "correct horse battery"); r.Status != http.StatusTooManyRequests || r.ErrorCode() != "account_locked" {
+			t.Fatalf("after 6 failures over two instances, %s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	a.Clock.Advance(31 * time.Second)
+	if r := login(b, "correct horse battery"); r.Status != http.StatusOK {
+		t.Fatalf("after the wait: %d %s", r.Status, r.Body)
+	}
+}

@@ -187,7 +187,7 @@ type Service struct {
 	// old one again at the next start.
 	reuseGrace time.Duration
 	// failures slows down guessing at one account from any number of addresses.
-	failures *throttle.Failures
+	lockout  throttle.Policy
 	// live caches sessions found live, until when (see Live).
 	liveMu sync.Mutex
 	live   map[string]time.Time
@@ -209,7 +209,7 @@ const maxConcurrentHashes = 2
 // (0: never, every reuse revokes).
 func NewService(st *store.Store, tokens *Tokens, argon Argon2, refreshTTL, reuseGrace time.Duration, lockout throttle.Policy, now func() time.Time) (*Service, error) {
 	return &Service{argon: argon, store: st, tokens: tokens, refreshTTL: refreshTTL, reuseGrace: reuseGrace,
-		failures: throttle.New(lockout), live: map[string]time.Time{}, now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
+		lockout: lockout, live: map[string]time.Time{}, now: now, hashing: make(chan struct{}, maxConcurrentHashes)}, nil
 }
 
 // slot waits for a hashing slot; the returned func gives it back.
@@ -291,17 +291,31 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*Session, error) {
 // growing wait (a *LockedError) before the next is checked.
 func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
 	key := NormalizeEmail(email)
-	if wait := s.failures.Wait(key, s.now()); wait > 0 {
+	wait, err := s.store.LoginWait(ctx, key, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
 		return nil, &LockedError{RetryAfter: wait}
 	}
 	sess, err := s.login(ctx, key, password)
 	switch {
 	case errors.Is(err, ErrInvalidCredentials):
-		s.failures.Fail(key, s.now())
+		now := s.now()
+		if _, ferr := s.store.LoginFailed(ctx, key, now, now.Add(-s.lockout.Forget), s.lockout.WaitAfter); ferr != nil {
+			return nil, ferr
+		}
 	case err == nil:
-		s.failures.Reset(key)
+		if rerr := s.store.LoginSucceeded(ctx, key); rerr != nil {
+			return nil, rerr
+		}
 	}
 	return sess, err
+}
+
+// ForgetFailures drops the failed sign-ins older than the lockout policy remembers.
+func (s *Service) ForgetFailures(ctx context.Context) error {
+	return s.store.ForgetLoginFailures(ctx, s.now().Add(-s.lockout.Forget))
 }
 
 func (s *Service) login(ctx context.Context, email, password string) (*Session, error) {

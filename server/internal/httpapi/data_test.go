@@ -224,6 +224,12 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 			}
 		}
 		stream := openStream(t, srv, a.Token)
+		if r := srv.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.Email, "password": "a wrong guess"}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a failed sign-in: %d", r.Status)
+		}
+		if n := loginFailuresOf(t, srv, a.Email); n != 1 {
+			t.Fatalf("the failed sign-in was not counted: %d rows", n)
+		}
 
 		r := srv.Do("DELETE", "/api/v1/me", a.Token, map[string]any{"password": "not my password"})
 		if r.Status != http.StatusForbidden || r.ErrorCode() != "wrong_password" {
@@ -243,6 +249,9 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 			if n != 0 {
 				t.Errorf("%d rows of the deleted user left in %s", n, table)
 			}
+		}
+		if n := loginFailuresOf(t, srv, a.Email); n != 0 {
+			t.Errorf("the deleted account's failed sign-ins are kept under its email: %d rows", n)
 		}
 		select {
 		case <-stream:
@@ -279,6 +288,16 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 			t.Fatalf("the other user lost data: %v", other)
 		}
 	})
+}
+
+// loginFailuresOf counts the rows of failed sign-ins kept for email.
+func loginFailuresOf(t *testing.T, srv *tu.Server, email string) int {
+	t.Helper()
+	var n []int
+	if err := srv.App.Store.Query(context.Background(), &n, "SELECT COUNT(*) FROM login_failures WHERE email = '"+email+"'"); err != nil {
+		t.Fatal(err)
+	}
+	return n[0]
 }
 
 // openStream opens the event stream and returns a channel closed when the server ends it.

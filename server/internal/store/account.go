@@ -92,6 +92,10 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 				return fmt.Errorf("%s: %w", t, err)
 			}
 		}
+		// Failed sign-ins are kept by email, not by user: the email goes with the account.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE email = (SELECT email FROM users WHERE id = ?)", userID); err != nil {
+			return fmt.Errorf("login_failures: %w", err)
+		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID)
 		if err != nil {
 			return err

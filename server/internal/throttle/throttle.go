@@ -1,13 +1,11 @@
-// Package throttle slows down password guessing at one account, whatever addresses the
-// guesses come from: after a few failures the account waits before its next attempt, twice as
-// long after each further failure, but never for good (OWASP ASVS: no permanent lockout, which
-// would let anyone lock anyone out). It counts in memory, per server instance.
+// Package throttle says how failed sign-ins at one account turn into waiting, whatever
+// addresses the guesses come from: after a few failures the account waits before its next
+// attempt, twice as long after each further failure, but never for good (OWASP ASVS: no
+// permanent lockout, which would let anyone lock anyone out). The counts live in the database
+// (store.LoginFailed), so every instance of the server sees the same ones.
 package throttle
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // Policy says how failures turn into waiting.
 type Policy struct {
@@ -17,7 +15,7 @@ type Policy struct {
 	First time.Duration
 	// Max caps the wait.
 	Max time.Duration
-	// Forget drops an account's count this long after its last failure.
+	// Forget starts the count over this long after the last failure.
 	Forget time.Duration
 }
 
@@ -26,69 +24,14 @@ func DefaultPolicy() Policy {
 	return Policy{Free: 5, First: 30 * time.Second, Max: 15 * time.Minute, Forget: 24 * time.Hour}
 }
 
-// Failures counts failed attempts per key (a normalized email).
-type Failures struct {
-	mu sync.Mutex
-	p  Policy
-	m  map[string]*entry
-}
-
-type entry struct {
-	n     int
-	until time.Time // no attempt before this
-	last  time.Time
-}
-
-// sweepAt is the number of keys above which forgotten ones are dropped on the next failure.
-const sweepAt = 10_000
-
-// New makes an empty counter.
-func New(p Policy) *Failures { return &Failures{p: p, m: map[string]*entry{}} }
-
-// Wait is how long key must wait before its next attempt; 0 means go ahead.
-func (f *Failures) Wait(key string, now time.Time) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := f.m[key]
-	if e == nil || !now.Before(e.until) {
-		return 0
-	}
-	return e.until.Sub(now)
-}
-
-// Fail records a failed attempt and returns the wait it earned (0 while still free).
-func (f *Failures) Fail(key string, now time.Time) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.m) >= sweepAt {
-		for k, e := range f.m {
-			if now.Sub(e.last) > f.p.Forget {
-				delete(f.m, k)
-			}
-		}
-	}
-	e := f.m[key]
-	if e == nil || now.Sub(e.last) > f.p.Forget {
-		e = &entry{}
-		f.m[key] = e
-	}
-	e.n++
-	e.last = now
-	over := e.n - f.p.Free
+// WaitAfter is the wait that failures in a row earn (0 while still free).
+func (p Policy) WaitAfter(failures int) time.Duration {
+	over := failures - p.Free
 	if over <= 0 {
 		return 0
 	}
-	wait := f.p.Max
-	if over <= 30 { // beyond that the doubling has long passed any sane Max
-		wait = min(f.p.First<<(over-1), f.p.Max)
+	if over > 30 { // beyond that the doubling has long passed any sane Max
+		return p.Max
 	}
-	e.until = now.Add(wait)
-	return wait
-}
-
-// Reset forgets key's failures (after a successful sign-in).
-func (f *Failures) Reset(key string) {
-	f.mu.Lock()
-	delete(f.m, key)
-	f.mu.Unlock()
+	return min(p.First<<(over-1), p.Max)
 }
