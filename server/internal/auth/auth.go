@@ -187,7 +187,7 @@ type Service struct {
 	// old one again at the next start.
 	reuseGrace time.Duration
 	// failures slows down guessing at one account from any number of addresses.
-	lockout  throttle.Policy
+	lockout throttle.Policy
 	// live caches sessions found live, until when (see Live).
 	liveMu sync.Mutex
 	live   map[string]time.Time
