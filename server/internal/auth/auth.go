@@ -186,7 +186,7 @@ type Service struct {
 	// a phone that killed the app before the browser stored the rotated cookie presents the
 	// old one again at the next start.
 	reuseGrace time.Duration
-	// failures slows down guessing at one account from any number of addresses.
+	// lockout slows down guessing at one account from any number of addresses and instances.
 	lockout throttle.Policy
 	// live caches sessions found live, until when (see Live).
 	liveMu sync.Mutex
