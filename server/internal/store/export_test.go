@@ -21,7 +21,7 @@ func (w *Writer) Tx() any { return w.db }
 func (s *Store) Commits() int64 { return s.commits.Load() }
 
 func BindClientOutside(s *Store, userID, clientID string) error {
-	_, err := bindClient(context.Background(), runner{st: s.st}, s.db, userID, clientID, time.Now())
+	_, err := bindClient(context.Background(), runner{st: s.st}, userID, clientID, time.Now())
 	return err
 }
 

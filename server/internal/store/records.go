@@ -84,7 +84,7 @@ func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time)
 		return last, err
 	}
 	return 0, w.exec(ctx, func(ctx context.Context) error {
-		return insertClient(ctx, w.db, w.user.ID, clientID, now)
+		return insertClient(ctx, w.r, w.user.ID, clientID, now)
 	})
 }
 
@@ -176,16 +176,23 @@ func upsertRows(ctx context.Context, r runner, entity string, rows []*Row) error
 func upsertQuery(entity string) string {
 	cols := columns(entity)
 	table := records.Table(entity)
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") ON CONFLICT (id) DO UPDATE SET " +
+		strings.Join(conflictSets(entity), ", ") + " WHERE " + table + ".user_id = EXCLUDED.user_id"
+}
+
+// conflictSets is what an upsert changes in the row of an id that exists: every column, and
+// for a reminder a fresh delivery (no lease held, no failed attempts).
+func conflictSets(entity string) []string {
+	cols := columns(entity)
 	sets := make([]string, 0, len(cols)+1)
 	for _, c := range cols[1:] {
 		sets = append(sets, c+" = EXCLUDED."+c)
 	}
 	if entity == records.Reminder {
-		sets = append(sets, "lease_until = NULL", "attempts = 0") // delivery starts afresh
+		sets = append(sets, "lease_until = NULL", "attempts = 0")
 	}
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") ON CONFLICT (id) DO UPDATE SET " +
-		strings.Join(sets, ", ") + " WHERE " + table + ".user_id = EXCLUDED.user_id"
+	return sets
 }
 
 // rowArgs are the values of a row in the order of columns(entity).
@@ -234,12 +241,8 @@ func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error
 		part := rows[start:min(start+chunk, len(rows))]
 		q := db.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
 			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id")
-		for _, c := range columns(entity)[1:] {
-			q = q.Set(c + " = EXCLUDED." + c)
-		}
-		if entity == records.Reminder {
-			// A changed reminder starts its delivery afresh: no lease held, no failed attempts.
-			q = q.Set("lease_until = NULL").Set("attempts = 0")
+		for _, set := range conflictSets(entity) {
+			q = q.Set(set)
 		}
 		res, err := q.Exec(ctx)
 		if err != nil {
@@ -257,25 +260,14 @@ func selectRows(entity, where string) string {
 	return "SELECT " + strings.Join(columns(entity), ", ") + " FROM " + records.Table(entity) + " WHERE " + where
 }
 
-// syncClient is one installed app: its mutation sequence is tracked per client id.
-type syncClient struct {
-	bun.BaseModel `bun:"table:sync_clients"`
-
-	ClientID       string    `bun:"client_id,pk"`
-	UserID         string    `bun:"user_id"`
-	LastMutationID int64     `bun:"last_mutation_id"`
-	CreatedAt      time.Time `bun:"created_at"`
-	UpdatedAt      time.Time `bun:"updated_at"`
-}
-
 // bindClient returns the client's last applied mutation id, registering the client for this
 // user on first use.
-func bindClient(ctx context.Context, r runner, db bun.IDB, userID, clientID string, now time.Time) (int64, error) {
+func bindClient(ctx context.Context, r runner, userID, clientID string, now time.Time) (int64, error) {
 	last, found, err := clientPosition(ctx, r, userID, clientID)
 	if err != nil || found {
 		return last, err
 	}
-	return 0, insertClient(ctx, db, userID, clientID, now)
+	return 0, insertClient(ctx, r, userID, clientID, now)
 }
 
 // clientPosition reads a client's last applied mutation id; found is false for a new client,
@@ -300,9 +292,10 @@ func clientPosition(ctx context.Context, r runner, userID, clientID string) (las
 }
 
 // insertClient registers a new client id for the user; ErrClientTaken if another user took it.
-func insertClient(ctx context.Context, db bun.IDB, userID, clientID string, now time.Time) error {
-	_, err := db.NewInsert().Model(&syncClient{ClientID: clientID, UserID: userID, CreatedAt: now, UpdatedAt: now}).Exec(ctx)
-	if err != nil {
+func insertClient(ctx context.Context, r runner, userID, clientID string, now time.Time) error {
+	at := r.st.time(now)
+	if _, err := r.exec(ctx, "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, created_at, updated_at) VALUES (?, ?, 0, ?, ?)",
+		clientID, userID, at, at); err != nil {
 		if isUniqueViolation(err) {
 			return ErrClientTaken
 		}
@@ -338,7 +331,7 @@ type PullPage struct {
 func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
 	// Read the client's position first: everything it covers has committed, so the records
 	// read next include it, and the client may drop those outbox entries.
-	last, err := bindClient(ctx, runner{st: s.st}, s.db, userID, clientID, now)
+	last, err := bindClient(ctx, runner{st: s.st}, userID, clientID, now)
 	if err != nil {
 		return nil, err
 	}

@@ -124,10 +124,15 @@ func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) e
 	if err := fn(w); err != nil {
 		return w, err
 	}
-	if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+	if s.overQuota(u, w.grown) {
 		return nil, ErrQuotaExceeded
 	}
 	return w, nil
+}
+
+// overQuota reports whether growing the user's records by grown would pass the storage quota.
+func (s *Store) overQuota(u *User, grown int64) bool {
+	return grown > 0 && s.quota > 0 && u.BytesUsed+grown > s.quota
 }
 
 // commitPrepared runs a prepared write's ops inside the committer's transaction.
@@ -170,7 +175,7 @@ func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Wri
 		}
 		return 0, err
 	}
-	if w.grown > 0 && s.quota > 0 && u.BytesUsed+w.grown > s.quota {
+	if s.overQuota(u, w.grown) {
 		return 0, ErrQuotaExceeded
 	}
 	if err := addGrowth(ctx, r, userID, w.grown); err != nil {
