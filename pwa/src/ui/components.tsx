@@ -20,7 +20,7 @@ export function SyncBadge() {
     text = 'Sign in to sync';
   } else if (status === 'full') {
     cls = 'error';
-    text = pending ? `Account full · ${pending} waiting` : 'Account full';
+    text = 'Account full'; // short enough to keep the header on one line at 390 px
   } else if (status === 'error') {
     cls = 'error';
     text = pending ? `Sync error · ${pending} waiting` : 'Sync error';
