@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -197,12 +198,7 @@ func conflictSets(entity string) []string {
 
 // rowArgs are the values of a row in the order of columns(entity).
 func rowArgs(entity string, r *Row, st *stmts) []any {
-	opt := func(t *time.Time) any {
-		if t == nil {
-			return nil
-		}
-		return st.time(*t)
-	}
+	opt := st.timePtr
 	args := []any{r.ID, r.UserID, r.Version, st.time(r.CreatedAt), st.time(r.UpdatedAt), opt(r.DeletedAt), r.FieldVersions, r.Data}
 	for _, c := range columns(entity)[len(args):] {
 		switch c {
@@ -336,6 +332,18 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		return nil, err
 	}
 	page := &PullPage{Cursor: cursor, LastMutationID: last}
+	// The rest reads one snapshot. On SQLite that is also cheaper than a statement each: a
+	// connection's page cache is dropped whenever it starts reading after another commit, so
+	// the versions and the records read next share the pages the first read brought in.
+	r := runner{st: s.st}
+	if !s.postgres {
+		tx, err := s.db.BeginTx(s.st.detach(ctx), &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return nil, fmt.Errorf("store: pull: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		r.tx = tx.Tx
+	}
 	// The committed counter, read before the records: every version up to it has committed
 	// (one user's writes commit in version order), so a client that read to the end is
 	// caught up to it even where the newest versions left no record (purged ones).
@@ -343,7 +351,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		Version       int64 `bun:"version"`
 		PurgedVersion int64 `bun:"purged_version"`
 	}
-	if err := (runner{st: s.st}).scanOne(ctx, &user, "SELECT version, purged_version FROM users WHERE id = ?", userID); err != nil {
+	if err := r.scanOne(ctx, &user, "SELECT version, purged_version FROM users WHERE id = ?", userID); err != nil {
 		return nil, fmt.Errorf("store: pull: %w", notFound(err))
 	}
 	if cursor > 0 && cursor < user.PurgedVersion {
@@ -351,7 +359,11 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = 0
 		return page, nil
 	}
-	versions, err := s.versions(ctx, userID, cursor, limit+1)
+	if cursor >= user.Version { // nothing newer: no record can be after the cursor
+		page.Cursor = max(cursor, user.Version)
+		return page, nil
+	}
+	versions, err := pageVersions(ctx, r, userID, cursor, limit+1)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +384,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 			upto = edge
 		}
 	}
-	err = s.eachChange(ctx, userID, cursor, upto, func(c Change) error {
+	err = eachChange(ctx, r, userID, cursor, upto, func(c Change) error {
 		page.Cursor = c.Version
 		return emit(c)
 	})
@@ -401,10 +413,10 @@ func unionQuery(cols, userID string, after, upto int64) (string, []any) {
 	return q.String(), args
 }
 
-// versions reads the versions of the user's first limit rows after cursor, from the indexes.
-func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit int) ([]int64, error) {
+// pageVersions reads the versions of the user's first limit rows after cursor, from the indexes.
+func pageVersions(ctx context.Context, r runner, userID string, cursor int64, limit int) ([]int64, error) {
 	q, args := unionQuery("version", userID, cursor, math.MaxInt64)
-	rows, err := (runner{st: s.st}).query(ctx, q+" ORDER BY version LIMIT ?", append(args, limit)...)
+	rows, err := r.query(ctx, q+" ORDER BY version LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: versions: %w", err)
 	}
@@ -424,9 +436,9 @@ func (s *Store) versions(ctx context.Context, userID string, cursor int64, limit
 }
 
 // eachChange hands every row of the user with after < version <= upto to fn, in pull order.
-func (s *Store) eachChange(ctx context.Context, userID string, after, upto int64, fn func(Change) error) error {
+func eachChange(ctx context.Context, r runner, userID string, after, upto int64, fn func(Change) error) error {
 	q, args := unionQuery("$entity AS entity, id, version, deleted_at IS NOT NULL AS deleted, data", userID, after, upto)
-	rows, err := (runner{st: s.st}).query(ctx, q+" ORDER BY version, entity, id", args...)
+	rows, err := r.query(ctx, q+" ORDER BY version, entity, id", args...)
 	if err != nil {
 		return fmt.Errorf("store: changes: %w", err)
 	}

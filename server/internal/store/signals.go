@@ -47,20 +47,17 @@ func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []Si
 		w.addedSignals = append(slices.DeleteFunc(w.addedSignals, func(r SignalRow) bool { return w.replacedNotes[r.NoteID] }), rows...)
 	}
 	err = w.exec(ctx, func(ctx context.Context) error {
-		var gone []SignalRow
-		if _, err := w.db.NewDelete().Model((*SignalRow)(nil)).Where("user_id = ?", w.user.ID).
-			Where("note_id IN (?)", bun.List(noteIDs)).Returning("contact_id").Exec(ctx, &gone); err != nil {
+		var gone []string
+		if err := w.r.scan(ctx, &gone, "DELETE FROM note_signals WHERE user_id = ? AND $in(note_id) RETURNING contact_id",
+			w.user.ID, w.r.st.list(noteIDs)); err != nil {
 			return fmt.Errorf("store: replace signals: %w", err)
 		}
 		if !w.deferred {
-			for _, g := range gone {
-				before = append(before, g.ContactID)
-			}
+			before = gone
 		}
-		const chunk = 500
-		for start := 0; start < len(rows); start += chunk {
-			part := rows[start:min(start+chunk, len(rows))]
-			if _, err := w.db.NewInsert().Model(&part).Exec(ctx); err != nil {
+		for _, row := range rows {
+			if _, err := w.r.exec(ctx, "INSERT INTO note_signals (user_id, note_id, contact_id, kind, at, hold_until) VALUES (?, ?, ?, ?, ?, ?)",
+				row.UserID, row.NoteID, row.ContactID, row.Kind, w.r.st.time(row.At), w.r.st.timePtr(row.HoldUntil)); err != nil {
 				return fmt.Errorf("store: insert signals: %w", err)
 			}
 		}
@@ -125,8 +122,7 @@ func (s *Store) DueRechecks(ctx context.Context, now time.Time, limit int) ([]Re
 // LoadAll returns this user's live records of one entity (for the weekly plan, not for pushes).
 func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 	var rows []*Row
-	if err := w.db.NewSelect().Model(&rows).ModelTableExpr(records.Table(entity)+" AS row").Column(columns(entity)...).
-		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(entity, "user_id = ? AND deleted_at IS NULL ORDER BY id"), w.user.ID); err != nil {
 		return nil, fmt.Errorf("store: all %s: %w", entity, err)
 	}
 	return rows, nil
@@ -135,16 +131,12 @@ func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 // Meetings returns this user's live events of a meeting class (playbook.MeetingClass) that
 // start in [from, to); hostedOnly keeps the events the user hosts.
 func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, from, to time.Time) ([]*Row, error) {
+	// One prepared statement serves every filter: an empty class or a false hostedOnly
+	// matches all (a push runs this for each hosted event it may change).
 	var rows []*Row
-	q := w.db.NewSelect().Model(&rows).ModelTableExpr("events AS row").Column(columns(records.Event)...).
-		Where("user_id = ?", w.user.ID).Where("deleted_at IS NULL").Where("starts_at >= ? AND starts_at < ?", from, to)
-	if class != "" {
-		q = q.Where("meeting = ?", class)
-	}
-	if hostedOnly {
-		q = q.Where("hosted")
-	}
-	if err := q.OrderExpr("starts_at, id").Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(records.Event, "user_id = ? AND deleted_at IS NULL AND starts_at >= ? AND starts_at < ? "+
+		"AND (? = '' OR meeting = ?) AND (NOT ? OR hosted) ORDER BY starts_at, id"),
+		w.user.ID, w.r.st.time(from), w.r.st.time(to), class, class, hostedOnly); err != nil {
 		return nil, fmt.Errorf("store: meetings: %w", err)
 	}
 	return rows, nil
@@ -154,8 +146,7 @@ func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, fr
 // champion, connector, dream).
 func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
 	var rows []*Row
-	if err := w.db.NewSelect().Model(&rows).ModelTableExpr("contacts AS row").Column(columns(records.Contact)...).
-		Where("user_id = ?", w.user.ID).Where("circle <> ''").Where("deleted_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+	if err := w.r.scan(ctx, &rows, selectRows(records.Contact, "user_id = ? AND circle <> '' AND deleted_at IS NULL ORDER BY id"), w.user.ID); err != nil {
 		return nil, fmt.Errorf("store: circle: %w", err)
 	}
 	return rows, nil

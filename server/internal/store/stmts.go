@@ -123,6 +123,26 @@ func (c *stmts) time(t time.Time) any {
 	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
 
+// detach drops a request's cancellation from a SQLite statement. The driver watches a
+// cancellable context with a goroutine per statement, and database/sql with one more per
+// result set and transaction; under load that cost more than the statements themselves, and
+// a local statement ends soon anyway. PostgreSQL keeps it: there a query may wait on a lock
+// or the network, and cancelling it frees the server.
+func (c *stmts) detach(ctx context.Context) context.Context {
+	if c.postgres {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// timePtr is an optional time argument: NULL when t is nil.
+func (c *stmts) timePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return c.time(*t)
+}
+
 // close releases the prepared statements.
 func (c *stmts) close() {
 	c.mu.Lock()
@@ -161,6 +181,7 @@ func (r runner) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (r runner) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = r.st.detach(ctx)
 	st, err := r.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -169,6 +190,7 @@ func (r runner) query(ctx context.Context, query string, args ...any) (*sql.Rows
 }
 
 func (r runner) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = r.st.detach(ctx)
 	st, err := r.stmt(ctx, query)
 	if err != nil {
 		return nil, err

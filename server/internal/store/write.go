@@ -104,7 +104,7 @@ func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) err
 // prepare runs fn against a snapshot of the user's data and returns the writer holding its
 // ops. With ErrNoChange the writer's version is the one the write would have had.
 func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) error) (w *Writer, err error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(s.st.detach(ctx), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("store: begin read: %w", err)
 	}
