@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,7 @@ type App struct {
 	dispatch   bool
 	now        func() time.Time
 	shutdown   chan struct{}
+	endOnce    sync.Once // the shutdown hook and Close both end the streams, possibly at once
 	// listenReady is closed once the PostgreSQL LISTEN for pokes is in place.
 	listenReady chan struct{}
 	cancel      context.CancelFunc
@@ -272,11 +274,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 }
 
 func (a *App) endStreams() {
-	select {
-	case <-a.shutdown:
-	default:
-		close(a.shutdown)
-	}
+	a.endOnce.Do(func() { close(a.shutdown) })
 }
 
 // Close stops the background loops and closes the database.

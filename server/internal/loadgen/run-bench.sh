@@ -80,7 +80,11 @@ status=0
 	-share-login="${SHARE_LOGIN:-false}" || status=$?
 
 kill -TERM "$pid"
-wait "$pid" || true
+if ! wait "$pid"; then
+	echo "server did not shut down cleanly:" >&2
+	tail -n 30 "$tmp/server.log" >&2
+	status=1
+fi
 pid=""
 if grep -q 'level=ERROR' "$tmp/server.log"; then
 	echo "server logged errors:" >&2
