@@ -132,7 +132,8 @@ func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 // start in [from, to); hostedOnly keeps the events the user hosts.
 func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, from, to time.Time) ([]*Row, error) {
 	// One prepared statement serves every filter: an empty class or a false hostedOnly
-	// matches all (a push runs this for each hosted event it may change).
+	// matches all. Pushes run it often (every change to a contact's stage or kind looks at
+	// the hosted events it may be invited to), so it is not parsed each time.
 	var rows []*Row
 	if err := w.r.scan(ctx, &rows, selectRows(records.Event, "user_id = ? AND deleted_at IS NULL AND starts_at >= ? AND starts_at < ? "+
 		"AND (? = '' OR meeting = ?) AND (NOT ? OR hosted) ORDER BY starts_at, id"),
