@@ -93,7 +93,16 @@ func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) err
 		case <-s.closing:
 			return 0, ErrClosed
 		}
-		r := <-done
+		var r groupResult
+		select {
+		case r = <-done:
+		case <-s.stopped: // the committer ended: it answered what it took, so one it never took fails
+			select {
+			case r = <-done:
+			default:
+				return 0, ErrClosed
+			}
+		}
 		if errors.Is(r.err, errStale) && attempt < 3 {
 			continue
 		}
