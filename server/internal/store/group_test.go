@@ -147,3 +147,43 @@ func TestFirstStatementsDoNotStarveThePool(t *testing.T) {
 		}
 	}
 }
+
+// A write that reaches the committer's queue after Close has stopped it is answered with
+// ErrClosed; it used to wait forever for an answer no one would send, and with it the
+// server's shutdown.
+func TestWriteQueuedAfterCloseIsRefused(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	// Write picks at random between queueing and seeing the store closed; 16 rounds make a
+	// queued write all but certain.
+	for round := range 16 {
+		ctx := context.Background()
+		st, err := Open(ctx, Options{SQLitePath: filepath.Join(t.TempDir(), fmt.Sprint(round, ".db"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		migrate(t, ctx, st)
+		createUsers(t, ctx, st, 1, now)
+		started, closed, result := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			_, err := st.Write(ctx, "u0", func(w *Writer) error {
+				close(started)
+				<-closed // the snapshot is read; the committer stops before the write is queued
+				return nil
+			})
+			result <- err
+		}()
+		<-started
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		close(closed)
+		select {
+		case err := <-result:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("round %d: a write after Close returned %v, want ErrClosed", round, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: a write after Close is still waiting after 10 s", round)
+		}
+	}
+}
