@@ -163,13 +163,27 @@ func (d *device) loop(ctx context.Context, st *stats) {
 			return
 		}
 		d.pull(ctx, st)
-		if d.g.cfg.Think > 0 {
-			pause := d.g.cfg.Think/2 + time.Duration(d.r.Int64N(int64(d.g.cfg.Think)+1))
-			select {
-			case <-ctx.Done():
-			case <-time.After(pause):
-			}
-		}
+		d.think(ctx)
+	}
+}
+
+// pushLoop is the device only pushing, as when its user writes and nothing comes back.
+func (d *device) pushLoop(ctx context.Context, st *stats) {
+	for ctx.Err() == nil {
+		d.push(ctx, st)
+		d.think(ctx)
+	}
+}
+
+// think waits about the configured pause between rounds.
+func (d *device) think(ctx context.Context) {
+	if d.g.cfg.Think <= 0 {
+		return
+	}
+	pause := d.g.cfg.Think/2 + time.Duration(d.r.Int64N(int64(d.g.cfg.Think)+1))
+	select {
+	case <-ctx.Done():
+	case <-time.After(pause):
 	}
 }
 

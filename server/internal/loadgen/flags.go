@@ -19,6 +19,7 @@ type Config struct {
 	Users        int           // accounts the devices share
 	Duration     time.Duration // length of the sync phase
 	NoopDuration time.Duration // length of the GET /healthz phase; 0 skips it
+	PushDuration time.Duration // length of the push-only phase; 0 skips it
 	Think        time.Duration // mean pause between a device's rounds; 0 for none
 	MaxBatch     int           // a push carries 1..MaxBatch new mutations
 	PullLimit    int           // limit of each pull request
@@ -47,6 +48,7 @@ func Main(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the sync phase")
 	fs.DurationVar(&cfg.NoopDuration, "noop-duration", cfg.NoopDuration, "length of the GET /healthz phase with the same concurrency (negative: same as -duration, 0: skip)")
 	noop := fs.Bool("noop", true, "also measure GET /healthz for the throughput ratio (false is -noop-duration 0)")
+	fs.DurationVar(&cfg.PushDuration, "push-duration", cfg.PushDuration, "length of a phase in which the devices only push, for the push throughput (0: skip)")
 	fs.DurationVar(&cfg.Think, "think", cfg.Think, "mean pause between a device's push+pull rounds (0: none)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", cfg.MaxBatch, "a push carries 1..max-batch new mutations")
 	fs.IntVar(&cfg.PullLimit, "pull-limit", cfg.PullLimit, "limit of each pull request")
@@ -134,6 +136,8 @@ func (c *Config) check(ctx context.Context) error {
 		return errors.New("loadgen: -users must be at least 1")
 	case c.Duration <= 0:
 		return errors.New("loadgen: -duration must be positive")
+	case c.PushDuration < 0:
+		return errors.New("loadgen: -push-duration must not be negative")
 	case c.MaxBatch < 1 || c.MaxBatch > 1000:
 		return errors.New("loadgen: -max-batch must be 1..1000")
 	case c.PullLimit < 1 || c.PullLimit > 10000:

@@ -13,8 +13,10 @@
 // Then every device loops until -duration has passed: push 1 to -max-batch mutations (new
 // contacts and notes, edits of its own records; its own client id and mutation sequence, resent
 // until acknowledged as a real client's outbox is), then pull from its cursor until has_more is
-// false, then wait -think (default none). Afterwards the same number of workers call GET /healthz
-// for -noop-duration, and the report compares the two throughputs. Only loopback servers are
+// false, then wait -think (default none). With -push-duration the devices then only push for
+// that long: the push throughput of small batches from many users, its own budget. Afterwards
+// the same number of workers call GET /healthz for -noop-duration, and the report compares
+// the sync and no-op throughputs. Only loopback servers are
 // accepted: this is a benchmark tool, not a way to load someone else's server.
 package loadgen
 
@@ -90,6 +92,13 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 		workers[i] = d.loop
 	}
 	rep.Sync = g.phase(ctx, "sync", cfg.Duration, workers, []string{KindPush, KindPull})
+	if ctx.Err() == nil && cfg.PushDuration > 0 {
+		g.logf("push phase, %d devices only pushing for %s …", cfg.Devices, cfg.PushDuration)
+		for i, d := range devs {
+			workers[i] = d.pushLoop
+		}
+		rep.Push = g.phase(ctx, "push", cfg.PushDuration, workers, []string{KindPush})
+	}
 	if ctx.Err() == nil && cfg.NoopDuration > 0 {
 		g.logf("no-op phase, %d workers on GET /healthz for %s …", cfg.Devices, cfg.NoopDuration)
 		noop := make([]func(context.Context, *stats), cfg.Devices)

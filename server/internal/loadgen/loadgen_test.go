@@ -20,6 +20,7 @@ func TestRunAgainstServer(t *testing.T) {
 		cfg.URL = srv.HTTP.URL
 		cfg.Devices, cfg.Users = 6, 2
 		cfg.Duration, cfg.NoopDuration = 3*time.Second, 300*time.Millisecond // long enough for a few rounds under -race on a busy machine
+		cfg.PushDuration = time.Second
 		var log bytes.Buffer
 		rep, err := loadgen.Run(context.Background(), cfg, &log)
 		if err != nil {
@@ -39,6 +40,16 @@ func TestRunAgainstServer(t *testing.T) {
 		if rep.Sync.Received == 0 {
 			t.Error("no change pulled")
 		}
+		// The push phase only pushes, and its pushes are applied.
+		if rep.Push == nil || rep.Push.Kind(loadgen.KindPush).Count == 0 || rep.Push.Applied == 0 || rep.Push.MutationsPerSec() <= 0 {
+			t.Fatalf("push phase: %+v", rep.Push)
+		}
+		if n := rep.Push.Kind(loadgen.KindPull).Count; n != 0 || rep.Push.Received != 0 {
+			t.Errorf("the push phase pulled: %d requests, %d changes", n, rep.Push.Received)
+		}
+		if len(rep.Push.Errors) > 0 {
+			t.Errorf("push phase errors: %v", rep.Push.Errors)
+		}
 		if rep.Noop == nil || rep.Noop.Kind(loadgen.KindHealthz).Count == 0 {
 			t.Fatal("no no-op requests")
 		}
@@ -48,7 +59,7 @@ func TestRunAgainstServer(t *testing.T) {
 
 		var out bytes.Buffer
 		rep.Print(&out)
-		for _, want := range []string{"sync phase", "no-op phase", "push", "pull", "healthz", "all",
+		for _, want := range []string{"sync phase", "push phase", "push throughput (push phase)", "no-op phase", "push", "pull", "healthz", "all",
 			"p50", "p95", "p99", "req/s", "errors: none", "throughput ratio sync/no-op", "sync p99"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("report lacks %q:\n%s", want, out.String())
@@ -71,8 +82,8 @@ func TestMainCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if strings.Contains(out.String(), "no-op phase") {
-		t.Errorf("-noop=false still ran the no-op phase:\n%s", out.String())
+	if strings.Contains(out.String(), "no-op phase") || strings.Contains(out.String(), "push phase") {
+		t.Errorf("-noop=false without -push-duration still ran the no-op or push phase:\n%s", out.String())
 	}
 }
 

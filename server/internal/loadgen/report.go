@@ -64,6 +64,14 @@ func (p *Phase) Kind(kind string) KindReport {
 	return KindReport{Kind: kind}
 }
 
+// MutationsPerSec is the mutations the server applied per second of the phase.
+func (p *Phase) MutationsPerSec() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Applied) / p.Elapsed.Seconds()
+}
+
 // Report is the result of a run.
 type Report struct {
 	Config      Config
@@ -71,6 +79,7 @@ type Report struct {
 	SetupLimits int     // 429s waited out during setup
 	IdleRSS     float64 // server RSS before the sync phase (bytes; 0 when unknown)
 	Sync        *Phase
+	Push        *Phase // nil when skipped
 	Noop        *Phase // nil when skipped
 }
 
@@ -132,7 +141,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, " (waited out %d rate limits: raise ASKWELL_AUTH_RATE_PER_MIN)", r.SetupLimits)
 	}
 	fmt.Fprintln(w)
-	for _, p := range []*Phase{r.Sync, r.Noop} {
+	for _, p := range []*Phase{r.Sync, r.Push, r.Noop} {
 		if p == nil {
 			continue
 		}
@@ -142,9 +151,8 @@ func (r *Report) Print(w io.Writer) {
 			fmt.Fprintf(w, "  %-8s %9d %7d %10.1f %9s %9s %9s %9s\n", k.Kind, k.Count, k.Errors, k.PerSec,
 				fmtDur(k.P50), fmtDur(k.P95), fmtDur(k.P99), fmtDur(k.Max))
 		}
-		if p.Name == "sync" {
-			fmt.Fprintf(w, "  mutations applied: %d (%.1f/s); changes pulled: %d\n", p.Applied,
-				float64(p.Applied)/p.Elapsed.Seconds(), p.Received)
+		if p != r.Noop {
+			fmt.Fprintf(w, "  mutations applied: %d (%.1f/s); changes pulled: %d\n", p.Applied, p.MutationsPerSec(), p.Received)
 		}
 		fmt.Fprintf(w, "  errors: %s\n", fmtErrors(p.Errors))
 		if p.PeakRSS > 0 {
@@ -157,6 +165,10 @@ func (r *Report) Print(w io.Writer) {
 	if r.Noop != nil {
 		fmt.Fprintf(w, "  throughput ratio sync/no-op: %.1f/%.1f req/s = %.1f %% (budget ≥ 15 %%) %s\n",
 			r.Sync.Kind(KindAll).PerSec, r.Noop.Kind(KindAll).PerSec, 100*r.Ratio(), verdict(r.Ratio() >= 0.15))
+	}
+	if r.Push != nil {
+		fmt.Fprintf(w, "  push throughput (push phase): %.0f mutations/s (budget ≥ 5,000) %s\n",
+			r.Push.MutationsPerSec(), verdict(r.Push.MutationsPerSec() >= 5000))
 	}
 	if r.IdleRSS > 0 && r.Sync.PeakRSS > 0 {
 		fmt.Fprintf(w, "  server RSS: %.1f MB after setup, %.1f MB peak under sync load (budget ≤ 200 MB) %s\n",

@@ -3,10 +3,12 @@
 #   1. the Go benchmarks (push of 500, initial pull of 10,000, incremental pull), through the
 #      real HTTP stack on SQLite, and on PostgreSQL when ASKWELL_TEST_POSTGRES_URL is set;
 #   2. the load generator against a freshly built server on a random loopback port with a temp
-#      data dir: 200 devices of mixed sync load, then GET /healthz with the same concurrency.
+#      data dir: 200 devices of mixed sync load, then the same devices only pushing, then
+#      GET /healthz with the same concurrency.
 #
 # Knobs (environment): BENCH (regexp, default .), BENCHTIME (e.g. 3x or 2s), SKIP_GO_BENCH=1,
-# SKIP_LOADGEN=1, DEVICES (200), USERS (50), DURATION (15s), NOOP_DURATION (5s), THINK (0s),
+# SKIP_LOADGEN=1, DEVICES (200), USERS (50), DURATION (15s), PUSH_DURATION (10s; 0 skips the
+# push-only phase), NOOP_DURATION (5s), THINK (0s),
 # SHARE_LOGIN=1 (only each account's registration hashes a password, 50 hashes instead of 200;
 # every sign-in is a 64 MiB argon2id hash on the server, so setup takes about a minute otherwise),
 # LOADGEN_DATABASE_URL (run the server on PostgreSQL instead of SQLite in the temp dir).
@@ -76,7 +78,7 @@ echo "server pid $pid on http://$addr"
 status=0
 "$tmp/askwell" loadgen -url "http://$addr" \
 	-devices "${DEVICES:-200}" -users "${USERS:-50}" \
-	-duration "${DURATION:-15s}" -noop-duration "${NOOP_DURATION:-5s}" -think "${THINK:-0s}" \
+	-duration "${DURATION:-15s}" -push-duration "${PUSH_DURATION:-10s}" -noop-duration "${NOOP_DURATION:-5s}" -think "${THINK:-0s}" \
 	-share-login="${SHARE_LOGIN:-false}" || status=$?
 
 kill -TERM "$pid"
