@@ -16,8 +16,8 @@
 // false, then wait -think (default none). With -push-duration the devices then only push for
 // that long: the push throughput of small batches from many users, its own budget. Afterwards
 // the same number of workers call GET /healthz for -noop-duration, and the report compares
-// the sync and no-op throughputs. Only loopback servers are
-// accepted: this is a benchmark tool, not a way to load someone else's server.
+// the sync and no-op throughputs. Only loopback servers are accepted: this is a benchmark
+// tool, not a way to load someone else's server.
 package loadgen
 
 import (
