@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -270,12 +271,7 @@ func (b *batch) put(rec *record, m Mutation, v int64) {
 		rec.deletedAt = nil
 		rec.stamps[deletedKey] = stamp{V: v, C: b.clientID}
 	}
-	keys := make([]string, 0, len(m.Fields))
-	for f := range m.Fields {
-		keys = append(keys, f)
-	}
-	sort.Strings(keys)
-	for _, f := range keys {
+	for _, f := range slices.Sorted(maps.Keys(m.Fields)) {
 		val := m.Fields[f]
 		if f == records.ConflictsField {
 			// A client resolves conflicts by putting the entries it still wants ([] for none).
