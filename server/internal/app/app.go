@@ -77,7 +77,7 @@ type App struct {
 // OpenStore opens the configured database.
 func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	o := store.Options{SQLitePath: cfg.SQLitePath(), QuotaBytes: int64(cfg.StorageQuotaMB) << 20,
-		SQLiteNormalSync: cfg.SQLiteSynchronous == "normal"}
+		SQLiteNormalSync: cfg.SQLiteSynchronous == "normal", MaxPreparing: cfg.SQLiteMaxPreparing}
 	if cfg.Postgres() {
 		o.PostgresURL = cfg.DatabaseURL
 	}

@@ -52,6 +52,9 @@ type Config struct {
 	// SQLiteSynchronous is "full" (a commit survives a power loss) or "normal" (faster; the
 	// last acknowledged commits may not).
 	SQLiteSynchronous string
+	// SQLiteMaxPreparing bounds the SQLite writes reading and deriving at once (0: twice the
+	// cores), so the single writer is not starved of the processor.
+	SQLiteMaxPreparing int
 	// StorageQuotaMB bounds the record data one user may keep, in MiB.
 	StorageQuotaMB int
 	// PullRatePerMin is how many pulls one user may make per minute.
@@ -136,6 +139,7 @@ func Load(getenv Getenv) (Config, error) {
 		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
 		StorageQuotaMB:       integer("ASKWELL_STORAGE_QUOTA_MB", 200),
 		SQLiteSynchronous:    get("ASKWELL_SQLITE_SYNCHRONOUS", "full"),
+		SQLiteMaxPreparing:   integer("ASKWELL_SQLITE_MAX_PREPARING", 0),
 		LogFormat:            get("ASKWELL_LOG_FORMAT", "text"),
 		LogLevel:             get("ASKWELL_LOG_LEVEL", "info"),
 	}

@@ -39,22 +39,26 @@ func TestValues(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 	c, _ = Load(env(map[string]string{"ASKWELL_DATABASE_URL": "sqlite:///var/lib/askwell/a.db"}))
-	if c.SQLitePath() != "/var/lib/askwell/a.db" {
-		t.Fatal(c.SQLitePath())
+	if c.SQLitePath() != "/var/lib/askwell/a.db" || c.SQLiteMaxPreparing != 0 {
+		t.Fatal(c.SQLitePath(), c.SQLiteMaxPreparing)
+	}
+	if c, _ = Load(env(map[string]string{"ASKWELL_SQLITE_MAX_PREPARING": "3"})); c.SQLiteMaxPreparing != 3 {
+		t.Fatal(c.SQLiteMaxPreparing)
 	}
 }
 
 func TestErrorsNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"ASKWELL_ADDR":              {"ASKWELL_ADDR": "8080"},
-		"ASKWELL_BASE_URL":          {"ASKWELL_BASE_URL": "askwell.example.com"},
-		"ASKWELL_DATABASE_URL":      {"ASKWELL_DATABASE_URL": "mysql://x"},
-		"ASKWELL_JWT_SECRET":        {"ASKWELL_JWT_SECRET": "short"},
-		"ASKWELL_ACCESS_TTL":        {"ASKWELL_ACCESS_TTL": "forever"},
-		"ASKWELL_AUTH_RATE_PER_MIN": {"ASKWELL_AUTH_RATE_PER_MIN": "-3"},
-		"ASKWELL_LOG_FORMAT":        {"ASKWELL_LOG_FORMAT": "xml"},
-		"_FILE":                     {"ASKWELL_JWT_SECRET": strings.Repeat("s", 40), "ASKWELL_JWT_SECRET_FILE": "/x"},
-		"ASKWELL_JWT_SECRET_FILE":   {"ASKWELL_JWT_SECRET_FILE": "/does/not/exist"},
+		"ASKWELL_ADDR":                 {"ASKWELL_ADDR": "8080"},
+		"ASKWELL_BASE_URL":             {"ASKWELL_BASE_URL": "askwell.example.com"},
+		"ASKWELL_DATABASE_URL":         {"ASKWELL_DATABASE_URL": "mysql://x"},
+		"ASKWELL_JWT_SECRET":           {"ASKWELL_JWT_SECRET": "short"},
+		"ASKWELL_ACCESS_TTL":           {"ASKWELL_ACCESS_TTL": "forever"},
+		"ASKWELL_AUTH_RATE_PER_MIN":    {"ASKWELL_AUTH_RATE_PER_MIN": "-3"},
+		"ASKWELL_SQLITE_MAX_PREPARING": {"ASKWELL_SQLITE_MAX_PREPARING": "0"},
+		"ASKWELL_LOG_FORMAT":           {"ASKWELL_LOG_FORMAT": "xml"},
+		"_FILE":                        {"ASKWELL_JWT_SECRET": strings.Repeat("s", 40), "ASKWELL_JWT_SECRET_FILE": "/x"},
+		"ASKWELL_JWT_SECRET_FILE":      {"ASKWELL_JWT_SECRET_FILE": "/does/not/exist"},
 	}
 	for want, m := range cases {
 		_, err := Load(env(m))

@@ -32,6 +32,7 @@ type groupResult struct {
 func (s *Store) committer(conn bun.Conn) {
 	defer close(s.stopped)
 	defer conn.Close()
+	sinceCheckpoint := 0
 	for {
 		var group []groupWrite
 		select {
@@ -57,6 +58,11 @@ func (s *Store) committer(conn bun.Conn) {
 			}
 		}
 		s.commitGroup(conn, group)
+		// Checkpoint when the writes pause, and every so often while they keep coming.
+		if sinceCheckpoint++; sinceCheckpoint >= checkpointEvery || len(s.writes) == 0 {
+			s.wakeCheckpointer()
+			sinceCheckpoint = 0
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,9 +56,15 @@ type Store struct {
 	closing   chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
-	st        *stmts       // the hot paths' prepared statements
-	users     *userLocks   // one user's SQLite writes, one after another
+	st        *stmts     // the hot paths' prepared statements
+	users     *userLocks // one user's SQLite writes, one after another
+	// preparing holds a slot for each SQLite write running its first phase (see Write).
+	preparing chan struct{}
 	commits   atomic.Int64 // SQLite transactions the committer has committed
+	// The SQLite checkpointer: woken by the committer, stopped by closing.
+	ckptWake    chan struct{}
+	ckptStopped chan struct{}
+	checkpoints atomic.Int64 // checkpoints it ran
 	// quota bounds the bytes of record data one user may keep (0: no bound).
 	quota int64
 }
@@ -75,6 +82,9 @@ type Options struct {
 	SQLiteNormalSync bool
 	// QuotaBytes bounds the bytes of record data one user may keep (0: no bound).
 	QuotaBytes int64
+	// MaxPreparing bounds the SQLite writes running their first phase at once (0: twice the
+	// cores Go may use). See Write for why.
+	MaxPreparing int
 }
 
 // Open connects and checks the connection; it does not migrate.
@@ -132,7 +142,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
 		// Readers never wait for SQLite in WAL mode, only for a pooled connection: requests,
-		// pulls and the first phase of every write read in parallel; one more is the committer's.
+		// pulls and the first phase of every write read in parallel. Two of the pool's
+		// connections are held for good: the committer's and the checkpointer's.
 		n := o.MaxOpenConns
 		if n == 0 {
 			n = 16
@@ -141,6 +152,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqldb.SetMaxIdleConns(n)
 		s.db = bun.NewDB(sqldb, sqlitedialect.New())
 		s.writes, s.closing, s.stopped = make(chan groupWrite, maxGroup), make(chan struct{}), make(chan struct{})
+		s.ckptWake, s.ckptStopped = make(chan struct{}, 1), make(chan struct{})
+		preparing := o.MaxPreparing
+		if preparing <= 0 {
+			preparing = 2 * runtime.GOMAXPROCS(0)
+		}
+		s.preparing = make(chan struct{}, preparing)
 	}
 	s.st = newStmts(s.db, s.postgres)
 	if err := s.db.PingContext(ctx); err != nil {
@@ -153,7 +170,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			_ = s.db.Close()
 			return nil, fmt.Errorf("store: writer connection: %w", err)
 		}
+		if err := setUpCommitter(ctx, conn); err != nil {
+			_ = conn.Close()
+			_ = s.db.Close()
+			return nil, err
+		}
+		ckpt, err := s.db.Conn(ctx)
+		if err != nil {
+			_ = conn.Close()
+			_ = s.db.Close()
+			return nil, fmt.Errorf("store: checkpoint connection: %w", err)
+		}
 		s.users = newUserLocks()
+		go s.checkpointer(ckpt)
 		go s.committer(conn)
 	}
 	return s, nil
@@ -164,6 +193,7 @@ func (s *Store) Close() error {
 	if s.writes != nil {
 		s.closeOnce.Do(func() { close(s.closing) })
 		<-s.stopped
+		<-s.ckptStopped
 	}
 	s.st.close()
 	return s.db.Close()

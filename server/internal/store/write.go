@@ -71,6 +71,11 @@ var errStale = errors.New("store: user changed since the write read it")
 // waiting together in one transaction (see committer), checking that each user's version is
 // still the one fn read. Reads and the coach's work thus run on every core at once and the
 // writer's turn is only the writes.
+//
+// The committer's turn is also a matter of Go's scheduler: whenever it gives up its processor
+// (a system call, a lock another holds, the end of its time slice) it queues behind every
+// runnable goroutine. So only a few writes prepare at once (Options.MaxPreparing); the rest
+// wait for a slot without running, and the committer's queue stays short.
 func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) error) (int64, error) {
 	if s.writes == nil {
 		return s.writePostgres(ctx, userID, fn)
@@ -78,7 +83,15 @@ func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) err
 	unlock := s.users.lock(userID)
 	defer unlock()
 	for attempt := 0; ; attempt++ {
+		select {
+		case s.preparing <- struct{}{}:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("store: wait to prepare: %w", ctx.Err())
+		case <-s.closing:
+			return 0, ErrClosed
+		}
 		w, err := s.prepare(ctx, userID, fn)
+		<-s.preparing
 		if err != nil {
 			if errors.Is(err, ErrNoChange) {
 				return w.version - 1, nil
