@@ -24,36 +24,42 @@ type SignalRow struct {
 	HoldUntil *time.Time `bun:"hold_until"`
 }
 
-// ReplaceSignals makes rows the signals of those notes, and returns the contacts the notes
-// named before, so their asks are looked at again too.
-func (w *Writer) ReplaceSignals(ctx context.Context, noteIDs []string, rows []SignalRow) (before []string, err error) {
-	if len(noteIDs) == 0 {
+// ReplaceSignals makes rows the signals of the stored and fresh notes, and returns the
+// contacts the stored notes named before, so their asks are looked at again too. Stored notes
+// were saved before this write; fresh ones are new in it and have nothing to replace, so
+// most new notes cost no read and no delete.
+func (w *Writer) ReplaceSignals(ctx context.Context, stored, fresh []string, rows []SignalRow) (before []string, err error) {
+	if len(stored) == 0 && len(fresh) == 0 {
 		return nil, nil
 	}
 	for i := range rows {
 		rows[i].UserID = w.user.ID
 	}
 	if w.deferred {
-		if err := w.r.scan(ctx, &before, "SELECT contact_id FROM note_signals WHERE user_id = ? AND $in(note_id)",
-			w.user.ID, w.r.st.list(noteIDs)); err != nil {
-			return nil, fmt.Errorf("store: replace signals: %w", err)
+		if len(stored) > 0 {
+			if err := w.r.scan(ctx, &before, "SELECT contact_id FROM note_signals WHERE user_id = ? AND $in(note_id)",
+				w.user.ID, w.r.st.list(stored)); err != nil {
+				return nil, fmt.Errorf("store: replace signals: %w", err)
+			}
 		}
 		if w.replacedNotes == nil {
 			w.replacedNotes = map[string]bool{}
 		}
-		for _, id := range noteIDs {
+		for _, id := range slices.Concat(stored, fresh) {
 			w.replacedNotes[id] = true
 		}
 		w.addedSignals = append(slices.DeleteFunc(w.addedSignals, func(r SignalRow) bool { return w.replacedNotes[r.NoteID] }), rows...)
 	}
 	err = w.exec(ctx, func(ctx context.Context) error {
-		var gone []string
-		if err := w.r.scan(ctx, &gone, "DELETE FROM note_signals WHERE user_id = ? AND $in(note_id) RETURNING contact_id",
-			w.user.ID, w.r.st.list(noteIDs)); err != nil {
-			return fmt.Errorf("store: replace signals: %w", err)
-		}
-		if !w.deferred {
-			before = gone
+		if len(stored) > 0 {
+			var gone []string
+			if err := w.r.scan(ctx, &gone, "DELETE FROM note_signals WHERE user_id = ? AND $in(note_id) RETURNING contact_id",
+				w.user.ID, w.r.st.list(stored)); err != nil {
+				return fmt.Errorf("store: replace signals: %w", err)
+			}
+			if !w.deferred {
+				before = gone
+			}
 		}
 		for _, row := range rows {
 			if _, err := w.r.exec(ctx, "INSERT INTO note_signals (user_id, note_id, contact_id, kind, at, hold_until) VALUES (?, ?, ?, ?, ?, ?)",

@@ -37,6 +37,8 @@ type record struct {
 	createdAt time.Time
 	deletedAt *time.Time
 	changed   bool
+	// stored: the record was in the database before this batch (it was loaded, not created).
+	stored bool
 	// saved is the row as written by save, for callers that return the record.
 	saved *store.Row
 
@@ -125,7 +127,7 @@ func (b *batch) adopt(rec *record) {
 func (b *batch) get(entity, id string) *record { return b.recs[entity][id] }
 
 func fromRow(kind *records.Kind, r *store.Row) (*record, error) {
-	rec := &record{kind: kind, id: r.ID, createdAt: r.CreatedAt, deletedAt: r.DeletedAt, recheckAt: r.RecheckAt}
+	rec := &record{kind: kind, id: r.ID, createdAt: r.CreatedAt, deletedAt: r.DeletedAt, recheckAt: r.RecheckAt, stored: true}
 	if err := json.Unmarshal([]byte(r.Data), &rec.data); err != nil {
 		return nil, fmt.Errorf("sync: %s %s: bad stored data: %w", kind.Name, r.ID, err)
 	}

@@ -146,6 +146,27 @@ func TestCoachCountsSignalsOnlyForTheirContactAndLiveNotes(t *testing.T) {
 	})
 }
 
+// A note's signals are indexed when it is new and replaced when it is edited: the bad news a
+// note no longer logs holds nothing, and one new note among others keeps its own signal.
+func TestCoachReplacesAnEditedNotesSignals(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		c := newCoach(t, db, nil)
+		now := c.srv.Clock.Now()
+		c.note(20, []int{1}, sig(1, "bad_news", now))
+		c.want(10, "hold", "bad_news")
+		c.note(20, []int{1}, sig(1, "good_news", now)) // the same note, corrected
+		c.want(10, "ready", "good_news", "brought_forward")
+		c.push(put(0, "contact", 1, 0, map[string]any{"name": "Dana Smith"})) // read from the index alone
+		c.want(10, "ready", "good_news", "brought_forward")
+		c.srv.Clock.Advance(10 * time.Minute)
+		c.push(
+			put(0, "note", 21, 0, map[string]any{"body": "lunch", "contact_ids": []any{tu.ID(2)}}),
+			put(0, "note", 22, 0, map[string]any{"body": "call", "contact_ids": []any{tu.ID(1)},
+				"signals": []any{sig(1, "bad_news", c.srv.Clock.Now())}}))
+		c.want(10, "hold", "bad_news")
+	})
+}
+
 func TestCoachStalePraiseNeitherOpensAWindowNorFiresAMilestone(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		c := newCoach(t, db, nil)

@@ -22,20 +22,24 @@ const readinessField = "readiness"
 func (b *batch) deriveReadiness(ctx context.Context) error {
 	v := b.w.Version()
 	contacts := map[string]bool{} // contacts whose asks are looked at again
-	var noteIDs []string
+	var stored, fresh []string    // notes whose signals are replaced: saved before, new now
 	var rows []store.SignalRow
 	for _, id := range b.order[records.Note] {
 		n := b.get(records.Note, id)
 		if !n.changed || !(n.fieldChanged("signals", v) || n.fieldChanged("meeting_at", v) || n.fieldChanged(deletedKey, v)) {
 			continue
 		}
-		noteIDs = append(noteIDs, id)
+		if n.stored {
+			stored = append(stored, id)
+		} else {
+			fresh = append(fresh, id)
+		}
 		for _, s := range playbook.Signals(noteInput(n)) {
 			rows = append(rows, store.SignalRow{NoteID: id, ContactID: s.ContactID, Kind: s.Kind, At: s.At, HoldUntil: s.HoldUntil})
 			contacts[s.ContactID] = true
 		}
 	}
-	before, err := b.w.ReplaceSignals(ctx, noteIDs, rows)
+	before, err := b.w.ReplaceSignals(ctx, stored, fresh, rows)
 	if err != nil {
 		return err
 	}
