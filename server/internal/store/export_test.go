@@ -20,9 +20,6 @@ func (w *Writer) Tx() any { return w.db }
 // Commits counts the transactions the SQLite committer has committed.
 func (s *Store) Commits() int64 { return s.commits.Load() }
 
-// Checkpoints counts the checkpoints the SQLite checkpointer has run.
-func (s *Store) Checkpoints() int64 { return s.checkpoints.Load() }
-
 func BindClientOutside(s *Store, userID, clientID string) error {
 	_, err := bindClient(context.Background(), runner{st: s.st}, userID, clientID, time.Now())
 	return err
@@ -61,17 +58,4 @@ func (s *Store) CommitterPragma(ctx context.Context, userID, pragma string) (int
 	done := make(chan groupResult, 1)
 	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
 	return v, (<-done).err
-}
-
-// WaitForCheckpoints waits until the SQLite checkpointer has run n checkpoints, or gives up
-// after 10 s.
-func (s *Store) WaitForCheckpoints(n int64) bool {
-	deadline := time.Now().Add(10 * time.Second)
-	for s.checkpoints.Load() < n {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return true
 }

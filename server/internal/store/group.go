@@ -32,7 +32,6 @@ type groupResult struct {
 func (s *Store) committer(conn bun.Conn) {
 	defer close(s.stopped)
 	defer conn.Close()
-	sinceCheckpoint := 0
 	for {
 		var group []groupWrite
 		select {
@@ -58,12 +57,18 @@ func (s *Store) committer(conn bun.Conn) {
 			}
 		}
 		s.commitGroup(conn, group)
-		// Checkpoint when the writes pause, and every so often while they keep coming.
-		if sinceCheckpoint++; sinceCheckpoint >= checkpointEvery || len(s.writes) == 0 {
-			s.wakeCheckpointer()
-			sinceCheckpoint = 0
-		}
 	}
+}
+
+// setUpCommitter keeps the journal of a write's savepoint in memory. Each write runs in a
+// savepoint, whose journal of the pages it changes otherwise spills to a temporary file past
+// 64 KiB, one system call per page in the one writer's turn. It holds the pages one write
+// changes, and is emptied when the write's savepoint is released.
+func setUpCommitter(ctx context.Context, conn bun.Conn) error {
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return fmt.Errorf("store: committer: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) commitGroup(conn bun.Conn, group []groupWrite) {

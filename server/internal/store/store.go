@@ -61,10 +61,6 @@ type Store struct {
 	// preparing holds a slot for each SQLite write running its first phase (see Write).
 	preparing chan struct{}
 	commits   atomic.Int64 // SQLite transactions the committer has committed
-	// The SQLite checkpointer: woken by the committer, stopped by closing.
-	ckptWake    chan struct{}
-	ckptStopped chan struct{}
-	checkpoints atomic.Int64 // checkpoints it ran
 	// quota bounds the bytes of record data one user may keep (0: no bound).
 	quota int64
 }
@@ -142,8 +138,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
 		// Readers never wait for SQLite in WAL mode, only for a pooled connection: requests,
-		// pulls and the first phase of every write read in parallel. Two of the pool's
-		// connections are held for good: the committer's and the checkpointer's.
+		// pulls and the first phase of every write read in parallel; one more is the committer's.
 		n := o.MaxOpenConns
 		if n == 0 {
 			n = 16
@@ -152,7 +147,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqldb.SetMaxIdleConns(n)
 		s.db = bun.NewDB(sqldb, sqlitedialect.New())
 		s.writes, s.closing, s.stopped = make(chan groupWrite, maxGroup), make(chan struct{}), make(chan struct{})
-		s.ckptWake, s.ckptStopped = make(chan struct{}, 1), make(chan struct{})
 		preparing := o.MaxPreparing
 		if preparing <= 0 {
 			preparing = 2 * runtime.GOMAXPROCS(0)
@@ -175,14 +169,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			_ = s.db.Close()
 			return nil, err
 		}
-		ckpt, err := s.db.Conn(ctx)
-		if err != nil {
-			_ = conn.Close()
-			_ = s.db.Close()
-			return nil, fmt.Errorf("store: checkpoint connection: %w", err)
-		}
 		s.users = newUserLocks()
-		go s.checkpointer(ckpt)
 		go s.committer(conn)
 	}
 	return s, nil
@@ -193,7 +180,6 @@ func (s *Store) Close() error {
 	if s.writes != nil {
 		s.closeOnce.Do(func() { close(s.closing) })
 		<-s.stopped
-		<-s.ckptStopped
 	}
 	s.st.close()
 	return s.db.Close()
