@@ -93,16 +93,8 @@ func TestPreparingIsBounded(t *testing.T) {
 	st := openWith(t, ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "a.db"), MaxPreparing: 1})
 	migrate(t, ctx, st)
 	createUsers(t, ctx, st, 2, now)
-	started, release, first := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		_, err := st.Write(ctx, "u0", func(w *Writer) error {
-			close(started)
-			<-release
-			return ErrNoChange
-		})
-		first <- err
-	}()
-	<-started
+	release := make(chan struct{})
+	first := writeHeld(ctx, st, "u0", release, ErrNoChange)
 	waiting, cancel := context.WithCancel(ctx)
 	second := make(chan error, 1)
 	ran := false

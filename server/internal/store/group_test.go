@@ -163,16 +163,9 @@ func TestWriteQueuedAfterCloseIsRefused(t *testing.T) {
 		}
 		migrate(t, ctx, st)
 		createUsers(t, ctx, st, 1, now)
-		started, closed, result := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-		go func() {
-			_, err := st.Write(ctx, "u0", func(w *Writer) error {
-				close(started)
-				<-closed // the snapshot is read; the committer stops before the write is queued
-				return nil
-			})
-			result <- err
-		}()
-		<-started
+		closed := make(chan struct{})
+		// The snapshot is read; the committer stops before the write is queued.
+		result := writeHeld(ctx, st, "u0", closed, nil)
 		if err := st.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -186,4 +179,21 @@ func TestWriteQueuedAfterCloseIsRefused(t *testing.T) {
 			t.Fatalf("round %d: a write after Close is still waiting after 10 s", round)
 		}
 	}
+}
+
+// writeHeld starts a write of userID that holds its first phase, its snapshot read, until
+// release is closed, and then returns then from its callback. It returns once the write is
+// inside that phase; the write's result comes on the channel.
+func writeHeld(ctx context.Context, st *Store, userID string, release <-chan struct{}, then error) <-chan error {
+	started, result := make(chan struct{}), make(chan error, 1)
+	go func() {
+		_, err := st.Write(ctx, userID, func(w *Writer) error {
+			close(started)
+			<-release
+			return then
+		})
+		result <- err
+	}()
+	<-started
+	return result
 }
