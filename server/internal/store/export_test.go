@@ -25,17 +25,27 @@ func BindClientOutside(s *Store, userID, clientID string) error {
 	return err
 }
 
+// inCommitter queues, straight to the SQLite committer, a write of userID whose one op is
+// op(w); the write's result comes on the channel.
+func (s *Store) inCommitter(ctx context.Context, userID string, op func(ctx context.Context, w *Writer) error) (<-chan groupResult, error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{user: u, version: u.Version + 1, deferred: true}
+	w.ops = append(w.ops, func(ctx context.Context) error { return op(ctx, w) })
+	done := make(chan groupResult, 1)
+	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
+	return done, nil
+}
+
 // HoldCommitter keeps the SQLite committer busy with a write of userID until release.
 func (s *Store) HoldCommitter(ctx context.Context, userID string) (release func() error) {
-	u, err := s.UserByID(ctx, userID)
+	started, hold := make(chan struct{}), make(chan struct{})
+	done, err := s.inCommitter(ctx, userID, func(context.Context, *Writer) error { close(started); <-hold; return nil })
 	if err != nil {
 		panic(err)
 	}
-	started, hold := make(chan struct{}), make(chan struct{})
-	w := &Writer{user: u, version: u.Version + 1, deferred: true}
-	w.ops = append(w.ops, func(context.Context) error { close(started); <-hold; return nil })
-	done := make(chan groupResult, 1)
-	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
 	<-started
 	var once sync.Once
 	var res error
@@ -48,14 +58,12 @@ func (s *Store) HoldCommitter(ctx context.Context, userID string) (release func(
 // CommitterPragma reads a pragma on the SQLite committer's connection, from inside its turn
 // (a write of userID that changes nothing else).
 func (s *Store) CommitterPragma(ctx context.Context, userID, pragma string) (int64, error) {
-	u, err := s.UserByID(ctx, userID)
+	var v int64
+	done, err := s.inCommitter(ctx, userID, func(ctx context.Context, w *Writer) error {
+		return w.r.scanOne(ctx, &v, "PRAGMA "+pragma)
+	})
 	if err != nil {
 		return 0, err
 	}
-	var v int64
-	w := &Writer{user: u, version: u.Version + 1, deferred: true}
-	w.ops = append(w.ops, func(ctx context.Context) error { return w.r.scanOne(ctx, &v, "PRAGMA "+pragma) })
-	done := make(chan groupResult, 1)
-	s.writes <- groupWrite{ctx: ctx, w: w, done: done}
 	return v, (<-done).err
 }
