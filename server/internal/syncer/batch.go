@@ -137,8 +137,8 @@ func fromRow(kind *records.Kind, r *store.Row) (*record, error) {
 	return rec, nil
 }
 
-// apply runs the mutations in order on the in-memory records.
-func (b *batch) apply(ctx context.Context, muts []Mutation) error {
+// loadTargets brings in the records the mutations change, one read per entity.
+func (b *batch) loadTargets(ctx context.Context, muts []Mutation) error {
 	ids := map[string][]string{}
 	for _, m := range muts {
 		ids[m.Entity] = append(ids[m.Entity], m.RecordID)
@@ -147,6 +147,14 @@ func (b *batch) apply(ctx context.Context, muts []Mutation) error {
 		if err := b.load(ctx, entity, ids[entity]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// apply runs the mutations in order on the in-memory records, as written by b.clientID.
+func (b *batch) apply(ctx context.Context, muts []Mutation) error {
+	if err := b.loadTargets(ctx, muts); err != nil {
+		return err
 	}
 	v := b.w.Version()
 	for i, m := range muts {

@@ -99,14 +99,17 @@ type Service struct {
 	now      func() time.Time
 	poker    Poker
 	observer Observer
+	queue    *pushQueue
 }
 
 // New makes a Service; now is the clock (injected so tests control time).
 func New(st *store.Store, schema *records.Schema, now func() time.Time, poker Poker, obs Observer) *Service {
-	return &Service{zones: &zones.Cache{}, store: st, schema: schema, now: now, poker: poker, observer: obs}
+	return &Service{zones: &zones.Cache{}, store: st, schema: schema, now: now, poker: poker, observer: obs, queue: newPushQueue()}
 }
 
-// Push applies a batch in one transaction; see the package comment for the rules.
+// Push applies a batch as one write; see the package comment for the rules. A push that
+// arrives while another of the same user is being written waits and is then written together
+// with the others that waited (see pushQueue).
 func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Mutation) (PushResult, error) {
 	if len(muts) > MaxMutations {
 		return PushResult{}, &InvalidError{Index: MaxMutations, Reason: fmt.Sprintf("at most %d mutations per batch", MaxMutations)}
@@ -114,6 +117,11 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 	if err := s.validate(muts); err != nil {
 		return PushResult{}, err
 	}
+	return s.queue.push(ctx, userID, clientID, muts, s.writeRound)
+}
+
+// pushAlone writes one push as a write of its own.
+func (s *Service) pushAlone(ctx context.Context, userID, clientID string, muts []Mutation) (PushResult, error) {
 	now := s.now().UTC()
 	var res PushResult
 	version, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
@@ -121,11 +129,8 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 		if err != nil {
 			return err
 		}
-		res.LastMutationID = last
-		todo := muts
-		for len(todo) > 0 && todo[0].ID <= last {
-			todo = todo[1:]
-		}
+		res = PushResult{LastMutationID: last}
+		todo := unseen(muts, last)
 		if len(todo) == 0 {
 			return store.ErrNoChange
 		}
@@ -154,13 +159,16 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 		return PushResult{}, err
 	}
 	res.Version = version
-	if s.observer != nil {
-		s.observer.Pushed(res.Applied, len(muts)-res.Applied)
-	}
-	if res.Applied > 0 && s.poker != nil {
-		s.poker.Poke(ctx, userID)
-	}
 	return res, nil
+}
+
+// unseen is the part of a batch after the client's last applied mutation: a batch sent again
+// (its answer was lost) is applied only from where the server stopped.
+func unseen(muts []Mutation, last int64) []Mutation {
+	for len(muts) > 0 && muts[0].ID <= last {
+		muts = muts[1:]
+	}
+	return muts
 }
 
 // validate checks what can be checked without the database, so a bad batch never opens a
