@@ -67,3 +67,6 @@ func (s *Store) CommitterPragma(ctx context.Context, userID, pragma string) (int
 	}
 	return v, (<-done).err
 }
+
+// SetOnePassVersions sets how many versions behind a pull may be to read its page in one pass.
+func (s *Store) SetOnePassVersions(n int64) { s.onePassVersions = n }

@@ -319,31 +319,39 @@ type PullPage struct {
 }
 
 // PullEach hands this user's records changed after cursor to emit as they are read, in
-// version order, so a page of any size passes through in constant memory; the page it returns
-// has no Changes. A page never splits the records of one version, so the next cursor (the last
-// version returned) loses nothing; a single version larger than limit is returned whole. It
-// first reads only the versions (from the indexes) to find where the page ends, then streams
-// the records up to there.
+// version order; the page it returns has no Changes. A page never splits the records of one
+// version, so the next cursor (the last version returned) loses nothing; a single version
+// larger than limit is returned whole. A pull a few versions behind reads its records in one
+// pass (pageOnePass); one further behind first reads only the versions, from the indexes, to
+// find where the page ends, then streams the records up to there in constant memory.
 func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
-	// Read the client's position first: everything it covers has committed, so the records
-	// read next include it, and the client may drop those outbox entries.
-	last, err := bindClient(ctx, runner{st: s.st}, userID, clientID, now)
+	// The client's position and the records are read in one snapshot (on SQLite; PostgreSQL
+	// reads the position first): everything the position covers has committed, so the
+	// records include it, and the client may drop those outbox entries. On SQLite one
+	// snapshot is also cheaper than a statement each: a connection's page cache is dropped
+	// whenever it starts reading after another commit, so later reads share the pages the
+	// first brought in.
+	r, done, err := s.pullSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page := &PullPage{Cursor: cursor, LastMutationID: last}
-	// The rest reads one snapshot. On SQLite that is also cheaper than a statement each: a
-	// connection's page cache is dropped whenever it starts reading after another commit, so
-	// the versions and the records read next share the pages the first read brought in.
-	r := runner{st: s.st}
-	if !s.postgres {
-		tx, err := s.db.BeginTx(s.st.detach(ctx), &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return nil, fmt.Errorf("store: pull: %w", err)
-		}
-		defer func() { _ = tx.Rollback() }()
-		r.tx = tx.Tx
+	defer func() { done() }()
+	last, found, err := clientPosition(ctx, r, userID, clientID)
+	if err != nil {
+		return nil, err
 	}
+	if !found {
+		// A new client is registered outside the snapshot (a write, on a connection of its
+		// own, so the snapshot's is given back first); it has applied nothing yet.
+		done()
+		if err := insertClient(ctx, runner{st: s.st}, userID, clientID, now); err != nil {
+			return nil, err
+		}
+		if r, done, err = s.pullSnapshot(ctx); err != nil {
+			return nil, err
+		}
+	}
+	page := &PullPage{Cursor: cursor, LastMutationID: last}
 	// The committed counter, read before the records: every version up to it has committed
 	// (one user's writes commit in version order), so a client that read to the end is
 	// caught up to it even where the newest versions left no record (purged ones).
@@ -363,9 +371,44 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = max(cursor, user.Version)
 		return page, nil
 	}
+	emitted := func(c Change) error {
+		page.Cursor = c.Version
+		return emit(c)
+	}
+	if user.Version-cursor <= s.onePassVersions {
+		if err := pageOnePass(ctx, r, userID, cursor, user.Version, limit, page, emitted); err != nil {
+			return nil, err
+		}
+	} else if err := pageTwoPass(ctx, r, userID, cursor, limit, page, emitted); err != nil {
+		return nil, err
+	}
+	if !page.HasMore {
+		page.Cursor = max(page.Cursor, user.Version)
+	}
+	return page, nil
+}
+
+// pullSnapshot is where a pull reads: a read-only transaction on SQLite, the pool on
+// PostgreSQL. done ends it and may be called more than once.
+func (s *Store) pullSnapshot(ctx context.Context) (r runner, done func(), err error) {
+	r = runner{st: s.st}
+	if s.postgres {
+		return r, func() {}, nil
+	}
+	tx, err := s.db.BeginTx(s.st.detach(ctx), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return r, nil, fmt.Errorf("store: pull: %w", err)
+	}
+	r.tx = tx.Tx
+	return r, func() { _ = tx.Rollback() }, nil
+}
+
+// pageTwoPass reads the versions of the page's rows first, from the indexes, to find where
+// the page ends, then streams the records up to there.
+func pageTwoPass(ctx context.Context, r runner, userID string, cursor int64, limit int, page *PullPage, emit func(Change) error) error {
 	versions, err := pageVersions(ctx, r, userID, cursor, limit+1)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	upto := int64(math.MaxInt64)
 	if len(versions) > limit {
@@ -384,18 +427,62 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 			upto = edge
 		}
 	}
-	err = eachChange(ctx, r, userID, cursor, upto, func(c Change) error {
-		page.Cursor = c.Version
-		return emit(c)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !page.HasMore {
-		page.Cursor = max(page.Cursor, user.Version)
-	}
-	return page, nil
+	return eachChange(ctx, r, userID, cursor, upto, emit)
 }
+
+// pageOnePass reads the rows after cursor up to version upto in one pass and emits each
+// version's rows once the next version begins (or the rows end), so a version that would
+// overfill the page is dropped unsent; a first version larger than the page is sent whole.
+// It holds at most a page of rows. For a pull a few versions behind, whose rows are few,
+// this saves pageTwoPass's first statement: a read of every record table's index.
+func pageOnePass(ctx context.Context, r runner, userID string, cursor, upto int64, limit int, page *PullPage, emit func(Change) error) error {
+	var held []Change // rows of the version being read, not sent yet
+	sent := 0
+	whole := false // the first version overfills the page: it is sent as it comes
+	flush := func() error {
+		for _, c := range held {
+			if err := emit(c); err != nil {
+				return err
+			}
+		}
+		sent += len(held)
+		held = held[:0]
+		return nil
+	}
+	err := eachChange(ctx, r, userID, cursor, upto, func(c Change) error {
+		if whole {
+			if c.Version != page.Cursor {
+				return errPageFull // the page ends with the version sent whole
+			}
+			return emit(c)
+		}
+		if len(held) > 0 && c.Version != held[0].Version { // the held version is complete
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		held = append(held, c)
+		switch {
+		case sent == 0 && len(held) > limit: // one version fills the page: all of it is sent
+			whole, page.HasMore = true, true
+			return flush()
+		case sent > 0 && sent+len(held) > limit: // this version goes to the next page (or the page is full)
+			page.HasMore = true
+			return errPageFull
+		}
+		return nil
+	})
+	if errors.Is(err, errPageFull) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// errPageFull ends a one-pass read once the page is complete.
+var errPageFull = errors.New("store: page full")
 
 // unionQuery is one SELECT of cols per entity table for the user's rows with after < version
 // <= upto, joined with UNION ALL, and its arguments.

@@ -63,7 +63,14 @@ type Store struct {
 	commits   atomic.Int64 // SQLite transactions the committer has committed
 	// quota bounds the bytes of record data one user may keep (0: no bound).
 	quota int64
+	// onePassVersions: a pull at most this many versions behind reads its page in one pass
+	// (see PullEach).
+	onePassVersions int64
 }
+
+// defaultOnePassVersions bounds the versions a pull may be behind to read its page in one
+// pass: what it sorts is all the rows of those versions, not just a page's.
+const defaultOnePassVersions = 8
 
 // Options say which database to open.
 type Options struct {
@@ -85,7 +92,7 @@ type Options struct {
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	s := &Store{quota: o.QuotaBytes}
+	s := &Store{quota: o.QuotaBytes, onePassVersions: defaultOnePassVersions}
 	if o.PostgresURL != "" {
 		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
 		if err != nil {
