@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -56,6 +57,47 @@ func TestPullPagesAreTheSameInOnePass(t *testing.T) {
 					t.Errorf("from %d, limit %d:\n one pass %s\n two      %s", cursor, limit, one, two)
 				}
 			}
+		}
+	})
+}
+
+// A save whose rows include an id another user holds (an insert that raced the write's read)
+// fails whole and changes nothing of either user's: the rows are upserted in statements of
+// several rows, and any of them finding the other user's row counts too few.
+func TestSaveOverAnotherUsersRowFailsWhole(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		ctx := context.Background()
+		st := migrated(t, db)
+		now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+		createUsers(t, ctx, st, 2, now)
+		row := func(w *Writer, n int, name string) *Row {
+			return &Row{ID: testutil.ID(n), Version: w.Version(), CreatedAt: now, UpdatedAt: now, FieldVersions: "{}",
+				Data: `{"name":"` + name + `"}`}
+		}
+		if _, err := st.Write(ctx, "u1", func(w *Writer) error {
+			return w.Save(ctx, "contact", []*Row{row(w, 30, "theirs")})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 7, 45} { // one statement; 4 + 2 + 1 rows; 32 + 8 + 4 + 1
+			_, err := st.Write(ctx, "u0", func(w *Writer) error {
+				rows := make([]*Row, n)
+				for i := range rows {
+					rows[i] = row(w, i+1, "mine")
+				}
+				rows[n-1] = row(w, 30, "mine") // the last statement's last row
+				return w.Save(ctx, "contact", rows)
+			})
+			if !errors.Is(err, ErrForeignRecord) {
+				t.Errorf("%d rows, one of them another user's: %v", n, err)
+			}
+		}
+		var names []string
+		if err := st.Query(ctx, &names, "SELECT user_id || ':' || data FROM contacts ORDER BY id"); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(names) != `[u1:{"name":"theirs"}]` {
+			t.Errorf("rows after the failed saves: %v", names)
 		}
 	})
 }

@@ -235,8 +235,11 @@ func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
+		want := int64(len(part))
+		// Nothing returned: bun would otherwise scan the returned rows back into part, leaving
+		// it as long as the rows written, so a row left alone would go unnoticed.
 		q := db.NewInsert().Model(&part).ModelTableExpr(table).Column(columns(entity)...).
-			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id")
+			On("CONFLICT (id) DO UPDATE").Where(table + ".user_id = EXCLUDED.user_id").Returning("NULL")
 		for _, set := range conflictSets(entity) {
 			q = q.Set(set)
 		}
@@ -244,7 +247,7 @@ func saveRows(ctx context.Context, db bun.IDB, entity string, rows []*Row) error
 		if err != nil {
 			return fmt.Errorf("store: save %s: %w", entity, err)
 		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(part)) {
+		if n, err := res.RowsAffected(); err == nil && n != want {
 			return fmt.Errorf("%w: %s", ErrForeignRecord, entity)
 		}
 	}
