@@ -157,28 +157,41 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 	})
 }
 
-// upsertRows upserts rows one by one with one prepared statement: on SQLite a statement costs
-// no round trip, and parsing one of many rows would cost more than running it for each.
+// upsertRows upserts rows with prepared statements of 32, 16, 8, 4, 2 or 1 rows. Each run of a
+// statement has a cost of its own in the one writer's turn besides its rows', so a write's rows
+// of one entity take a few runs instead of one each; only six sizes keep them all prepared.
 func upsertRows(ctx context.Context, r runner, entity string, rows []*Row) error {
-	q := upsertQuery(entity)
-	for _, row := range rows {
-		res, err := r.exec(ctx, q, rowArgs(entity, row, r.st)...)
+	for len(rows) > 0 {
+		n := maxUpsertRows
+		for n > len(rows) {
+			n /= 2
+		}
+		args := make([]any, 0, n*len(columns(entity)))
+		for _, row := range rows[:n] {
+			args = append(args, rowArgs(entity, row, r.st)...)
+		}
+		res, err := r.exec(ctx, upsertQuery(entity, n), args...)
 		if err != nil {
 			return fmt.Errorf("store: save %s: %w", entity, err)
 		}
-		if n, err := res.RowsAffected(); err == nil && n != 1 {
+		if got, err := res.RowsAffected(); err == nil && got != int64(n) {
 			return fmt.Errorf("%w: %s", ErrForeignRecord, entity)
 		}
+		rows = rows[n:]
 	}
 	return nil
 }
 
-// upsertQuery inserts one row of entity, or updates the row of that id if it is the same user's.
-func upsertQuery(entity string) string {
+// maxUpsertRows is the most rows one upsert statement takes.
+const maxUpsertRows = 32
+
+// upsertQuery inserts n rows of entity, or updates the row of an id if it is the same user's.
+func upsertQuery(entity string, n int) string {
 	cols := columns(entity)
 	table := records.Table(entity)
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") ON CONFLICT (id) DO UPDATE SET " +
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + " ON CONFLICT (id) DO UPDATE SET " +
 		strings.Join(conflictSets(entity), ", ") + " WHERE " + table + ".user_id = EXCLUDED.user_id"
 }
 
