@@ -405,7 +405,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 }
 
 // pullSnapshot is where a pull reads: a read-only transaction on SQLite, the pool on
-// PostgreSQL. done ends it and may be called more than once.
+// PostgreSQL. done ends it; it may be called more than once, and after an error too.
 func (s *Store) pullSnapshot(ctx context.Context) (r runner, done func(), err error) {
 	r = runner{st: s.st}
 	if s.postgres {
@@ -413,7 +413,7 @@ func (s *Store) pullSnapshot(ctx context.Context) (r runner, done func(), err er
 	}
 	tx, err := s.db.BeginTx(s.st.detach(ctx), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return r, nil, fmt.Errorf("store: pull: %w", err)
+		return r, func() {}, fmt.Errorf("store: pull: %w", err)
 	}
 	r.tx = tx.Tx
 	return r, func() { _ = tx.Rollback() }, nil

@@ -1,10 +1,11 @@
 package syncer
 
-// Pushes of one user written together. A user's writes run one after another, and a push
-// costs mostly what every write costs whatever its size: a snapshot, the user and client
-// rows, the coach's reads about the contacts it touched, a savepoint and a version. So the
-// pushes that arrive while one of the user's is being written (their other devices, or one
-// device's next batch) wait, and the next write takes them all.
+// Pushes of one user written together. A user's writes run one after another, and besides
+// its mutations and the coach's reads about the contacts it touches, a push costs what every
+// write costs: a snapshot, the user and client rows, a savepoint, a version, and on
+// PostgreSQL a transaction. So the pushes that arrive while one of the user's is being
+// written (their other devices, or one device's next batch) wait, and the next write takes
+// them all.
 
 import (
 	"context"
