@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -341,7 +340,8 @@ func (h *handlers) SyncPull(c echo.Context) error {
 		limit = *req.Limit
 	}
 	out := h.gz.stream(c)
-	w := bufio.NewWriterSize(out, 32<<10)
+	w, put := h.gz.bufWriter(out)
+	defer put()
 	w.WriteString(`{"changes":[`)
 	first := true
 	page, err := h.sync.PullEach(c.Request().Context(), userID(c), req.ClientId, req.Cursor, limit, func(ch store.Change) error {
