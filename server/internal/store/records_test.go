@@ -19,29 +19,29 @@ func TestPullPagesAreTheSameInOnePass(t *testing.T) {
 		srv := testutil.NewServer(t, db)
 		u := srv.Register("dana@example.com")
 		next := int64(0)
-		push := func(client string, n, first int, base int64) {
+		push := func(n, first int, base int64) {
 			var muts []testutil.Mutation
 			for i := range n {
 				next++
 				muts = append(muts, testutil.Mutation{ID: next, Entity: "contact", RecordID: testutil.ID(first + i), Op: "put",
 					Fields: map[string]any{"name": fmt.Sprintf("Contact %d", first+i)}, BaseVersion: base})
 			}
-			srv.Push(u, client, muts...)
+			srv.Push(u, "phone-0001", muts...)
 		}
-		push("phone-0001", 1, 1, 0)
-		push("phone-0001", 3, 2, 0)
-		push("phone-0001", 12, 5, 0) // larger than most pages below
-		push("phone-0001", 1, 17, 0)
-		push("phone-0001", 2, 2, 2) // moves contacts 2 and 3 on: version 2 keeps only 4
-		push("phone-0001", 4, 1, 3) // and version 1 keeps nothing
-		push("phone-0001", 1, 18, 0)
-		push("phone-0001", 2, 19, 0)
+		push(1, 1, 0)
+		push(3, 2, 0)
+		push(12, 5, 0) // larger than most pages below
+		push(1, 17, 0)
+		push(2, 2, 2) // moves contacts 2 and 3 on: version 2 keeps only 4
+		push(4, 1, 3) // and versions 1 and 2 keep nothing
+		push(1, 18, 0)
+		push(2, 19, 0)
 		st := srv.App.Store
 		ctx := context.Background()
 		pull := func(onePass int64, cursor int64, limit int) string {
 			st.SetOnePassVersions(onePass)
 			var got []string
-			page, err := st.PullEach(ctx, u.ID, "phone-0001", cursor, limit, time.Now(), func(c Change) error {
+			page, err := st.PullEach(ctx, u.ID, "phone-0001", cursor, limit, srv.Clock.Now(), func(c Change) error {
 				got = append(got, fmt.Sprintf("%s/%s@%d", c.Entity, c.ID[len(c.ID)-2:], c.Version))
 				return nil
 			})
