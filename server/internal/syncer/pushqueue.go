@@ -128,13 +128,17 @@ func (u *userPushes) takeRound() []*queuedPush {
 	return round
 }
 
-// writeRound writes a round's pushes as one write when it holds several. When any of them
-// fails there (a gap, a mutation the rules refuse, the quota), nothing of that write was
-// kept, and each push is written alone, so each gets its own answer and a bad one fails alone.
+// writeRound writes a round's pushes as one write. When any of them fails there (a gap, a
+// mutation the rules refuse, the quota), nothing of that write was kept, and each push of a
+// round of several is written alone, so each gets its own answer and a bad one fails alone.
 func (s *Service) writeRound(ctx context.Context, userID string, round []*queuedPush) {
-	if len(round) == 1 || s.pushTogether(ctx, userID, round) != nil {
-		for _, p := range round {
-			p.res, p.err = s.pushAlone(ctx, userID, p.clientID, p.muts)
+	if err := s.writePushes(ctx, userID, round); err != nil {
+		if len(round) == 1 {
+			round[0].err = err
+		} else {
+			for _, p := range round {
+				p.err = s.writePushes(ctx, userID, []*queuedPush{p})
+			}
 		}
 	}
 	applied := false
@@ -152,11 +156,11 @@ func (s *Service) writeRound(ctx context.Context, userID string, round []*queued
 	}
 }
 
-// pushTogether writes several clients' pushes as one write of the next version: each push's
-// mutations are merged in the order the pushes came, as their own client's, then the coach
-// derives once from all of them and the records are saved once. Each push gets its own
-// answer; they share the version.
-func (s *Service) pushTogether(ctx context.Context, userID string, round []*queuedPush) error {
+// writePushes writes one or several clients' pushes as one write of the next version: each
+// push's mutations are merged in the order the pushes came, as their own client's, then the
+// coach derives once from all of them and the records are saved once. Each push gets its own
+// answer; they share the version. On an error no push has an answer.
+func (s *Service) writePushes(ctx context.Context, userID string, round []*queuedPush) error {
 	now := s.now().UTC()
 	res := make([]PushResult, len(round))
 	version, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
@@ -187,6 +191,10 @@ func (s *Service) pushTogether(ctx context.Context, userID string, round []*queu
 			}
 			b.clientID = p.clientID
 			if err := b.apply(ctx, todo[i]); err != nil {
+				var ie *InvalidError
+				if errors.As(err, &ie) {
+					ie.Index += len(p.muts) - len(todo[i]) // a position in the batch as sent
+				}
 				return err
 			}
 		}

@@ -120,48 +120,6 @@ func (s *Service) Push(ctx context.Context, userID, clientID string, muts []Muta
 	return s.queue.push(ctx, userID, clientID, muts, s.writeRound)
 }
 
-// pushAlone writes one push as a write of its own.
-func (s *Service) pushAlone(ctx context.Context, userID, clientID string, muts []Mutation) (PushResult, error) {
-	now := s.now().UTC()
-	var res PushResult
-	version, err := s.store.Write(ctx, userID, func(w *store.Writer) error {
-		last, err := w.BindClient(ctx, clientID, now)
-		if err != nil {
-			return err
-		}
-		res = PushResult{LastMutationID: last}
-		todo := unseen(muts, last)
-		if len(todo) == 0 {
-			return store.ErrNoChange
-		}
-		if todo[0].ID != last+1 {
-			return &GapError{Expected: last + 1}
-		}
-		b := newBatch(s, w, now, clientID)
-		if err := b.apply(ctx, todo); err != nil {
-			var ie *InvalidError
-			if errors.As(err, &ie) {
-				ie.Index += len(muts) - len(todo) // a position in the batch as sent
-			}
-			return err
-		}
-		if err := b.derive(ctx); err != nil {
-			return err
-		}
-		if err := b.save(ctx); err != nil {
-			return err
-		}
-		res.LastMutationID = todo[len(todo)-1].ID
-		res.Applied = len(todo)
-		return w.SetLastMutation(ctx, clientID, res.LastMutationID, now)
-	})
-	if err != nil {
-		return PushResult{}, err
-	}
-	res.Version = version
-	return res, nil
-}
-
 // unseen is the part of a batch after the client's last applied mutation: a batch sent again
 // (its answer was lost) is applied only from where the server stopped.
 func unseen(muts []Mutation, last int64) []Mutation {
