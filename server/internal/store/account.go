@@ -108,6 +108,7 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	if err != nil {
 		return fmt.Errorf("store: delete user: %w", err)
 	}
+	s.feeds.forget(userID)
 	return nil
 }
 

@@ -70,3 +70,24 @@ func (s *Store) CommitterPragma(ctx context.Context, userID, pragma string) (int
 
 // SetOnePassVersions sets how many versions behind a pull may be to read its page in one pass.
 func (s *Store) SetOnePassVersions(n int64) { s.onePassVersions = n }
+
+// SetFeedLimits replaces the pull feeds (SQLite) with empty ones of those bounds.
+func (s *Store) SetFeedLimits(rows, bytes, allBytes int) {
+	if s.feeds != nil {
+		s.feeds = newFeeds(feedLimits{rows: rows, bytes: bytes, allBytes: allBytes})
+	}
+}
+
+// FeedAnswers reports whether the user's feed answers a pull of the client from cursor.
+func (s *Store) FeedAnswers(userID, clientID string, cursor int64) bool {
+	_, _, _, ok := s.feeds.changes(userID, clientID, cursor)
+	return ok
+}
+
+// WithoutFeeds runs fn with pulls read from the database (no write may run meanwhile).
+func (s *Store) WithoutFeeds(fn func()) {
+	f := s.feeds
+	s.feeds = nil
+	defer func() { s.feeds = f }()
+	fn()
+}

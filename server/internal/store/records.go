@@ -85,7 +85,11 @@ func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time)
 		return last, err
 	}
 	return 0, w.exec(ctx, func(ctx context.Context) error {
-		return insertClient(ctx, w.r, w.user.ID, clientID, now)
+		if err := insertClient(ctx, w.r, w.user.ID, clientID, now); err != nil {
+			return err
+		}
+		w.setPosition(clientID, 0)
+		return nil
 	})
 }
 
@@ -96,6 +100,7 @@ func (w *Writer) SetLastMutation(ctx context.Context, clientID string, id int64,
 			id, w.r.st.time(now), clientID, w.user.ID); err != nil {
 			return fmt.Errorf("store: set last mutation: %w", err)
 		}
+		w.setPosition(clientID, id)
 		return nil
 	})
 }
@@ -153,7 +158,13 @@ func (w *Writer) Save(ctx context.Context, entity string, rows []*Row) error {
 		if w.r.st.postgres {
 			return saveRows(ctx, w.db, entity, rows)
 		}
-		return upsertRows(ctx, w.r, entity, rows)
+		if err := upsertRows(ctx, w.r, entity, rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			w.saved = append(w.saved, Change{Entity: entity, ID: r.ID, Version: r.Version, Deleted: r.DeletedAt != nil, Data: r.Data})
+		}
+		return nil
 	})
 }
 
@@ -341,6 +352,26 @@ type PullPage struct {
 // pass (pageOnePass); one further behind first reads only the versions, from the indexes, to
 // find where the page ends, then streams the records up to there in constant memory.
 func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor int64, limit int, now time.Time, emit func(Change) error) (*PullPage, error) {
+	// On SQLite the user's latest writes are in memory (see feeds): a pull that finds all it
+	// needs there reads nothing. Its rows are as few as a feed holds, so it pages in one pass.
+	if changes, version, last, ok := s.feeds.changes(userID, clientID, cursor); ok {
+		page := &PullPage{Cursor: cursor, LastMutationID: last}
+		each := func(fn func(Change) error) error {
+			for _, c := range changes {
+				if err := fn(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := pageOnePass(each, limit, page, pageEmit(page, emit)); err != nil {
+			return nil, err
+		}
+		if !page.HasMore {
+			page.Cursor = max(page.Cursor, version)
+		}
+		return page, nil
+	}
 	// The client's position and the records are read in one snapshot (on SQLite; PostgreSQL
 	// reads the position first): everything the position covers has committed, so the
 	// records include it, and the client may drop those outbox entries. On SQLite one
@@ -378,6 +409,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 	if err := r.scanOne(ctx, &user, "SELECT version, purged_version FROM users WHERE id = ?", userID); err != nil {
 		return nil, fmt.Errorf("store: pull: %w", notFound(err))
 	}
+	s.feeds.learn(userID, clientID, last, user.Version)
 	if cursor > 0 && cursor < user.PurgedVersion {
 		page.Reset = true
 		page.Cursor = 0
@@ -387,12 +419,10 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = max(cursor, user.Version)
 		return page, nil
 	}
-	emitted := func(c Change) error {
-		page.Cursor = c.Version
-		return emit(c)
-	}
+	emitted := pageEmit(page, emit)
 	if user.Version-cursor <= s.onePassVersions {
-		if err := pageOnePass(ctx, r, userID, cursor, user.Version, limit, page, emitted); err != nil {
+		each := func(fn func(Change) error) error { return eachChange(ctx, r, userID, cursor, user.Version, fn) }
+		if err := pageOnePass(each, limit, page, emitted); err != nil {
 			return nil, err
 		}
 	} else if err := pageTwoPass(ctx, r, userID, cursor, limit, page, emitted); err != nil {
@@ -402,6 +432,14 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = max(page.Cursor, user.Version)
 	}
 	return page, nil
+}
+
+// pageEmit hands a change to emit and moves the page's cursor to it.
+func pageEmit(page *PullPage, emit func(Change) error) func(Change) error {
+	return func(c Change) error {
+		page.Cursor = c.Version
+		return emit(c)
+	}
 }
 
 // pullSnapshot is where a pull reads: a read-only transaction on SQLite, the pool on
@@ -446,12 +484,13 @@ func pageTwoPass(ctx context.Context, r runner, userID string, cursor int64, lim
 	return eachChange(ctx, r, userID, cursor, upto, emit)
 }
 
-// pageOnePass reads the rows after cursor up to version upto in one pass and emits each
-// version's rows once the next version begins (or the rows end), so a version that would
-// overfill the page is dropped unsent; a first version larger than the page is sent whole.
-// It holds at most a page of rows. For a pull a few versions behind, whose rows are few,
-// this saves pageTwoPass's first statement: a read of every record table's index.
-func pageOnePass(ctx context.Context, r runner, userID string, cursor, upto int64, limit int, page *PullPage, emit func(Change) error) error {
+// pageOnePass reads the rows after the cursor in pull order in one pass (each hands them to
+// its argument, from the database or a feed) and emits each version's rows once the next
+// version begins (or the rows end), so a version that would overfill the page is dropped
+// unsent; a first version larger than the page is sent whole. It holds at most a page of rows.
+// For a pull a few versions behind, whose rows are few, this saves pageTwoPass's first
+// statement: a read of every record table's index.
+func pageOnePass(each func(fn func(Change) error) error, limit int, page *PullPage, emit func(Change) error) error {
 	var held []Change // rows of the version being read, not sent yet
 	sent := 0
 	whole := false // the first version overfills the page: it is sent as it comes
@@ -465,7 +504,7 @@ func pageOnePass(ctx context.Context, r runner, userID string, cursor, upto int6
 		held = held[:0]
 		return nil
 	}
-	err := eachChange(ctx, r, userID, cursor, upto, func(c Change) error {
+	err := each(func(c Change) error {
 		if whole {
 			if c.Version != page.Cursor {
 				return errPageFull // the page ends with the version sent whole
@@ -602,5 +641,8 @@ func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("store: purge tombstones: %w", err)
 	}
+	// A feed still holds the deletions it saw, so its answers stay whole; it is dropped so a
+	// pull behind a purge is told to reset, as the database tells it.
+	s.feeds.clear()
 	return total, nil
 }

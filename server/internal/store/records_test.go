@@ -41,9 +41,13 @@ func TestPullPagesAreTheSameInOnePass(t *testing.T) {
 		pull := func(onePass int64, cursor int64, limit int) string {
 			st.SetOnePassVersions(onePass)
 			var got []string
-			page, err := st.PullEach(ctx, u.ID, "phone-0001", cursor, limit, srv.Clock.Now(), func(c Change) error {
-				got = append(got, fmt.Sprintf("%s/%s@%d", c.Entity, c.ID[len(c.ID)-2:], c.Version))
-				return nil
+			var page *PullPage
+			var err error
+			st.WithoutFeeds(func() {
+				page, err = st.PullEach(ctx, u.ID, "phone-0001", cursor, limit, srv.Clock.Now(), func(c Change) error {
+					got = append(got, fmt.Sprintf("%s/%s@%d", c.Entity, c.ID[len(c.ID)-2:], c.Version))
+					return nil
+				})
 			})
 			if err != nil {
 				t.Fatalf("pull from %d, limit %d: %v", cursor, limit, err)

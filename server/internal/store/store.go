@@ -66,6 +66,9 @@ type Store struct {
 	// onePassVersions: a pull at most this many versions behind reads its page in one pass
 	// (see PullEach).
 	onePassVersions int64
+	// feeds answer pulls a little behind from memory (SQLite; nil on PostgreSQL, where other
+	// instances write too).
+	feeds *feeds
 }
 
 // defaultOnePassVersions bounds the versions a pull may be behind to read its page in one
@@ -159,6 +162,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			preparing = 2 * runtime.GOMAXPROCS(0)
 		}
 		s.preparing = make(chan struct{}, preparing)
+		s.feeds = newFeeds(feedLimits{rows: defaultFeedRows, bytes: defaultFeedBytes, allBytes: defaultFeedAllBytes})
 	}
 	s.st = newStmts(s.db, s.postgres)
 	if err := s.db.PingContext(ctx); err != nil {

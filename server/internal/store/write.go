@@ -35,6 +35,18 @@ type Writer struct {
 	// The signals this write replaces and adds, not yet written: SignalsAbout reads through them.
 	replacedNotes map[string]bool
 	addedSignals  []SignalRow
+	// What the committer's run of the ops wrote, for the pull feed (SQLite): the rows saved and
+	// the clients' new positions.
+	saved     []Change
+	positions map[string]int64
+}
+
+// setPosition notes a client position the committer wrote, for the pull feed.
+func (w *Writer) setPosition(clientID string, last int64) {
+	if w.positions == nil {
+		w.positions = map[string]int64{}
+	}
+	w.positions[clientID] = last
 }
 
 // exec runs a write now, or keeps it for the committer, which runs it with w.db and w.r in
@@ -118,6 +130,11 @@ func (s *Store) Write(ctx context.Context, userID string, fn func(w *Writer) err
 		}
 		if errors.Is(r.err, errStale) && attempt < 3 {
 			continue
+		}
+		if r.err == nil {
+			// Still under the user's lock, so the user's writes reach the feed in order; here
+			// rather than in the committer, whose turn no other write can use.
+			s.feeds.committed(userID, r.version, w.saved, w.positions)
 		}
 		return r.version, r.err
 	}
