@@ -206,8 +206,15 @@ func (f *feed) add(version int64, saved []Change) {
 // trim drops the oldest versions while the feed holds too much, raising its floor, and
 // compacts it when most of it was saved again.
 func (f *feed) trim(limit feedLimits) {
+	n := len(f.rows) - f.dead
+	over := n > limit.rows || f.bytes > limit.bytes
+	if !over && f.dead <= len(f.rows)/2 {
+		return
+	}
+	// Trimmed, it keeps three quarters of its bounds, so it is rebuilt once every so many rows
+	// and not at every write.
 	cut := 0
-	for n := len(f.rows) - f.dead; cut < len(f.rows) && (n > limit.rows || f.bytes > limit.bytes); {
+	for over && cut < len(f.rows) && (n > limit.rows*3/4 || f.bytes > limit.bytes*3/4) {
 		v := f.rows[cut].Version
 		for ; cut < len(f.rows) && f.rows[cut].Version == v; cut++ {
 			if r := f.rows[cut]; !r.dead {
@@ -216,9 +223,6 @@ func (f *feed) trim(limit feedLimits) {
 			}
 		}
 		f.floor = v
-	}
-	if cut == 0 && f.dead <= len(f.rows)/2 {
-		return
 	}
 	kept := make([]feedRow, 0, len(f.rows)-cut)
 	for _, r := range f.rows[cut:] {
