@@ -98,11 +98,20 @@ func (w *Writer) SignalsAbout(ctx context.Context, contactIDs []string, since ti
 // LoadBy returns this user's live records of one entity whose index column (contact_id,
 // other_contact_id) holds one of values. column is the caller's constant, never user input.
 func (w *Writer) LoadBy(ctx context.Context, entity, column string, values []string) ([]*Row, error) {
+	return w.loadBy(ctx, entity, column, values, " AND deleted_at IS NULL")
+}
+
+// LoadAnyBy is LoadBy with the deleted records too (a suggestion removed may be wanted again).
+func (w *Writer) LoadAnyBy(ctx context.Context, entity, column string, values []string) ([]*Row, error) {
+	return w.loadBy(ctx, entity, column, values, "")
+}
+
+func (w *Writer) loadBy(ctx context.Context, entity, column string, values []string, live string) ([]*Row, error) {
 	if len(values) == 0 {
 		return nil, nil
 	}
 	var rows []*Row
-	if err := w.r.scan(ctx, &rows, selectRows(entity, "user_id = ? AND $in("+column+") AND deleted_at IS NULL ORDER BY id"),
+	if err := w.r.scan(ctx, &rows, selectRows(entity, "user_id = ? AND $in("+column+")"+live+" ORDER BY id"),
 		w.user.ID, w.r.st.list(values)); err != nil {
 		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
 	}

@@ -116,6 +116,16 @@ func (b *batch) load(ctx context.Context, entity string, ids []string) error {
 	return nil
 }
 
+// absent records that a record is known not to exist, so load does not look for it.
+func (b *batch) absent(entity, id string) {
+	if b.looked[entity] == nil {
+		b.looked[entity] = map[string]bool{}
+	}
+	if b.recs[entity][id] == nil {
+		b.looked[entity][id] = true
+	}
+}
+
 func (b *batch) adopt(rec *record) {
 	if b.recs[rec.kind.Name] == nil {
 		b.recs[rec.kind.Name] = map[string]*record{}

@@ -180,10 +180,19 @@ func (b *batch) prefetchReminders(ctx context.Context) error {
 	var ids []string
 	for entity, ks := range kinds {
 		for _, id := range b.order[entity] {
-			if b.get(entity, id).changed {
-				for _, k := range ks {
-					ids = append(ids, playbook.ReminderID(k, id))
+			rec := b.get(entity, id)
+			if !rec.changed {
+				continue
+			}
+			for _, k := range ks {
+				rid := playbook.ReminderID(k, id)
+				if !rec.stored {
+					// Only the server makes reminders, for records it has: a record new in this
+					// batch has none yet, so its reminders are known absent without a read.
+					b.absent(records.Reminder, rid)
+					continue
 				}
+				ids = append(ids, rid)
 			}
 		}
 	}

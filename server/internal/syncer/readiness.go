@@ -161,7 +161,17 @@ func keys(m map[string]bool) []string {
 // loadBy brings into the batch this user's live records of an entity whose index column holds
 // one of values, reading each value once per batch; it returns the rows it read.
 func (b *batch) loadBy(ctx context.Context, entity, column string, values []string) ([]*store.Row, error) {
-	key := entity + "." + column
+	return b.loadByWith(ctx, entity, column, values, b.w.LoadBy, "")
+}
+
+// loadAnyBy is loadBy with the deleted records too.
+func (b *batch) loadAnyBy(ctx context.Context, entity, column string, values []string) ([]*store.Row, error) {
+	return b.loadByWith(ctx, entity, column, values, b.w.LoadAnyBy, "+deleted")
+}
+
+func (b *batch) loadByWith(ctx context.Context, entity, column string, values []string,
+	read func(ctx context.Context, entity, column string, values []string) ([]*store.Row, error), also string) ([]*store.Row, error) {
+	key := entity + "." + column + also
 	if b.loadedBy[key] == nil {
 		b.loadedBy[key] = map[string]bool{}
 	}
@@ -172,7 +182,7 @@ func (b *batch) loadBy(ctx context.Context, entity, column string, values []stri
 			todo = append(todo, v)
 		}
 	}
-	rows, err := b.w.LoadBy(ctx, entity, column, todo)
+	rows, err := read(ctx, entity, column, todo)
 	if err != nil {
 		return nil, err
 	}

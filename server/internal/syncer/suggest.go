@@ -58,10 +58,15 @@ func (b *batch) deriveSuggestions(ctx context.Context) error {
 	if err := b.load(ctx, records.Contact, ids); err != nil {
 		return err
 	}
-	for _, entity := range []string{records.Ask, records.Referral, records.Connection, records.Suggestion} {
+	for _, entity := range []string{records.Ask, records.Referral, records.Connection} {
 		if _, err := b.loadBy(ctx, entity, "contact_id", ids); err != nil {
 			return err
 		}
+	}
+	// Their suggestions come with the removed ones, so a suggestion wanted again is found here
+	// and not looked up by id.
+	if _, err := b.loadAnyBy(ctx, records.Suggestion, "contact_id", ids); err != nil {
+		return err
 	}
 	signals, err := b.signalsAbout(ctx, ids)
 	if err != nil {
@@ -90,7 +95,15 @@ func (b *batch) deriveSuggestions(ctx context.Context) error {
 			wantedIDs = append(wantedIDs, s.ID)
 		}
 	}
-	if err := b.load(ctx, records.Suggestion, wantedIDs); err != nil {
+	// A wanted suggestion about one of them is in the batch if it exists at all; only one
+	// about someone else (none, today) is looked up by id.
+	var elsewhere []string
+	for _, id := range wantedIDs {
+		if !contacts[wanted[id].ContactID] {
+			elsewhere = append(elsewhere, id)
+		}
+	}
+	if err := b.load(ctx, records.Suggestion, elsewhere); err != nil {
 		return err
 	}
 	for _, id := range wantedIDs {
