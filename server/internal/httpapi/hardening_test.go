@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/askwell/askwell/server/internal/auth"
+	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -379,5 +380,44 @@ func TestStorageQuota(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.Push(u, "client-quota", note(18, 13, big), note(19, 14, big))
+	})
+}
+
+// What a user's records take is counted once: a record the coach writes again (an ask whose
+// readiness a note changes, a contact's suggestions) adds the difference in its size, not its
+// whole size again, so the quota is not used up by re-derivation.
+func TestStorageCountsWhatIsKept(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("kept@example.com")
+		put := func(id int64, entity string, rec int, fields map[string]any) testutil.Mutation {
+			return testutil.Mutation{ID: id, Entity: entity, RecordID: testutil.ID(rec), Op: "put", Fields: fields}
+		}
+		srv.Push(u, "phone-kept",
+			put(1, "contact", 1, map[string]any{"name": "Bob Stone", "stage": "know"}),
+			put(2, "ask", 2, map[string]any{"contact_id": testutil.ID(1), "target": "Lee Park",
+				"trigger": map[string]any{"kind": "milestone", "value": "praised"}}))
+		kinds := []string{"praised", "good_news", "offered_help", "we_helped", "problem_solved"}
+		for i := range 8 {
+			day := fmt.Sprintf("2026-11-%02dT10:00:00Z", 10+i)
+			srv.Push(u, "phone-kept", put(int64(3+i), "note", 10+i, map[string]any{"body": "Coffee with Bob", "meeting_at": day,
+				"contact_ids": []any{testutil.ID(1)},
+				"signals":     []any{map[string]any{"contact_id": testutil.ID(1), "kind": kinds[i%len(kinds)], "at": day}}}))
+		}
+		ctx := context.Background()
+		var counted, kept int64
+		if err := srv.App.Store.QueryRow(ctx, "SELECT bytes_used FROM users WHERE id = ?", u.ID).Scan(&counted); err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, entity := range records.Names() {
+			parts = append(parts, "SELECT COALESCE(SUM(OCTET_LENGTH(data)), 0) AS n FROM "+records.Table(entity)+" WHERE user_id = '"+u.ID+"'")
+		}
+		if err := srv.App.Store.QueryRow(ctx, "SELECT SUM(n) FROM ("+strings.Join(parts, " UNION ALL ")+") AS t").Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if counted != kept {
+			t.Errorf("bytes counted %d, bytes kept %d", counted, kept)
+		}
 	})
 }

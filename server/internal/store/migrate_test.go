@@ -54,3 +54,32 @@ func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 		}
 	})
 }
+
+// The storage a user's records take is counted again from what is kept, over every record
+// table: counts that grew past it (records the coach wrote again were counted whole) are
+// brought back down.
+func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		ctx := context.Background()
+		st := migrated(t, db)
+		exec := func(q string) {
+			t.Helper()
+			if err := st.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 999999)")
+		for table, data := range map[string]string{"contacts": `{"name":"Dana"}`, "asks": `{"target":"Lee"}`, "suggestions": `{"kind":"plan_ask"}`, "connections": `{"contact_id":"c1"}`} {
+			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s1', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, table[:1], data))
+		}
+		exec("DELETE FROM bun_migrations WHERE name = '20261129000002'")
+		migrate(t, ctx, st)
+		var used []int64
+		if err := st.Query(ctx, &used, "SELECT bytes_used FROM users WHERE id = 'u1'"); err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(len(`{"name":"Dana"}`) + len(`{"target":"Lee"}`) + len(`{"kind":"plan_ask"}`) + len(`{"contact_id":"c1"}`)); len(used) != 1 || used[0] != want {
+			t.Fatalf("bytes used %v, want %d", used, want)
+		}
+	})
+}

@@ -115,6 +115,7 @@ func (w *Writer) loadBy(ctx context.Context, entity, column string, values []str
 		w.user.ID, w.r.st.list(values)); err != nil {
 		return nil, fmt.Errorf("store: %s by %s: %w", entity, column, err)
 	}
+	w.track(entity, rows)
 	return rows, nil
 }
 
@@ -140,6 +141,7 @@ func (w *Writer) LoadAll(ctx context.Context, entity string) ([]*Row, error) {
 	if err := w.r.scan(ctx, &rows, selectRows(entity, "user_id = ? AND deleted_at IS NULL ORDER BY id"), w.user.ID); err != nil {
 		return nil, fmt.Errorf("store: all %s: %w", entity, err)
 	}
+	w.track(entity, rows)
 	return rows, nil
 }
 
@@ -155,6 +157,7 @@ func (w *Writer) Meetings(ctx context.Context, class string, hostedOnly bool, fr
 		w.user.ID, w.r.st.time(from), w.r.st.time(to), class, class, hostedOnly); err != nil {
 		return nil, fmt.Errorf("store: meetings: %w", err)
 	}
+	w.track(records.Event, rows)
 	return rows, nil
 }
 
@@ -165,6 +168,7 @@ func (w *Writer) InCircle(ctx context.Context) ([]*Row, error) {
 	if err := w.r.scan(ctx, &rows, selectRows(records.Contact, "user_id = ? AND circle <> '' AND deleted_at IS NULL ORDER BY id"), w.user.ID); err != nil {
 		return nil, fmt.Errorf("store: circle: %w", err)
 	}
+	w.track(records.Contact, rows)
 	return rows, nil
 }
 

@@ -60,6 +60,7 @@ func (w *Writer) exec(ctx context.Context, op func(ctx context.Context) error) e
 }
 
 // track records the size of a row as read, so saving it again counts only the difference.
+// Every read that returns rows a write may save again calls it.
 func (w *Writer) track(entity string, rows []*Row) {
 	for _, r := range rows {
 		w.sizes[entity+"/"+r.ID] = len(r.Data)
