@@ -166,3 +166,28 @@ func TestFeedStartsAfreshAfterAWriteElsewhere(t *testing.T) {
 		t.Fatal("the feed of a deleted account answers")
 	}
 }
+
+// A feed keeps the positions of a user's devices only (64 of them): past that it starts over,
+// and the clients it no longer knows are answered by the database until their next push.
+func TestFeedKeepsAFewClientsPositions(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	u := srv.Register("dana@example.com")
+	st := srv.App.Store
+	client := func(i int) string { return fmt.Sprintf("device-%04d", i) }
+	for i := 1; i <= 64; i++ {
+		srv.Push(u, client(i), testutil.Mutation{ID: 1, Entity: "contact", RecordID: testutil.ID(i), Op: "put",
+			Fields: map[string]any{"name": fmt.Sprint("Contact ", i)}})
+	}
+	if !st.FeedAnswers(u.ID, client(1), 0) || !st.FeedAnswers(u.ID, client(64), 0) {
+		t.Fatal("the feed does not know the first 64 devices")
+	}
+	srv.Push(u, client(65), testutil.Mutation{ID: 1, Entity: "contact", RecordID: testutil.ID(65), Op: "put",
+		Fields: map[string]any{"name": "Contact 65"}})
+	if st.FeedAnswers(u.ID, client(1), 0) || !st.FeedAnswers(u.ID, client(65), 0) {
+		t.Fatal("past 64 devices the feed should know only the newest")
+	}
+	// The database still answers the others, whole.
+	if changes, _ := srv.PullAll(u, client(1), 0); len(changes) != 65 {
+		t.Fatalf("device 1 pulled %d changes, want 65", len(changes))
+	}
+}
