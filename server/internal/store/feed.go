@@ -18,11 +18,11 @@ import (
 // saved again is held once, at its latest version), and the positions of the clients whose
 // writes it saw, as of its version. It only ever lags the database: a write adds to it after
 // its commit, still under the user's lock (see Write), so a pull it answers is one the
-// database could have answered a moment earlier. A
-// pull it cannot answer whole (a cursor below its floor, a client it has not seen) reads the
-// database as before. A write that does not follow its version (something else wrote in
-// between) starts it afresh.
-// A nil *feeds (PostgreSQL) holds nothing and answers no pull.
+// database could have answered a moment earlier. A pull it cannot answer whole (a cursor
+// below its floor, a client it has not seen) reads the database as before. A write that does
+// not follow its version (something else wrote in between) starts it afresh.
+//
+// A nil *feeds (PostgreSQL, where other instances write too) holds nothing and answers no pull.
 type feeds struct {
 	mu    sync.Mutex
 	users *simplelru.LRU[string, *feed]
