@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/askwell/askwell/server/internal/store"
 	tu "github.com/askwell/askwell/server/internal/testutil"
 )
 
@@ -14,12 +15,7 @@ func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
 		st := migrated(t, db)
-		exec := func(q string) {
-			t.Helper()
-			if err := st.Exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		exec := execer(t, ctx, st)
 		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
 		row := func(table, id, data string) {
 			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, id, data))
@@ -62,12 +58,7 @@ func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		ctx := context.Background()
 		st := migrated(t, db)
-		exec := func(q string) {
-			t.Helper()
-			if err := st.Exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		exec := execer(t, ctx, st)
 		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 999999)")
 		for table, data := range map[string]string{"contacts": `{"name":"Dana"}`, "asks": `{"target":"Lee"}`, "suggestions": `{"kind":"plan_ask"}`, "connections": `{"contact_id":"c1"}`} {
 			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s1', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, table[:1], data))
@@ -82,4 +73,14 @@ func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
 			t.Fatalf("bytes used %v, want %d", used, want)
 		}
 	})
+}
+
+// execer returns a function that runs a statement on st, failing the test if it fails.
+func execer(t *testing.T, ctx context.Context, st *store.Store) func(q string) {
+	return func(q string) {
+		t.Helper()
+		if err := st.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }
