@@ -27,16 +27,30 @@ func TestCommitterKeepsItsSavepointJournalInMemory(t *testing.T) {
 	}
 }
 
+// The committer checkpoints the write-ahead log once it has grown by 8,000 pages (about
+// 32 MiB), not SQLite's 1,000: a page written by many commits is copied once.
+func TestCommitterCheckpointsAfter8000Pages(t *testing.T) {
+	ctx := context.Background()
+	st := openWith(t, ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "a.db")})
+	migrate(t, ctx, st)
+	createUsers(t, ctx, st, 1, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	if got, err := st.CommitterPragma(ctx, "u0", "wal_autocheckpoint"); err != nil || got != 8000 {
+		t.Fatalf("committer's wal_autocheckpoint = %d, %v; want 8000", got, err)
+	}
+}
+
 // Under steady writes and reads the write-ahead log is checkpointed and started afresh, so it
-// stays a few MiB. A checkpointer running beside the committer let it grow without bound (890
-// MB in 25 s of load): the log only starts afresh when a write begins after a checkpoint copied
-// all of it, which the committer's own checkpoint, between its commits, ensures.
+// stays within a few times its checkpoint size (here SQLite's 1,000 pages, 4 MiB, so that
+// 32 MiB of writes pass it many times). A checkpointer running beside the committer let it
+// grow without bound (890 MB in 25 s of load): the log only starts afresh when a write begins
+// after a checkpoint copied all of it, which the committer's own checkpoint, between its
+// commits, ensures.
 func TestWriteAheadLogStaysBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "a.db")
-	st := openWith(t, ctx, Options{SQLitePath: path})
+	st := openWith(t, ctx, Options{SQLitePath: path, CheckpointPages: 1000})
 	migrate(t, ctx, st)
 	const users, writes, rows = 8, 50, 20 // 8 × 50 writes of 20 rows of 4 KiB: 32 MiB of records
 	createUsers(t, ctx, st, users, now)

@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,7 +93,17 @@ type Options struct {
 	// MaxPreparing bounds the SQLite writes running their first phase at once (0: twice the
 	// cores Go may use). See Write for why.
 	MaxPreparing int
+	// CheckpointPages is how far the SQLite write-ahead log grows, in pages, before the
+	// committer copies it into the database and starts it afresh (0: defaultCheckpointPages).
+	CheckpointPages int
 }
+
+// defaultCheckpointPages lets the write-ahead log grow to about 32 MiB between checkpoints,
+// against SQLite's 1,000 pages (4 MiB). Under sync load the same pages (an index's, a user's
+// row) are written by commit after commit; a checkpoint copies each once however many commits
+// wrote it, so rarer checkpoints copy fewer pages per commit, in the committer's turn. Measured
+// against 1,000: the push phase 8–12 % more mutations/s, the mixed load 0.5–4 % (five pairs).
+const defaultCheckpointPages = 8000
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
@@ -142,7 +154,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// timeout instead of one failing with SQLITE_BUSY when it upgrades a read lock.
 		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
 			"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(" + sync + ")"
+			"&_pragma=synchronous(" + sync + ")" +
+			"&_pragma=wal_autocheckpoint(" + strconv.Itoa(cmp.Or(o.CheckpointPages, defaultCheckpointPages)) + ")"
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
