@@ -128,6 +128,23 @@ func (fs *feeds) learn(userID, clientID string, last, version int64) {
 	}
 }
 
+// position is a client's last mutation id as of version, if the user's feed is at that version
+// and knows the client (its positions are exact as of its version: every write after one was
+// learned went through the feed).
+func (fs *feeds) position(userID, clientID string, version int64) (last int64, ok bool) {
+	if fs == nil {
+		return 0, false
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f, found := fs.users.Peek(userID)
+	if !found || f.version != version {
+		return 0, false
+	}
+	last, ok = f.clients[clientID]
+	return last, ok
+}
+
 // changes are the user's rows after cursor in pull order, with the feed's version and the
 // client's position; ok is false when the feed cannot answer for them whole.
 func (fs *feeds) changes(userID, clientID string, cursor int64) (changes []Change, version, last int64, ok bool) {

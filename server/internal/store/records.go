@@ -80,6 +80,9 @@ func (w *Writer) User() *User { return w.user }
 // BindClient returns the client's last applied mutation id, registering the client for this
 // user on first use; ErrClientTaken if another user registered that id.
 func (w *Writer) BindClient(ctx context.Context, clientID string, now time.Time) (int64, error) {
+	if last, ok := w.feeds.position(w.user.ID, clientID, w.version-1); ok {
+		return last, nil // the feed is at this write's snapshot and knows the client
+	}
 	last, found, err := clientPosition(ctx, w.r, w.user.ID, clientID)
 	if err != nil || found {
 		return last, err

@@ -39,6 +39,7 @@ type Writer struct {
 	// the clients' new positions.
 	saved     []Change
 	positions map[string]int64
+	feeds     *feeds // where BindClient may find the client's position (SQLite)
 }
 
 // setPosition notes a client position the committer wrote, for the pull feed.
@@ -155,7 +156,7 @@ func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) e
 		return nil, fmt.Errorf("store: user: %w", notFound(err))
 	}
 	u.Version++ // as the write will stamp it
-	w = &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}, deferred: true}
+	w = &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}, deferred: true, feeds: s.feeds}
 	defer func() {
 		if p := recover(); p != nil {
 			w, err = nil, fmt.Errorf("store: write panicked: %v", p)
