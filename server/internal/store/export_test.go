@@ -20,9 +20,13 @@ func (w *Writer) Tx() any { return w.db }
 // Commits counts the transactions the SQLite committer has committed.
 func (s *Store) Commits() int64 { return s.commits.Load() }
 
+// BindClientOutside registers a client for the user outside any write, as a pull does.
 func BindClientOutside(s *Store, userID, clientID string) error {
-	_, err := bindClient(context.Background(), runner{st: s.st}, userID, clientID, time.Now())
-	return err
+	r := runner{st: s.st}
+	if _, found, err := clientPosition(context.Background(), r, userID, clientID); err != nil || found {
+		return err
+	}
+	return insertClient(context.Background(), r, userID, clientID, time.Now())
 }
 
 // inCommitter queues, straight to the SQLite committer, a write of userID whose one op is

@@ -286,16 +286,6 @@ func selectRows(entity, where string) string {
 	return "SELECT " + strings.Join(columns(entity), ", ") + " FROM " + records.Table(entity) + " WHERE " + where
 }
 
-// bindClient returns the client's last applied mutation id, registering the client for this
-// user on first use.
-func bindClient(ctx context.Context, r runner, userID, clientID string, now time.Time) (int64, error) {
-	last, found, err := clientPosition(ctx, r, userID, clientID)
-	if err != nil || found {
-		return last, err
-	}
-	return 0, insertClient(ctx, r, userID, clientID, now)
-}
-
 // clientPosition reads a client's last applied mutation id; found is false for a new client,
 // ErrClientTaken when the id belongs to another user.
 func clientPosition(ctx context.Context, r runner, userID, clientID string) (last int64, found bool, err error) {
