@@ -55,8 +55,25 @@ func TestTokens(t *testing.T) {
 	if id, err := tk.VerifyAction(act, "rem-1"); err != nil || id != "user-1" {
 		t.Fatalf("action: %q %v", id, err)
 	}
-	now = now.Add(16 * time.Minute)
+	// A token checked once is remembered; its text with one letter changed is not.
+	tampered := tok[:len(tok)-2] + map[bool]string{true: "A", false: "B"}[tok[len(tok)-2] != 'A'] + tok[len(tok)-1:]
+	if _, err := tk.Verify(tampered); err == nil {
+		t.Fatal("a token with a changed signature verified")
+	}
+	// Remembered or not, a token ends at its expiry second, as the parser says.
+	fresh := func() *Tokens { return NewTokens([]byte(strings.Repeat("k", 32)), 15*time.Minute, clock) }
+	now = now.Add(15*time.Minute - time.Second)
+	if _, err := tk.Verify(tok); err != nil {
+		t.Fatalf("a second before expiry, remembered: %v", err)
+	}
+	if _, err := fresh().Verify(tok); err != nil {
+		t.Fatalf("a second before expiry, parsed: %v", err)
+	}
+	now = now.Add(time.Second)
 	if _, err := tk.Verify(tok); err == nil {
+		t.Fatal("expired token verified from memory")
+	}
+	if _, err := fresh().Verify(tok); err == nil {
 		t.Fatal("expired token verified")
 	}
 }

@@ -163,7 +163,7 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		// An account deleted on this instance is refused at once, before any cached trust.
-		authed, acted := user(ended.guard(next)), reminder(next)
+		authed, acted, pulled := user(ended.guard(next)), reminder(next), user(ended.guard(pulls(next)))
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
@@ -178,7 +178,7 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 			case c.Path() == "/api/v1/*":
 				return next(c) // not an endpoint: answer 404 whether signed in or not
 			case c.Path() == "/api/v1/sync/pull":
-				return user(ended.guard(pulls(next)))(c)
+				return pulled(c)
 			}
 			return authed(c)
 		}
