@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.IdleRSS = g.rss(ctx)
+	rep.IdleRSS = g.metric(ctx, "process_resident_memory_bytes")
 
 	g.logf("setup done in %s; sync phase, %d devices for %s …", rep.SetupTime.Round(time.Millisecond), cfg.Devices, cfg.Duration)
 	workers := make([]func(context.Context, *stats), len(devs))
@@ -127,10 +127,11 @@ func (g *gen) phase(ctx context.Context, name string, d time.Duration, workers [
 			case <-pctx.Done():
 				return
 			case <-t.C:
-				peak = math.Max(peak, g.rss(pctx))
+				peak = math.Max(peak, g.metric(pctx, "process_resident_memory_bytes"))
 			}
 		}
 	}()
+	cpu0 := g.metric(ctx, "process_cpu_seconds_total")
 	start := time.Now()
 	for i, w := range workers {
 		all[i] = newStats()
@@ -139,9 +140,13 @@ func (g *gen) phase(ctx context.Context, name string, d time.Duration, workers [
 	wg.Wait()
 	elapsed := time.Since(start)
 	<-rssDone
+	var cpu float64
+	if cpu0 > 0 {
+		cpu = max(g.metric(ctx, "process_cpu_seconds_total")-cpu0, 0)
+	}
 
 	p := &Phase{Name: name, Workers: len(workers), Elapsed: elapsed, Errors: map[string]int{}, PeakRSS: peak,
-		perKind: map[string]*KindReport{}}
+		ServerCPU: cpu, perKind: map[string]*KindReport{}}
 	merged := map[string][]time.Duration{}
 	errsByKind := map[string]int{}
 	for _, s := range all {
@@ -207,8 +212,9 @@ func (g *gen) healthzLoop(ctx context.Context, st *stats) {
 	}
 }
 
-// rss reads the server's resident memory from /metrics (0 when it cannot).
-func (g *gen) rss(ctx context.Context) float64 {
+// metric reads one of the server's own gauges or counters (its resident memory, the CPU it
+// has used) from /metrics; 0 when it cannot.
+func (g *gen) metric(ctx context.Context, name string) float64 {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.cfg.URL+"/metrics", nil)
 	if err != nil {
 		return 0
@@ -226,7 +232,7 @@ func (g *gen) rss(ctx context.Context) float64 {
 		return 0
 	}
 	for line := range strings.Lines(string(body)) {
-		if v, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			return f
 		}

@@ -56,11 +56,15 @@ func TestRunAgainstServer(t *testing.T) {
 		if rep.Ratio() <= 0 {
 			t.Errorf("ratio %v", rep.Ratio())
 		}
+		// The server's own CPU, read from its /metrics, for figures steadier than requests/s.
+		if rep.Sync.ServerCPU <= 0 || rep.Sync.CPUPerRequest() <= 0 {
+			t.Errorf("sync phase: server CPU %v s, %v per request", rep.Sync.ServerCPU, rep.Sync.CPUPerRequest())
+		}
 
 		var out bytes.Buffer
 		rep.Print(&out)
 		for _, want := range []string{"sync phase", "push phase", "push throughput (push phase)", "no-op phase", "push", "pull", "healthz", "all",
-			"p50", "p95", "p99", "req/s", "errors: none", "throughput ratio sync/no-op", "sync p99"} {
+			"p50", "p95", "p99", "req/s", "errors: none", "throughput ratio sync/no-op", "sync p99", "server CPU:"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("report lacks %q:\n%s", want, out.String())
 			}

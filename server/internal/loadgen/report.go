@@ -53,7 +53,19 @@ type Phase struct {
 	Applied  int64          // mutations applied (sync phase)
 	Received int64          // changes pulled (sync phase)
 	PeakRSS  float64        // bytes, from the server's /metrics; 0 when unknown
-	perKind  map[string]*KindReport
+	// ServerCPU is the CPU the server used during the phase (seconds, from /metrics; 0 when
+	// unknown). Per request it varies far less than requests a second on a shared machine.
+	ServerCPU float64
+	perKind   map[string]*KindReport
+}
+
+// CPUPerRequest is the server's CPU per completed request of the phase (0 when unknown).
+func (p *Phase) CPUPerRequest() time.Duration {
+	n := p.Kind(KindAll).Count
+	if p.ServerCPU <= 0 || n == 0 {
+		return 0
+	}
+	return time.Duration(p.ServerCPU / float64(n) * 1e9)
 }
 
 // Kind returns the figures of one kind (KindAll for the whole phase).
@@ -158,6 +170,9 @@ func (r *Report) Print(w io.Writer) {
 		if p.PeakRSS > 0 {
 			fmt.Fprintf(w, "  server RSS peak: %.1f MB\n", p.PeakRSS/1e6)
 		}
+		if c := p.CPUPerRequest(); c > 0 {
+			fmt.Fprintf(w, "  server CPU: %.2f cores, %.0f µs per request\n", p.ServerCPU/p.Elapsed.Seconds(), float64(c)/1e3)
+		}
 	}
 	fmt.Fprintln(w, "\nbudgets (docs/performance.md):")
 	p99 := r.Sync.Kind(KindAll).P99
@@ -165,6 +180,12 @@ func (r *Report) Print(w io.Writer) {
 	if r.Noop != nil {
 		fmt.Fprintf(w, "  throughput ratio sync/no-op: %.1f/%.1f req/s = %.1f %% (budget ≥ 15 %%) %s\n",
 			r.Sync.Kind(KindAll).PerSec, r.Noop.Kind(KindAll).PerSec, 100*r.Ratio(), verdict(r.Ratio() >= 0.15))
+	}
+	if r.Noop != nil && r.Sync.CPUPerRequest() > 0 && r.Noop.CPUPerRequest() > 0 {
+		// The ratio above with the CPU each side got taken out: steadier between runs.
+		fmt.Fprintf(w, "  server CPU per request, no-op/sync: %.0f/%.0f µs = %.1f %%\n",
+			float64(r.Noop.CPUPerRequest())/1e3, float64(r.Sync.CPUPerRequest())/1e3,
+			100*float64(r.Noop.CPUPerRequest())/float64(r.Sync.CPUPerRequest()))
 	}
 	if r.Push != nil {
 		fmt.Fprintf(w, "  push throughput (push phase): %.0f mutations/s (budget ≥ 5,000) %s\n",
