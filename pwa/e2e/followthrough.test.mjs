@@ -129,6 +129,46 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('drafts: a change typed a moment before a reload is kept, even while the database is busy; signing out forgets them', async () => {
+    const { ctx, page, errors } = await newPhone(browser, server.url, email('draftrace'));
+    const why = page.getByLabel('Why they would benefit');
+    await page.goto(`${server.url}/#/asks/new`);
+    await why.waitFor();
+    // another connection holds the drafts' store, so the draft's write waits behind it, and
+    // the reload aborts it: what was typed must still come back
+    await page.evaluate(
+      () =>
+        new Promise((started) => {
+          const o = indexedDB.open('askwell');
+          o.onsuccess = () => {
+            const store = o.result.transaction('meta', 'readwrite').objectStore('meta');
+            const spin = () => (store.get('busy').onsuccess = () => (started(), spin()));
+            spin();
+          };
+        }),
+    );
+    await why.fill('Their rollout needs an audit');
+    await page.reload();
+    await why.waitFor();
+    assert.equal(await why.inputValue(), 'Their rollout needs an audit');
+    // and it reached IndexedDB once the database was free
+    const stored = async () => (await storedDraft(page, 'ask:new'))?.f?.why;
+    for (let i = 0; i < 50 && (await stored()) !== 'Their rollout needs an audit'; i++) await page.waitForTimeout(100);
+    assert.equal(await stored(), 'Their rollout needs an audit');
+    // signing out forgets the drafts, in memory too: the next account on this tab sees none
+    await why.fill('Only for the first account');
+    await page.goto(`${server.url}/#/settings`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await registerUI(page, server.url, { email: email('draftnext'), name: 'Lee Park' });
+    await page.goto(`${server.url}/#/asks/new`);
+    await why.waitFor();
+    assert.equal(await why.inputValue(), '');
+    assert.equal(await storedDraft(page, 'ask:new'), null);
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
   it('when: a coffee from yesterday is logged in one tap; a time ahead is refused on the phone', async () => {
     const who = email('when');
     const { ctx, page } = await newPhone(browser, server.url, who);

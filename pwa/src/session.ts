@@ -148,8 +148,12 @@ export async function signOut(): Promise<void> {
   location.hash = '#/login';
 }
 
-/** Clears every table, including the client id, so the next account gets a fresh sequence. */
+/**
+ * Clears every table, including the client id, so the next account gets a fresh sequence, and
+ * the drafts this tab holds in memory and in sessionStorage, so no one sees another's draft.
+ */
 async function wipe(): Promise<void> {
+  await (await import('./state/drafts')).forgetDrafts();
   await db.transaction('rw', db.tables, async () => {
     for (const t of db.tables) await t.clear();
   });
