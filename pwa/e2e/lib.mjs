@@ -133,6 +133,9 @@ export async function launchPersistent(dir, opts = {}) {
   return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...opts });
 }
 
+/** Browsers started by spawnBrowser and still running; the suite's end kills them. */
+const spawned = new Set();
+
 /**
  * Starts the system Chromium as its own process on a profile dir and connects to it, so a test
  * can kill it the way a phone kills an app (SIGKILL: nothing is flushed). Returns the browser
@@ -143,7 +146,9 @@ export async function spawnBrowser(profileDir) {
   const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  spawned.add(proc);
   const exited = new Promise((r) => proc.once('exit', r));
+  proc.once('exit', () => spawned.delete(proc));
   const ws = await new Promise((res, rej) => {
     let err = '';
     const t = setTimeout(() => rej(new Error(`chromium did not start:\n${err}`)), 30_000);
@@ -389,6 +394,7 @@ export function serverAndBrowser() {
     mkdirSync(OUT, { recursive: true });
   });
   after(async () => {
+    for (const proc of spawned) proc.kill('SIGKILL'); // left by a test that failed midway
     await browser?.close();
     await server?.stop();
   });
