@@ -75,6 +75,42 @@ func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
 	})
 }
 
+// Suggestions stored with "subject_ids":null get an empty array, as the contract says, and
+// their user's storage count the two bytes back; other suggestions stay as they are.
+func TestSuggestionsAboutNoOneGetAnEmptyList(t *testing.T) {
+	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
+		ctx := context.Background()
+		st := migrated(t, db)
+		exec := execer(t, ctx, st)
+		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1000)")
+		for id, data := range map[string]string{
+			"s1": `{"kind":"see_next","subject_ids":null,"title":"Rhythm"}`,
+			"s2": `{"kind":"share_offer","subject_ids":null,"title":"Share"}`,
+			"s3": `{"kind":"plan_ask","subject_ids":["c1"],"title":"Say \"subject_ids\":null"}`,
+		} {
+			exec(fmt.Sprintf("INSERT INTO suggestions (id, user_id, version, created_at, updated_at, data) VALUES ('%s', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", id, data))
+		}
+		exec("DELETE FROM bun_migrations WHERE name = '20261129000003'")
+		migrate(t, ctx, st)
+		var data []string
+		if err := st.Query(ctx, &data, "SELECT data FROM suggestions ORDER BY id"); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			`{"kind":"see_next","subject_ids":[],"title":"Rhythm"}`,
+			`{"kind":"share_offer","subject_ids":[],"title":"Share"}`,
+			`{"kind":"plan_ask","subject_ids":["c1"],"title":"Say \"subject_ids\":null"}`,
+		}
+		if fmt.Sprint(data) != fmt.Sprint(want) {
+			t.Fatalf("data\n%q\nwant\n%q", data, want)
+		}
+		var used []int64
+		if err := st.Query(ctx, &used, "SELECT bytes_used FROM users WHERE id = 'u1'"); err != nil || len(used) != 1 || used[0] != 996 {
+			t.Fatalf("bytes used %v (%v), want 996", used, err)
+		}
+	})
+}
+
 // execer returns a function that runs a statement on st, failing the test if it fails.
 func execer(t *testing.T, ctx context.Context, st *store.Store) func(q string) {
 	return func(q string) {

@@ -238,6 +238,9 @@ func (b *batch) suggest(s playbook.Suggestion) error {
 		Score      float64  `json:"score"`
 		ExpiresAt  *string  `json:"expires_at,omitempty"`
 	}{s.Kind, s.ContactID, s.SubjectIDs, s.Title, reasonsData(s.Reasons), s.Text, s.Score, wireTime(s.ExpiresAt)}
+	if derived.SubjectIDs == nil {
+		derived.SubjectIDs = []string{} // an array, as openapi.yaml says, even about no one (a week's rhythm, an offer)
+	}
 	raw, err := json.Marshal(derived)
 	if err != nil {
 		return fmt.Errorf("sync: encode suggestion: %w", err)
