@@ -13,10 +13,7 @@ import (
 // Go migrations: rows inserted as an older server wrote them, the two migrations run again.
 func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		st := migrated(t, db)
-		exec := execer(t, ctx, st)
-		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+		ctx, st, exec := olderData(t, db, 0)
 		row := func(table, id, data string) {
 			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, id, data))
 		}
@@ -56,21 +53,14 @@ func TestGoMigrationsFillWhatOlderServersWrote(t *testing.T) {
 // brought back down.
 func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		st := migrated(t, db)
-		exec := execer(t, ctx, st)
-		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 999999)")
+		ctx, st, exec := olderData(t, db, 999999)
 		for table, data := range map[string]string{"contacts": `{"name":"Dana"}`, "asks": `{"target":"Lee"}`, "suggestions": `{"kind":"plan_ask"}`, "connections": `{"contact_id":"c1"}`} {
 			exec(fmt.Sprintf("INSERT INTO %s (id, user_id, version, created_at, updated_at, data) VALUES ('%s1', 'u1', 1, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '%s')", table, table[:1], data))
 		}
 		exec("DELETE FROM bun_migrations WHERE name = '20261129000002'")
 		migrate(t, ctx, st)
-		var used []int64
-		if err := st.Query(ctx, &used, "SELECT bytes_used FROM users WHERE id = 'u1'"); err != nil {
-			t.Fatal(err)
-		}
-		if want := int64(len(`{"name":"Dana"}`) + len(`{"target":"Lee"}`) + len(`{"kind":"plan_ask"}`) + len(`{"contact_id":"c1"}`)); len(used) != 1 || used[0] != want {
-			t.Fatalf("bytes used %v, want %d", used, want)
+		if used, want := bytesUsed(t, ctx, st), int64(len(`{"name":"Dana"}`)+len(`{"target":"Lee"}`)+len(`{"kind":"plan_ask"}`)+len(`{"contact_id":"c1"}`)); used != want {
+			t.Fatalf("bytes used %d, want %d", used, want)
 		}
 	})
 }
@@ -79,10 +69,7 @@ func TestStorageIsCountedAgainFromWhatIsKept(t *testing.T) {
 // their user's storage count the two bytes back; other suggestions stay as they are.
 func TestSuggestionsAboutNoOneGetAnEmptyList(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
-		ctx := context.Background()
-		st := migrated(t, db)
-		exec := execer(t, ctx, st)
-		exec("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1000)")
+		ctx, st, exec := olderData(t, db, 1000)
 		for id, data := range map[string]string{
 			"s1": `{"kind":"see_next","subject_ids":null,"title":"Rhythm"}`,
 			"s2": `{"kind":"share_offer","subject_ids":null,"title":"Share"}`,
@@ -104,11 +91,30 @@ func TestSuggestionsAboutNoOneGetAnEmptyList(t *testing.T) {
 		if fmt.Sprint(data) != fmt.Sprint(want) {
 			t.Fatalf("data\n%q\nwant\n%q", data, want)
 		}
-		var used []int64
-		if err := st.Query(ctx, &used, "SELECT bytes_used FROM users WHERE id = 'u1'"); err != nil || len(used) != 1 || used[0] != 996 {
-			t.Fatalf("bytes used %v (%v), want 996", used, err)
+		if used := bytesUsed(t, ctx, st); used != 996 {
+			t.Fatalf("bytes used %d, want 996", used)
 		}
 	})
+}
+
+// olderData is a migrated store holding user u1 with that storage count, for rows inserted as
+// an older server wrote them, and exec to insert them.
+func olderData(t *testing.T, db tu.DB, bytesUsed int64) (context.Context, *store.Store, func(q string)) {
+	ctx := context.Background()
+	st := migrated(t, db)
+	exec := execer(t, ctx, st)
+	exec(fmt.Sprintf("INSERT INTO users (id, email, password_hash, created_at, updated_at, bytes_used) VALUES ('u1', 'a@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, %d)", bytesUsed))
+	return ctx, st, exec
+}
+
+// bytesUsed is user u1's storage count.
+func bytesUsed(t *testing.T, ctx context.Context, st *store.Store) int64 {
+	t.Helper()
+	var used []int64
+	if err := st.Query(ctx, &used, "SELECT bytes_used FROM users WHERE id = 'u1'"); err != nil || len(used) != 1 {
+		t.Fatalf("bytes used %v: %v", used, err)
+	}
+	return used[0]
 }
 
 // execer returns a function that runs a statement on st, failing the test if it fails.
