@@ -78,7 +78,7 @@ type generator struct {
 	ids     map[string][]string // record ids made so far, by entity
 	next    int64               // the next mutation id of the generator's client
 	client  string
-	answers map[string]int // by the start of the path and the status, for the log
+	answers map[string]int // by method, path and status, for the log
 }
 
 var oddValues = []any{
@@ -106,7 +106,7 @@ func (g *generator) run(t *testing.T, srv *testutil.Server, u testutil.User, n i
 		case k < 0.86:
 			method, path, body = "PATCH", "/api/v1/me", g.object("UserPatch")
 		case k < 0.91:
-			method, path, body = "POST", "/api/v1/reminders/"+g.pick([]string{"x", testutil.ID(1), strings.Repeat("a", 300)})+"/snooze", g.object("SnoozeRequest")
+			method, path, body = "POST", "/api/v1/reminders/"+pick(g, []string{"x", testutil.ID(1), strings.Repeat("a", 300)})+"/snooze", g.object("SnoozeRequest")
 		case k < 0.94:
 			method, path, body = "POST", "/api/v1/push/subscriptions", g.object("PushSubscription")
 		case k < 0.95:
@@ -119,11 +119,15 @@ func (g *generator) run(t *testing.T, srv *testutil.Server, u testutil.User, n i
 			method, path, body = "POST", "/api/v1/auth/refresh", g.object("RefreshRequest")
 		default:
 			method, path = "POST", "/api/v1/sync/push"
-			body = []byte(g.pick([]string{`{`, `{"client_id":`, "\xff\xfe", `[]`, `null`, `{"a":1,"a":2}`,
+			body = []byte(pick(g, []string{`{`, `{"client_id":`, "\xff\xfe", `[]`, `null`, `{"a":1,"a":2}`,
 				`{"client_id":"generated-1","mutations":[` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `]}`}))
 		}
 		r := srv.Do(method, path, u.Token, body)
-		g.answers[fmt.Sprintf("%s %d", path[len("/api/v1/"):min(len(path), len("/api/v1/")+9)], r.Status)]++
+		name := strings.TrimPrefix(path, "/api/v1/")
+		if strings.HasPrefix(name, "reminders/") {
+			name = "reminders/{id}/snooze"
+		}
+		g.answers[fmt.Sprintf("%s %s %d", method, name, r.Status)]++
 		if r.Status >= 500 {
 			t.Fatalf("seed %d, request %d, %s %s: %d %s\nbody: %.600v", g.seed, i, method, path, r.Status, r.Body, body)
 		}
@@ -139,10 +143,9 @@ func (g *generator) newClient() {
 
 func pick[T any](g *generator, xs []T) T { return xs[g.r.IntN(len(xs))] }
 
-func (g *generator) pick(xs []string) string { return pick(g, xs) }
-
 // push is a batch of one to three mutations of records new or made before, of any entity (the
-// server's own suggestions only as an odd one), with references to records that exist.
+// ones only the server makes, reminders and suggestions, only as odd ones), with references
+// to records that exist.
 func (g *generator) push(entities []string) map[string]any {
 	var muts []any
 	for range pick(g, []int{1, 1, 1, 2, 3}) {
@@ -184,7 +187,7 @@ func (g *generator) push(entities []string) map[string]any {
 			delete(m, "fields")
 		}
 		if g.r.Float64() < g.odd {
-			m[g.pick([]string{"id", "entity", "record_id", "op", "base_version"})] = oddValues[g.r.IntN(len(oddValues))]
+			m[pick(g, []string{"id", "entity", "record_id", "op", "base_version"})] = pick(g, oddValues)
 		}
 		g.next++
 		muts = append(muts, m)
@@ -214,7 +217,7 @@ func (g *generator) object(name string) any { return g.value(g.schemas[name], 0)
 // out, as a client would; required ones are always there.
 func (g *generator) value(ref *openapi3.SchemaRef, depth int) any {
 	if g.r.Float64() < g.odd || depth > 4 || ref == nil || ref.Value == nil {
-		return oddValues[g.r.IntN(len(oddValues))]
+		return pick(g, oddValues)
 	}
 	s := ref.Value
 	switch {
@@ -264,9 +267,9 @@ func (g *generator) value(ref *openapi3.SchemaRef, depth int) any {
 	case s.Type.Is("string"):
 		switch s.Format {
 		case "date-time": // mostly past, as most times a person logs are (the test clock is 24 November 2026)
-			return g.pick([]string{"2026-11-24T08:00:00Z", "2026-11-20T17:30:00+01:00", "2025-06-01T00:00:00Z", "2026-12-01T09:30:00+01:00"})
+			return pick(g, []string{"2026-11-24T08:00:00Z", "2026-11-20T17:30:00+01:00", "2025-06-01T00:00:00Z", "2026-12-01T09:30:00+01:00"})
 		case "date":
-			return g.pick([]string{"2026-11-24", "2026-11-30", "2027-01-31"})
+			return pick(g, []string{"2026-11-24", "2026-11-30", "2027-01-31"})
 		case "uuid":
 			return testutil.ID(1 + g.r.IntN(1000))
 		}
@@ -277,7 +280,7 @@ func (g *generator) value(ref *openapi3.SchemaRef, depth int) any {
 				lo, hi = int(*s.MaxLength), int(*s.MaxLength)+1
 			}
 		}
-		return strings.Repeat(g.pick([]string{"a", "b", " ", "é"}), lo+g.r.IntN(max(hi-lo, 0)+1))
+		return strings.Repeat(pick(g, []string{"a", "b", " ", "é"}), lo+g.r.IntN(max(hi-lo, 0)+1))
 	case s.Type.Is("integer"), s.Type.Is("number"):
 		if s.Min != nil && g.r.IntN(3) == 0 {
 			return *s.Min
@@ -289,5 +292,5 @@ func (g *generator) value(ref *openapi3.SchemaRef, depth int) any {
 	case s.Type.Is("boolean"):
 		return g.r.IntN(2) == 0
 	}
-	return oddValues[g.r.IntN(len(oddValues))]
+	return pick(g, oddValues)
 }
