@@ -349,6 +349,67 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     }
   });
 
+  it('layout: records at the limits the contract allows (names without a space, a 100,000-character note, 50 tags, right-to-left and emoji) fit the phone on every screen', async () => {
+    const { ctx, page, errors, token, id } = await phoneToSeed(browser, server.url, 'limits');
+    const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
+    const long = (unit, n) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    const rtl = long('مرحبا بالعالم 🙂 ', 200);
+    await seedRecords(server.url, token, [
+      {
+        entity: 'contact',
+        record_id: id(1),
+        fields: {
+          name: long('W', 200),
+          company: long('Ĉompany', 200),
+          role: rtl,
+          email: `${long('e', 240)}@example.com`,
+          phone: long('9', 50),
+          what_they_do: long('Tax advice for founders, ', 5000),
+          how_met: long('Chamber mixer ', 5000),
+          tags: Array.from({ length: 50 }, (_, i) => long(`tag${i}-`, 50)),
+          stage: 'trust',
+          kind: 'client',
+        },
+      },
+      { entity: 'contact', record_id: id(2), fields: { name: rtl, company: long('🙂', 100) } },
+      { entity: 'note', record_id: id(3), fields: { body: long('Zeppelinmuseumdirectorintroduction', 60_000) + long(' a tax partner\n', 40_000), contact_ids: [id(1), id(2)], signals: [{ contact_id: id(1), kind: 'praised' }] } },
+      { entity: 'ask', record_id: id(4), fields: { contact_id: id(1), target: long('T', 300), why: long('W', 5000), trigger: { kind: 'date', value: day(-1) } } },
+      { entity: 'referral', record_id: id(5), fields: { direction: 'received', contact_id: id(2), prospect: long('P', 300), notes: long('N', 5000) } },
+      { entity: 'event', record_id: id(6), fields: { title: long('E', 300), place: long('Ü', 300), starts_at: new Date(Date.now() + 86400_000).toISOString(), contact_ids: [id(1), id(2)] } },
+    ]);
+    await page.goto(`${server.url}/#/contacts`);
+    await page.getByRole('link', { name: /^W+/ }).first().waitFor();
+    const overflow = [];
+    for (const [name, path] of Object.entries({
+      today: '/#/today',
+      contacts: '/#/contacts',
+      contact: `/#/contacts/${id(1)}`,
+      'contact-rtl': `/#/contacts/${id(2)}`,
+      'contact-edit': `/#/contacts/${id(1)}/edit`,
+      note: `/#/notes/${id(3)}`,
+      asks: '/#/asks',
+      ask: `/#/asks/${id(4)}`,
+      referrals: '/#/referrals',
+      referral: `/#/referrals/${id(5)}`,
+      next: '/#/next',
+      search: '/#/search?q=zeppelin',
+    })) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(100);
+      const wide = await page.evaluate(() => {
+        const w = document.documentElement.clientWidth;
+        const out = [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed');
+        return { page: document.documentElement.scrollWidth - w, elements: out.slice(0, 3).map((e) => `${e.tagName.toLowerCase()}.${e.className}`) };
+      });
+      if (wide.page > 0 || wide.elements.length) overflow.push(`${path}: wider than the phone by ${wide.page} px: ${wide.elements.join(', ')}`);
+      await page.screenshot({ path: join(OUT, `limits-${name}-390.png`) });
+    }
+    assert.deepEqual(overflow, []);
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
   it('layout: the end of long forms is not under the tab bar or the + button, at 390×844, 360×640 and 200 % text', async () => {
     const { ctx, page } = await newPhone(browser, server.url, email('layout'));
     for (const [w, h, zoom] of [

@@ -15,8 +15,10 @@ export function Snippet({ text, terms, width = 140 }: { text: string; terms: str
   const start = Math.max(0, first - 40);
   const part = (start > 0 ? '…' : '') + text.slice(start, start + width) + (start + width < text.length ? '…' : '');
   if (!terms.length) return <>{part}</>;
-  // split on the words as plain text: a query's regex characters were dropped by queryTerms
-  const re = new RegExp(`(${terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
+  // split on the words as plain text: a query's regex characters were dropped by queryTerms; a
+  // word longer than the snippet (a pasted code, a link) is marked as far as it shows, since a
+  // pattern of a 60,000-letter word is too large for a regular expression
+  const re = new RegExp(`(${terms.map((t) => t.slice(0, width).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
   return (
     <>
       {part.split(re).map((s, i) => (i % 2 ? <mark key={i}>{s}</mark> : s))}

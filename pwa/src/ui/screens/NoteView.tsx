@@ -61,7 +61,7 @@ export function NoteView({ id }: { id: string }) {
       )}
       <div class="row">
         {(n.contact_ids ?? []).map((cid) => (
-          <a key={cid} class="btn" href={`#/contacts/${cid}`}>
+          <a key={cid} class="btn wrap" href={`#/contacts/${cid}`}>
             {d.byId.get(cid)?.name ?? 'Contact'}
           </a>
         ))}
