@@ -287,6 +287,11 @@ describe('capture and follow-through on the phone', { skip: !ok && 'chromium mis
     await ctx.setOffline(true);
     await page.reload(); // the search chunk comes from the service worker's cache
     const box = page.getByLabel('Search people and notes');
+    await box.waitFor();
+    // the box keeps the focus it opens with (the keyboard is up): the screen's heading, focused
+    // for screen readers a moment later, once took it and the letters typed after the first
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'search');
     await box.pressSequentially('zeppe', { delay: 30 });
     const notes = page.getByRole('region', { name: 'Notes' });
     await notes.getByText(/zeppelin museum director/).waitFor();

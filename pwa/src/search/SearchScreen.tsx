@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fmtDate, STAGE_LABEL } from '../domain/playbook';
 import { Empty } from '../ui/components';
 import { ListSection, PersonCard, Title } from '../ui/parts';
@@ -37,6 +37,15 @@ export function SearchScreen({ route }: { route: Route }) {
     return () => void (live = false);
   }, [d]);
   const res = useMemo(() => index?.s.search(q) ?? null, [index, q]);
+  // the box takes the focus as it appears, before the heading would (Title), so the keyboard is
+  // up and what is typed at once lands in it
+  const focused = useRef(false);
+  const focusOnce = (el: HTMLInputElement | null) => {
+    if (el && !focused.current) {
+      focused.current = true;
+      el.focus({ preventScroll: true });
+    }
+  };
   const onInput = (v: string) => {
     setQ(v);
     history.replaceState(null, '', `#/search${v ? `?q=${encodeURIComponent(v.slice(0, MAX_QUERY))}` : ''}`);
@@ -48,7 +57,7 @@ export function SearchScreen({ route }: { route: Route }) {
       <Title backTo="/today">Search</Title>
       <label class="field">
         <span class="sr-only">Search people and notes</span>
-        <input type="search" autoFocus enterKeyHint="search" placeholder="Name, company, what they do, a tag, a word from a note" value={q} onInput={(e) => onInput(e.currentTarget.value)} />
+        <input type="search" ref={focusOnce} enterKeyHint="search" placeholder="Name, company, what they do, a tag, a word from a note" value={q} onInput={(e) => onInput(e.currentTarget.value)} />
       </label>
       {!res ? (
         <p class="muted small" aria-busy="true">

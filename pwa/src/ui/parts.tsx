@@ -12,7 +12,13 @@ import { back } from './router';
 /** A screen title, with a back button on screens below the tabs. */
 export function Title({ children, backTo, action }: { children: ComponentChildren; backTo?: string; action?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => ref.current?.focus({ preventScroll: true }), []);
+  useEffect(() => {
+    // the heading takes the focus for screen readers, unless a field of this screen already has it
+    // (the search box opens focused, and what is typed into it at once must land there)
+    const a = document.activeElement;
+    if (a instanceof HTMLElement && a.matches('input, textarea, select') && a.closest('main')?.contains(ref.current)) return;
+    ref.current?.focus({ preventScroll: true });
+  }, []);
   return (
     <div class="spread title">
       <div class="row">
