@@ -389,6 +389,10 @@ func (h *handlers) SyncPull(c echo.Context) error {
 // streams than allowed (the oldest goes); the client reconnects with a fresh token.
 func (h *handlers) SyncEvents(c echo.Context) error {
 	a, _ := access(c)
+	// A stream lasts: one read now spares a deleted account's stream its wait for the first ping.
+	if h.accountGone(c.Request().Context(), a.UserID) {
+		return errAccountGone()
+	}
 	pokes, cancel := h.hub.Subscribe(a.UserID)
 	defer cancel()
 	w := c.Response()

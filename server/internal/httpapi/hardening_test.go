@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,6 +171,142 @@ func TestTokenOfGoneUserOrSession(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A request whose token was found live a moment before its account was deleted (through
+// another instance, or between the check and the work) gets the same 401 as a later one, not
+// a 500 from a missing user row or a foreign key; so do reminder actions after DELETE /me.
+func TestRequestsOfAnAccountDeletedMeanwhile(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db, testutil.WithEnv("ASKWELL_PUSH_ALLOW_INSECURE", "127.0.0.1"))
+		u := srv.Register("meanwhile@example.com")
+		srv.Push(u, "phone-0001", contactPut(1, 1, map[string]any{"name": "Ann"})) // the session is now trusted a moment
+		if err := srv.App.Store.DeleteUser(context.Background(), u.ID); err != nil {
+			t.Fatal(err)
+		}
+		reminder := "/api/v1/reminders/" + testutil.ID(9)
+		for _, rq := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", "/api/v1/sync/push", map[string]any{"client_id": "phone-0001", "mutations": []testutil.Mutation{contactPut(2, 2, map[string]any{"name": "Bo"})}}},
+			{"POST", "/api/v1/sync/push", map[string]any{"client_id": "laptop-0001", "mutations": []testutil.Mutation{contactPut(1, 3, map[string]any{"name": "Cy"})}}},
+			{"POST", "/api/v1/sync/pull", map[string]any{"client_id": "phone-0001", "cursor": 0}},
+			{"POST", "/api/v1/sync/pull", map[string]any{"client_id": "tablet-0001", "cursor": 0}},
+			{"PATCH", "/api/v1/me", map[string]any{"name": "Still here?"}},
+			{"GET", "/api/v1/me/calendar", nil},
+			{"POST", "/api/v1/me/calendar/rotate", nil},
+			{"POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": "http://127.0.0.1:9/push/meanwhile", "keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}},
+			{"POST", reminder + "/snooze", map[string]any{"until": "2026-11-25T09:00:00Z"}},
+			{"POST", reminder + "/done", nil},
+			{"GET", "/api/v1/export", nil},
+			{"GET", "/api/v1/sync/events", nil},
+		} {
+			if r := doWithin(t, srv, rq.method, rq.path, u.Token, rq.body); r.Status != http.StatusUnauthorized || r.ErrorCode() != "unauthorized" {
+				t.Errorf("%s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
+			}
+		}
+
+		v := srv.Register("deleter@example.com")
+		srv.Push(v, "phone-0002", contactPut(1, 4, map[string]any{"name": "Di"}))
+		if r := srv.Do("DELETE", "/api/v1/me", v.Token, map[string]any{"password": "correct horse battery"}); r.Status != http.StatusNoContent {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+		for _, path := range []string{reminder + "/snooze", reminder + "/done"} {
+			if r := srv.Do("POST", path, v.Token, map[string]any{"until": "2026-11-25T09:00:00Z"}); r.Status != http.StatusUnauthorized || r.ErrorCode() != "unauthorized" {
+				t.Errorf("after DELETE /me, POST %s: %d %s", path, r.Status, r.Body)
+			}
+		}
+	})
+}
+
+// An account deleted in the middle of its devices' syncing goes whole, on both databases:
+// every request around the deletion is answered as the contract says (no 500 from a write
+// that outlived its user, no deadlock of the deletion with a write), and nothing of it stays.
+func TestDeleteDuringASyncStorm(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db, testutil.WithEnv("ASKWELL_PUSH_ALLOW_INSECURE", "127.0.0.1"))
+		ctx := context.Background()
+		for round := range 5 {
+			u := srv.Register(fmt.Sprintf("storm%d@example.com", round))
+			var devices, started sync.WaitGroup
+			failures := make(chan error, 4)
+			started.Add(4)
+			for d := range 4 {
+				client := fmt.Sprintf("storm-%d-%d", round, d)
+				devices.Go(func() {
+					for i := range 12 {
+						for _, rq := range []struct {
+							method, path string
+							body         any
+						}{
+							{"POST", "/api/v1/sync/push", map[string]any{"client_id": client, "mutations": []testutil.Mutation{contactPut(int64(i+1), 1000*round+100*d+i, map[string]any{"name": "Ann"})}}},
+							{"POST", "/api/v1/sync/pull", map[string]any{"client_id": client, "cursor": 0}},
+							{"POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": "http://127.0.0.1:9/push/" + client, "keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}},
+							{"POST", "/api/v1/me/calendar/rotate", nil},
+							{"POST", "/api/v1/reminders/" + testutil.ID(9) + "/done", nil},
+						} {
+							// Each answer is checked against the contract by the test client.
+							if err := send(srv, rq.method, rq.path, u.Token, rq.body); err != nil {
+								failures <- err
+								return
+							}
+						}
+						if i == 2 {
+							started.Done() // this device has synced: the deletion may come
+						}
+					}
+				})
+			}
+			started.Wait()
+			if r := srv.Do("DELETE", "/api/v1/me", u.Token, map[string]any{"password": "correct horse battery"}); r.Status != http.StatusNoContent {
+				t.Fatalf("round %d: delete: %d %s", round, r.Status, r.Body)
+			}
+			devices.Wait()
+			close(failures)
+			for err := range failures {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			tables, err := srv.App.Store.UserTables(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, table := range append(tables, "users") {
+				col := "user_id"
+				if table == "users" {
+					col = "id"
+				}
+				var n int
+				if err := srv.App.Store.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = ?", u.ID).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n != 0 {
+					t.Errorf("round %d: %d rows of the deleted account left in %s", round, n, table)
+				}
+			}
+		}
+	})
+}
+
+// send makes one request for a goroutine of a test, which may not stop the test itself.
+func send(srv *testutil.Server, method, path, token string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(method, srv.HTTP.URL+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	auth.SetBearer(req.Header, token)
+	resp, err := srv.HTTP.Client().Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 // doWithin is srv.Do with a deadline, for requests that would otherwise open a stream.

@@ -163,7 +163,7 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		// An account deleted on this instance is refused at once, before any cached trust.
-		authed, acted, pulled := user(ended.guard(next)), reminder(next), user(ended.guard(pulls(next)))
+		authed, acted, pulled := user(ended.guard(next)), reminder(ended.guard(next)), user(ended.guard(pulls(next)))
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):

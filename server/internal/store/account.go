@@ -68,7 +68,7 @@ func (s *Store) SetCalendarFeed(ctx context.Context, f *CalendarFeed) error {
 	if _, err := s.db.NewInsert().Model(f).On("CONFLICT (user_id) DO UPDATE").
 		Set("token = EXCLUDED.token").Set("token_hash = EXCLUDED.token_hash").Set("created_at = EXCLUDED.created_at").
 		Exec(ctx); err != nil {
-		return fmt.Errorf("store: set calendar feed: %w", err)
+		return fmt.Errorf("store: set calendar feed: %w", userGone(err))
 	}
 	return nil
 }
@@ -87,6 +87,15 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 		return err
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if s.postgres {
+			// The user's row first, as every write of theirs locks it first: taken after their
+			// records, a write in flight holding it and wanting one of them deadlocked with
+			// this (SQLite has one writer, so no such order arises there).
+			var id string
+			if err := tx.QueryRowContext(ctx, "SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Scan(&id); err != nil {
+				return notFound(err)
+			}
+		}
 		for _, t := range tables {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE user_id = ?", userID); err != nil {
 				return fmt.Errorf("%s: %w", t, err)

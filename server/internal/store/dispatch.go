@@ -132,7 +132,7 @@ func (s *Store) SaveSubscription(ctx context.Context, sub *PushSubscription) err
 		Set("failures = 0").
 		Where("push_subscriptions.user_id = EXCLUDED.user_id").Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("store: save subscription: %w", err)
+		return fmt.Errorf("store: save subscription: %w", userGone(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrSubscriptionTaken

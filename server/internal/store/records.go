@@ -315,7 +315,7 @@ func insertClient(ctx context.Context, r runner, userID, clientID string, now ti
 		if isUniqueViolation(err) {
 			return ErrClientTaken
 		}
-		return fmt.Errorf("store: bind client: %w", err)
+		return fmt.Errorf("store: bind client: %w", userGone(err))
 	}
 	return nil
 }
@@ -400,7 +400,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		PurgedVersion int64 `bun:"purged_version"`
 	}
 	if err := r.scanOne(ctx, &user, "SELECT version, purged_version FROM users WHERE id = ?", userID); err != nil {
-		return nil, fmt.Errorf("store: pull: %w", notFound(err))
+		return nil, fmt.Errorf("store: pull: %w", userGone(err))
 	}
 	s.feeds.learn(userID, clientID, last, user.Version)
 	if cursor > 0 && cursor < user.PurgedVersion {

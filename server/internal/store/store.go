@@ -39,6 +39,9 @@ var (
 	ErrSchemaAhead   = errors.New("store: database schema is newer than this program")
 	// ErrQuotaExceeded refuses a write that would take a user's records past their quota.
 	ErrQuotaExceeded = errors.New("store: storage quota exceeded")
+	// ErrUserGone is a request of an account deleted while it was under way (its token was
+	// checked before the deletion, or on another instance): sign in again, do not retry.
+	ErrUserGone = errors.New("store: the account no longer exists")
 	// ErrClosed is a write that came after Close.
 	ErrClosed = errors.New("store: closed")
 	// ErrNonStandardStrings refuses a PostgreSQL connection where a backslash escapes a quote:
@@ -297,6 +300,27 @@ func isUniqueViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
 		strings.Contains(msg, "duplicate key value")
+}
+
+// isForeignKeyViolation recognises a foreign-key error on both databases.
+func isForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
+}
+
+// userGone is ErrUserGone for what a deleted account looks like to a statement of its own: its
+// user row missing, or a row refused because every foreign key points at that user row.
+func userGone(err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, ErrNotFound):
+		return ErrUserGone
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("%w (%v)", ErrUserGone, err)
+	}
+	return err
 }
 
 func notFound(err error) error {

@@ -73,7 +73,7 @@ func (s *Store) UpdateUserSettings(ctx context.Context, u *User) error {
 		return fmt.Errorf("store: update user: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: update user: %w", ErrNotFound)
+		return fmt.Errorf("store: update user: %w", ErrUserGone)
 	}
 	return nil
 }

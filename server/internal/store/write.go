@@ -153,7 +153,7 @@ func (s *Store) prepare(ctx context.Context, userID string, fn func(w *Writer) e
 	r := runner{s.st, tx.Tx}
 	u := new(User)
 	if err := r.scanOne(ctx, u, "SELECT * FROM users WHERE id = ?", userID); err != nil {
-		return nil, fmt.Errorf("store: user: %w", notFound(err))
+		return nil, fmt.Errorf("store: user: %w", userGone(err))
 	}
 	u.Version++ // as the write will stamp it
 	w = &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}, deferred: true, feeds: s.feeds}
@@ -183,7 +183,7 @@ func (w *Writer) commitPrepared(ctx context.Context, tx bun.Tx, r runner) (int64
 	var version int64
 	if err := r.scanOne(ctx, &version, "UPDATE users SET version = version + 1, bytes_used = bytes_used + ? WHERE id = ? RETURNING version",
 		w.grown, w.user.ID); err != nil {
-		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
+		return 0, fmt.Errorf("store: bump version: %w", userGone(err))
 	}
 	if version != w.version {
 		return 0, errStale
@@ -206,7 +206,7 @@ func (s *Store) writePostgres(ctx context.Context, userID string, fn func(w *Wri
 	u := new(User)
 	if err := tx.NewUpdate().Model(u).Set("version = version + 1").Where("id = ?", userID).
 		Returning("*").Scan(ctx); err != nil {
-		return 0, fmt.Errorf("store: bump version: %w", notFound(err))
+		return 0, fmt.Errorf("store: bump version: %w", userGone(err))
 	}
 	r := runner{s.st, tx.Tx}
 	w := &Writer{db: tx, r: r, user: u, version: u.Version, sizes: map[string]int{}}
