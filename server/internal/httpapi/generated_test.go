@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -10,19 +11,26 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/askwell/askwell/api"
+	"github.com/askwell/askwell/server/internal/push"
+	"github.com/askwell/askwell/server/internal/push/pushtest"
 	"github.com/askwell/askwell/server/internal/records"
+	"github.com/askwell/askwell/server/internal/remind"
+	"github.com/askwell/askwell/server/internal/store"
 	"github.com/askwell/askwell/server/internal/testutil"
 )
 
 // Bodies made from openapi.yaml's schemas, mostly well-formed and now and then not (wrong
 // types, extremes, NUL, dates out of range, unknown fields, deep nesting), sent to every
-// operation that takes one but the account's deletion, as one user would: whatever is refused is refused with a 4xx
-// (every answer is checked against the contract too), and what was taken can still be
-// pulled, exported and read as a calendar. A seeded generator, so a failure repeats.
+// operation that takes one but the account's deletion, as one user would: whatever is refused
+// is refused with a 4xx (every answer is checked against the contract too), what was taken can
+// still be pulled, exported and read as a calendar, and the server's passes over time (the
+// coach's re-derivations, reminders sent) take it too. A seeded generator, so a failure repeats.
 func TestNoServerErrorOnGeneratedInput(t *testing.T) {
 	spec, err := api.GetSpec()
 	if err != nil {
@@ -50,6 +58,45 @@ func TestNoServerErrorOnGeneratedInput(t *testing.T) {
 		if changes, _ := srv.PullAll(u, "generated-check", 0); len(changes) == 0 {
 			t.Error("nothing generated was taken: the generator no longer makes valid records")
 		}
+		// Time passes over what was taken: holds end, weeks turn, reminders come due. The
+		// server's own passes over the records (readiness re-derived, the week planned, due
+		// reminders composed, encrypted and sent to a device) must not trip on any of them.
+		ctx := context.Background()
+		svc := pushtest.NewService(t)
+		keys, err := push.LoadOrCreateVAPID(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender, err := push.NewSender(keys, "mailto:ops@example.com", svc.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := svc.NewSubscription()
+		if err := srv.App.Store.SaveSubscription(ctx, &store.PushSubscription{ID: testutil.ID(999_999), UserID: u.ID,
+			Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth, CreatedAt: srv.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := remind.New(remind.Deps{Store: srv.App.Store, Sync: srv.App.Sync, Sender: sender, Tokens: srv.App.Tokens,
+			Now: srv.Clock.Now, Metrics: prometheus.NewRegistry()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for day := range 60 {
+			srv.Clock.Advance(24 * time.Hour)
+			if _, err := srv.App.Sync.Recheck(ctx, 10_000); err != nil {
+				t.Errorf("day %d: re-deriving readiness: %v", day, err)
+			}
+			if _, err := srv.App.Sync.PlanWeeks(ctx, 10_000); err != nil {
+				t.Errorf("day %d: planning the week: %v", day, err)
+			}
+			if _, err := d.RunOnce(ctx); err != nil {
+				t.Errorf("day %d: delivering reminders: %v", day, err)
+			}
+		}
+		if len(svc.Received()) == 0 {
+			t.Error("no reminder reached the device in 60 days: the generator no longer makes records that remind")
+		}
+		t.Logf("reminders delivered: %d", len(svc.Received()))
 	})
 }
 
@@ -75,7 +122,8 @@ type generator struct {
 	schemas openapi3.Schemas
 	kinds   *records.Schema // which entities clients may create, and what a new one must carry
 	odd     float64
-	ids     map[string][]string // record ids made so far, by entity
+	ids     map[string][]string // ids of the records taken so far, by entity
+	made    map[string][]string // ids of the records the batch in flight makes, by entity
 	next    int64               // the next mutation id of the generator's client
 	client  string
 	answers map[string]int // by method, path and status, for the log
@@ -91,7 +139,7 @@ var oddValues = []any{
 func (g *generator) run(t *testing.T, srv *testutil.Server, u testutil.User, n int) {
 	t.Helper()
 	if g.ids == nil {
-		g.ids, g.answers = map[string][]string{}, map[string]int{}
+		g.ids, g.made, g.answers = map[string][]string{}, map[string][]string{}, map[string]int{}
 	}
 	g.newClient()
 	entities := records.Names()
@@ -133,7 +181,12 @@ func (g *generator) run(t *testing.T, srv *testutil.Server, u testutil.User, n i
 		}
 		if path == "/api/v1/sync/push" && r.Status != http.StatusOK {
 			g.newClient() // a refused batch leaves a gap in the ids: start a client afresh
+		} else if path == "/api/v1/sync/push" {
+			for e, ids := range g.made { // taken: later records may refer to these
+				g.ids[e] = append(g.ids[e], ids...)
+			}
 		}
+		clear(g.made)
 	}
 }
 
@@ -164,7 +217,7 @@ func (g *generator) push(entities []string) map[string]any {
 			id = ids[g.r.IntN(len(ids))]
 		} else {
 			id = fmt.Sprintf("0192f3a0-%04x-7%03x-8%03x-%012x", g.r.IntN(1<<16), g.r.IntN(1<<12), g.r.IntN(1<<12), g.r.Int64N(1<<48))
-			g.ids[e] = append(g.ids[e], id)
+			g.made[e] = append(g.made[e], id)
 			for _, f := range kind.CreateRequired {
 				if fields[f] == nil {
 					fields[f] = g.value(property(schema, f), 1)
@@ -181,6 +234,9 @@ func (g *generator) push(entities []string) map[string]any {
 		if ids := g.ids["contact"]; property(schema, "contact_ids") != nil && len(ids) > 0 && g.r.IntN(10) < 6 {
 			fields["contact_ids"] = []any{ids[g.r.IntN(len(ids))]}
 		}
+		if g.r.Float64() >= g.odd {
+			g.coachable(fields)
+		}
 		m := map[string]any{"id": g.next, "entity": e, "record_id": id, "op": "put", "fields": fields, "base_version": 0}
 		if g.r.IntN(12) == 0 {
 			m["op"] = "delete"
@@ -193,6 +249,39 @@ func (g *generator) push(entities []string) map[string]any {
 		muts = append(muts, m)
 	}
 	return map[string]any{"client_id": g.client, "mutations": muts}
+}
+
+// coachable mends what the schemas cannot say about the coach's inputs, so that asks and
+// signals are mostly taken and the coach runs over them: an ask's trigger value fits its
+// kind, and a note's signals are about its contacts, in the past, with a hold only when busy.
+func (g *generator) coachable(fields map[string]any) {
+	if t, ok := fields["trigger"].(map[string]any); ok {
+		switch t["kind"] {
+		case "date":
+			t["value"] = pick(g, []string{"2026-11-20", "2026-12-01", "2027-02-14T09:00:00Z"})
+		case "after_days":
+			t["value"] = pick(g, []string{"0", "3", "30", "365"})
+		case "stage":
+			t["value"] = pick(g, []string{"met", "know", "like", "trust", "champion"})
+		case "milestone":
+			t["value"] = pick(g, []string{"praised", "good_news", "problem_solved", "we_helped"})
+		}
+	}
+	signals, _ := fields["signals"].([]any)
+	contacts, _ := fields["contact_ids"].([]any)
+	for _, sig := range signals {
+		m, ok := sig.(map[string]any)
+		if !ok || len(contacts) == 0 {
+			continue
+		}
+		m["contact_id"] = pick(g, contacts)
+		m["at"] = pick(g, []string{"2026-11-24T08:00:00Z", "2026-11-01T12:00:00Z", "2025-06-01T00:00:00Z"})
+		if m["kind"] == "busy" {
+			m["hold_until"] = "2026-12-15T09:00:00Z"
+		} else {
+			delete(m, "hold_until")
+		}
+	}
 }
 
 // property is the schema of a field of an entity, looked for through its allOf parts.
