@@ -210,24 +210,30 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var cols []string // only what the request changes: another device may change the rest meanwhile
 	if req.Name != nil {
 		u.Name = strings.TrimSpace(*req.Name)
+		cols = append(cols, "name")
 	}
 	if req.Timezone != nil {
 		if err := checkTimezone(*req.Timezone); err != nil {
 			return err
 		}
 		u.Timezone = *req.Timezone
+		cols = append(cols, "timezone")
 	}
 	if req.QuietHours != nil {
 		u.QuietStart, u.QuietEnd = req.QuietHours.Start, req.QuietHours.End
+		cols = append(cols, "quiet_start", "quiet_end")
 	}
 	if req.Goals != nil {
 		if req.Goals.OneToOnes != nil {
 			u.GoalOneToOnes = *req.Goals.OneToOnes
+			cols = append(cols, "goal_one_to_ones")
 		}
 		if req.Goals.Events != nil {
 			u.GoalEvents = *req.Goals.Events
+			cols = append(cols, "goal_events")
 		}
 	}
 	if req.AskPlans != nil {
@@ -246,6 +252,7 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 			return err
 		}
 		u.AskPlans = string(b)
+		cols = append(cols, "ask_plans")
 	}
 	if o := req.SpecialOffer; o != nil {
 		offer := playbook.Offer{Text: strings.TrimSpace(o.Text)}
@@ -261,9 +268,10 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 				with(map[string]any{"field": "special_offer"})
 		}
 		u.SpecialOffer = offer.Encode()
+		cols = append(cols, "special_offer")
 	}
 	u.UpdatedAt = h.now().UTC()
-	if err := h.store.UpdateUserSettings(ctx, u); err != nil {
+	if err := h.store.UpdateUserSettings(ctx, u, cols...); err != nil {
 		return err
 	}
 	if req.SpecialOffer != nil || req.Goals != nil || req.Timezone != nil {

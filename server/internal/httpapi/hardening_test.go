@@ -247,7 +247,7 @@ func TestDeleteDuringASyncStorm(t *testing.T) {
 							{"POST", "/api/v1/reminders/" + testutil.ID(9) + "/done", nil},
 						} {
 							// Each answer is checked against the contract by the test client.
-							if err := send(srv, rq.method, rq.path, u.Token, rq.body); err != nil {
+							if _, err := send(srv, rq.method, rq.path, u.Token, rq.body); err != nil {
 								failures <- err
 								return
 							}
@@ -288,25 +288,57 @@ func TestDeleteDuringASyncStorm(t *testing.T) {
 	})
 }
 
-// send makes one request for a goroutine of a test, which may not stop the test itself.
-func send(srv *testutil.Server, method, path, token string, body any) error {
+// Two devices changing different settings at the same moment both keep their change: PATCH
+// /me writes only the fields it was given, not the whole profile as it read it a moment before.
+func TestConcurrentSettingsChangesBothKept(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("settings@example.com")
+		for round := range 20 {
+			name, zone := fmt.Sprintf("Dana %d", round), []string{"Europe/Berlin", "America/New_York"}[round%2]
+			var wg sync.WaitGroup
+			failures := make(chan error, 2)
+			for _, patch := range []map[string]any{{"name": name}, {"timezone": zone}} {
+				wg.Go(func() {
+					if status, err := send(srv, "PATCH", "/api/v1/me", u.Token, patch); err != nil || status != http.StatusOK {
+						failures <- fmt.Errorf("PATCH %v: %d %v", patch, status, err)
+					}
+				})
+			}
+			wg.Wait()
+			close(failures)
+			for err := range failures {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			var me struct{ Name, Timezone string }
+			srv.Do("GET", "/api/v1/me", u.Token, nil).JSON(t, &me)
+			if me.Name != name || me.Timezone != zone {
+				t.Fatalf("round %d: set name %q and time zone %q at once, kept %q and %q", round, name, zone, me.Name, me.Timezone)
+			}
+		}
+	})
+}
+
+// send makes one request for a goroutine of a test, which may not stop the test itself; it
+// returns the answer's status.
+func send(srv *testutil.Server, method, path, token string, body any) (int, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req, err := http.NewRequest(method, srv.HTTP.URL+path, bytes.NewReader(b))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	auth.SetBearer(req.Header, token)
 	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
-	return err
+	return resp.StatusCode, err
 }
 
 // doWithin is srv.Do with a deadline, for requests that would otherwise open a stream.

@@ -64,16 +64,21 @@ func selectOne[T any](ctx context.Context, db bun.IDB, what, where string, arg a
 	return v, nil
 }
 
-// UpdateUserSettings writes the profile and settings columns of u (never the counters).
-func (s *Store) UpdateUserSettings(ctx context.Context, u *User) error {
-	res, err := s.db.NewUpdate().Model(u).
-		Column("name", "timezone", "quiet_start", "quiet_end", "goal_one_to_ones", "goal_events", "ask_plans", "special_offer", "updated_at").
-		WherePK().Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: update user: %w", err)
+// settingsColumns are the users columns a person changes themselves (never the counters).
+var settingsColumns = map[string]bool{"name": true, "timezone": true, "quiet_start": true, "quiet_end": true,
+	"goal_one_to_ones": true, "goal_events": true, "ask_plans": true, "special_offer": true}
+
+// UpdateUserSettings writes those settings columns of u and its updated_at, and reads u back as
+// stored: two devices changing different settings at once both keep their change.
+func (s *Store) UpdateUserSettings(ctx context.Context, u *User, columns ...string) error {
+	for _, c := range columns {
+		if !settingsColumns[c] {
+			return fmt.Errorf("store: update user: %q is not a setting", c)
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: update user: %w", ErrUserGone)
+	if err := s.db.NewUpdate().Model(u).Column(append(columns, "updated_at")...).WherePK().
+		Returning("*").Scan(ctx); err != nil {
+		return fmt.Errorf("store: update user: %w", userGone(err))
 	}
 	return nil
 }
