@@ -299,6 +299,22 @@ func TestMe(t *testing.T) {
 			me.Goals.OneToOnes != 4 || me.Goals.Events != 3 || me.AskPlans["client"].Value != "30" {
 			t.Fatalf("me after patch: %+v", me)
 		}
+		// A second patch changes what it names, within goals and ask plans too, and keeps the rest.
+		srv.Do("PATCH", "/api/v1/me", u.Token, map[string]any{"goals": map[string]any{"events": 2},
+			"ask_plans": map[string]any{"prospect": map[string]any{"kind": "stage", "value": "trust"}}})
+		var again struct {
+			Name  string `json:"name"`
+			Goals struct {
+				OneToOnes int `json:"one_to_ones"`
+				Events    int `json:"events"`
+			}
+			AskPlans map[string]struct{ Kind, Value string } `json:"ask_plans"`
+		}
+		srv.Do("GET", "/api/v1/me", u.Token, nil).JSON(t, &again)
+		if again.Goals.OneToOnes != 4 || again.Goals.Events != 2 || again.AskPlans["client"].Value != "30" ||
+			again.AskPlans["prospect"].Value != "trust" || again.Name != "Pat" {
+			t.Fatalf("me after a second patch: %+v", again)
+		}
 		for name, body := range map[string]any{
 			"bad timezone":   map[string]any{"timezone": "Mars/Olympus"},
 			"bad quiet time": map[string]any{"quiet_hours": map[string]any{"start": "25:00", "end": "07:00"}},

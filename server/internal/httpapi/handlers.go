@@ -247,7 +247,18 @@ func (h *handlers) UpdateMe(c echo.Context) error {
 					with(map[string]any{"field": "ask_plans." + kind})
 			}
 		}
-		b, err := json.Marshal(req.AskPlans)
+		// Like the goals, the kinds given change and the others stay: the given ones (the
+		// absent are omitted) are decoded over the kept.
+		var plans api.AskPlans
+		_ = json.Unmarshal([]byte(u.AskPlans), &plans) // written here from a validated value
+		given, err := json.Marshal(req.AskPlans)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(given, &plans); err != nil {
+			return err
+		}
+		b, err := json.Marshal(plans)
 		if err != nil {
 			return err
 		}
