@@ -918,7 +918,8 @@ export interface components {
             };
         };
         /**
-         * @description Too many requests from this address, or pulls by this user (`rate_limited`); too many
+         * @description Too many requests from this address, or pulls by this user, or too many pulls and exports
+         *     of this user (or exports of anyone) being answered at once (`rate_limited`); too many
          *     failed sign-ins at this email (`account_locked`, from any address; it passes); too many
          *     push subscriptions (`too_many_subscriptions`). `Retry-After` and `details.retry_after`
          *     say how many seconds to wait, where a wait helps.
@@ -1244,6 +1245,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     syncPush: {

@@ -169,6 +169,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		AuthRatePerMin: a.cfg.AuthRatePerMin, Shutdown: a.shutdown, PingEvery: o.PingEvery, BodyTimeout: a.cfg.BodyTimeout,
 		MetricsToken: a.cfg.MetricsToken, TrustedProxies: a.cfg.TrustedProxies,
 		PullRatePerMin: a.cfg.PullRatePerMin, SubscriptionsPerUser: a.cfg.SubscriptionsPerUser,
+		PullsInFlightPerUser: a.cfg.PullsInFlightPerUser, ExportsInFlight: a.cfg.ExportsInFlight, WriteIdle: a.cfg.WriteIdle,
 		Guard: a.Guard, VAPIDPublicKey: a.VAPID.Public, Now: a.now,
 	})
 	if err != nil {

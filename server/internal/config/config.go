@@ -59,6 +59,13 @@ type Config struct {
 	StorageQuotaMB int
 	// PullRatePerMin is how many pulls one user may make per minute.
 	PullRatePerMin int
+	// PullsInFlightPerUser bounds one user's pulls and exports being answered at once.
+	PullsInFlightPerUser int
+	// ExportsInFlight bounds the exports being answered at once on this server: each holds a
+	// database snapshot while it streams.
+	ExportsInFlight int
+	// WriteIdle is how long a client may take nothing of an answer before it is cut off.
+	WriteIdle time.Duration
 	// StreamsPerUser bounds the open event streams of one user; a new one closes the oldest.
 	StreamsPerUser int
 	// TombstoneTTL is how long deleted records are kept before they are purged.
@@ -137,6 +144,9 @@ func Load(getenv Getenv) (Config, error) {
 		StreamsPerUser:       integer("ASKWELL_STREAMS_PER_USER", 10),
 		SubscriptionsPerUser: integer("ASKWELL_PUSH_SUBSCRIPTIONS_PER_USER", 20),
 		PullRatePerMin:       integer("ASKWELL_PULL_RATE_PER_MIN", 300),
+		PullsInFlightPerUser: integer("ASKWELL_PULLS_IN_FLIGHT_PER_USER", 4),
+		ExportsInFlight:      integer("ASKWELL_EXPORTS_IN_FLIGHT", 2),
+		WriteIdle:            duration("ASKWELL_WRITE_IDLE", 30*time.Second),
 		StorageQuotaMB:       integer("ASKWELL_STORAGE_QUOTA_MB", 200),
 		SQLiteSynchronous:    get("ASKWELL_SQLITE_SYNCHRONOUS", "full"),
 		SQLiteMaxPreparing:   integer("ASKWELL_SQLITE_MAX_PREPARING", 0),

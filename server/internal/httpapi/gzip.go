@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
@@ -17,16 +19,17 @@ import (
 // well under half the standard library's level-5 time; level 1 crosses 1.2× (make bench).
 const pullGzipLevel = 2
 
-// gzipPool compresses large JSON answers with reused writers, and lends the buffers that
-// answers are written through.
+// gzipPool compresses large JSON answers with reused writers and buffers, and sends them
+// paced: a client that takes nothing of an answer for idle is cut off.
 type gzipPool struct {
 	writers sync.Pool
 	bufs    sync.Pool
 	bufws   sync.Pool
+	idle    time.Duration
 }
 
-func newGzipPool() *gzipPool {
-	p := &gzipPool{}
+func newGzipPool(idle time.Duration) *gzipPool {
+	p := &gzipPool{idle: idle}
 	p.writers.New = func() any {
 		w, _ := gzip.NewWriterLevel(nil, pullGzipLevel) // a valid constant level: never fails
 		return w
@@ -34,6 +37,13 @@ func newGzipPool() *gzipPool {
 	p.bufs.New = func() any { return new(bytes.Buffer) }
 	p.bufws.New = func() any { return bufio.NewWriterSize(nil, 32<<10) }
 	return p
+}
+
+// buffer lends a buffer; put gives it back.
+func (p *gzipPool) buffer() (buf *bytes.Buffer, put func()) {
+	buf = p.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf, func() { p.bufs.Put(buf) }
 }
 
 // bufWriter lends a 32 KiB buffered writer onto w, for answers written in many small pieces;
@@ -54,83 +64,111 @@ func (p *gzipPool) bufWriter(w io.Writer) (bw *bufio.Writer, put func()) {
 // usual small pull took a third of the pull's CPU.
 const plainBelow = 12 << 10
 
-// blob writes a JSON body, gzipped when the client accepts it and it is worth it.
-func (p *gzipPool) blob(c echo.Context, body []byte) error {
-	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if len(body) < plainBelow || !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
-	}
-	buf := p.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer p.bufs.Put(buf)
-	zw := p.writers.Get().(*gzip.Writer)
-	defer p.writers.Put(zw)
-	zw.Reset(buf)
-	if _, err := zw.Write(body); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, buf.Bytes())
+func acceptsGzip(c echo.Context) bool {
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
 }
 
-// spillAt is how much of an answer is held before it starts streaming: the usual small pull
-// leaves in one piece (gzipped only past plainBelow), a large one streams in constant memory.
-const spillAt = 64 << 10
-
-// stream is a JSON answer written piece by piece: held in a buffer up to spillAt, then sent
-// as it comes, gzipped when the client accepts it. Close finishes it.
-type stream struct {
-	p   *gzipPool
-	c   echo.Context
-	buf *bytes.Buffer
-	out io.Writer    // set once streaming
-	zw  *gzip.Writer // set when streaming gzipped
+// answer is a JSON answer built whole in memory before any of it goes out, so what it is
+// built from (a pull's database snapshot) is given back before a slow client is sent it.
+// Past plainBelow, for a client that takes gzip, it is compressed as it is written: memory
+// holds the compressed answer, not the plain one.
+type answer struct {
+	p    *gzipPool
+	c    echo.Context
+	buf  *bytes.Buffer
+	zw   *gzip.Writer // set once compressing into buf
+	puts []func()
 }
 
-func (p *gzipPool) stream(c echo.Context) *stream {
-	buf := p.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	return &stream{p: p, c: c, buf: buf}
+func (p *gzipPool) answer(c echo.Context) *answer {
+	buf, put := p.buffer()
+	return &answer{p: p, c: c, buf: buf, puts: []func(){put}}
 }
 
-// Write holds the answer until it passes spillAt, so a small one leaves in one piece with its
-// length; past that it streams, gzipped when the client takes it.
-func (s *stream) Write(b []byte) (int, error) {
-	if s.out != nil {
-		return s.out.Write(b)
+func (a *answer) Write(b []byte) (int, error) {
+	if a.zw != nil {
+		return a.zw.Write(b)
 	}
-	s.buf.Write(b)
-	if s.buf.Len() < spillAt {
+	a.buf.Write(b)
+	if a.buf.Len() < plainBelow || !acceptsGzip(a.c) {
 		return len(b), nil
 	}
-	w := s.c.Response()
-	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	w.Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	s.out = w
-	if strings.Contains(s.c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		w.Header().Set(echo.HeaderContentEncoding, "gzip")
-		s.zw = s.p.writers.Get().(*gzip.Writer)
-		s.zw.Reset(w)
-		s.out = s.zw
+	// Compress from here on: what was held becomes the compressed answer's start.
+	plain, put := a.p.buffer()
+	a.puts = append(a.puts, put)
+	plain.Write(a.buf.Bytes())
+	a.buf.Reset()
+	a.zw = a.p.writers.Get().(*gzip.Writer)
+	a.zw.Reset(a.buf)
+	if _, err := a.zw.Write(plain.Bytes()); err != nil {
+		return 0, err
 	}
-	w.WriteHeader(http.StatusOK)
-	_, err := s.out.Write(s.buf.Bytes())
-	s.buf.Reset()
-	return len(b), err
+	plain.Reset()
+	return len(b), nil
 }
 
-// Close sends what is held, or ends the stream.
-func (s *stream) Close() error {
-	defer s.p.bufs.Put(s.buf)
-	if s.out == nil {
-		return s.p.blob(s.c, s.buf.Bytes())
+// send finishes the answer and sends it.
+func (a *answer) send() error {
+	if a.zw != nil {
+		if err := a.zw.Close(); err != nil {
+			return err
+		}
 	}
-	if s.zw != nil {
-		defer s.p.writers.Put(s.zw)
-		return s.zw.Close()
+	return a.p.send(a.c, a.buf.Bytes(), a.zw != nil)
+}
+
+// release gives back the answer's buffers and writer.
+func (a *answer) release() {
+	if a.zw != nil {
+		a.p.writers.Put(a.zw)
 	}
-	return nil
+	for _, put := range a.puts {
+		put()
+	}
+}
+
+// send writes the headers and the body, paced.
+func (p *gzipPool) send(c echo.Context, body []byte, gzipped bool) error {
+	w := c.Response()
+	w.Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	if gzipped {
+		w.Header().Set(echo.HeaderContentEncoding, "gzip")
+	}
+	w.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err := p.paced(c).Write(body)
+	return err
+}
+
+// paced is the answer's body as a writer that gives the client idle to take each piece: a
+// slow phone that keeps reading gets all of it, a client that stops reading is cut off
+// instead of holding the answer (and, for an export, its database snapshot) for good.
+func (p *gzipPool) paced(c echo.Context) io.Writer {
+	return &pacedWriter{w: c.Response(), rc: http.NewResponseController(c.Response()), idle: p.idle}
+}
+
+type pacedWriter struct {
+	w    io.Writer
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+// pacedPiece is how much goes out under one deadline: a few TCP windows.
+const pacedPiece = 64 << 10
+
+func (pw *pacedWriter) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		piece := b[:min(len(b), pacedPiece)]
+		// A writer that cannot take deadlines (a test recorder) is written without.
+		_ = pw.rc.SetWriteDeadline(time.Now().Add(pw.idle))
+		m, err := pw.w.Write(piece)
+		n += m
+		if err != nil {
+			return n, err
+		}
+		b = b[len(piece):]
+	}
+	return n, nil
 }

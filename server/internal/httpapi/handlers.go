@@ -358,8 +358,12 @@ func (h *handlers) SyncPull(c echo.Context) error {
 	if req.Limit != nil {
 		limit = *req.Limit
 	}
-	out := h.gz.stream(c)
-	w, put := h.gz.bufWriter(out)
+	// The page is built whole before any of it goes out (pages are bounded in bytes, see
+	// store.PullEach), so the database is given back before a slow or stalled client is sent
+	// its answer.
+	a := h.gz.answer(c)
+	defer a.release()
+	w, put := h.gz.bufWriter(a)
 	defer put()
 	w.WriteString(`{"changes":[`)
 	first := true
@@ -378,13 +382,10 @@ func (h *handlers) SyncPull(c echo.Context) error {
 		w.WriteString(strconv.FormatBool(ch.Deleted))
 		w.WriteString(`,"record":`)
 		w.WriteString(ch.Data)
-		_, err := w.WriteString("}")
-		return err
+		w.WriteString("}")
+		return nil
 	})
 	if err != nil {
-		if c.Response().Committed {
-			return nil // part of the answer is out: the client sees it cut short and pulls again
-		}
 		return err
 	}
 	w.WriteString(`],"cursor":`)
@@ -399,7 +400,7 @@ func (h *handlers) SyncPull(c echo.Context) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	return out.Close()
+	return a.send()
 }
 
 // SyncEvents implements GET /sync/events: a poke after each commit of this user, a ping

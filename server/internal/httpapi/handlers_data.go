@@ -34,7 +34,7 @@ func (h *handlers) ExportAll(c echo.Context) error {
 	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="askwell-export-`+now.UTC().Format("2006-01-02")+`.json"`)
 	w.Header().Set(echo.HeaderCacheControl, "no-store")
 	w.WriteHeader(http.StatusOK)
-	return export.Write(ctx, w, user, now, func(ctx context.Context, entities []string, fn func(export.Record) error) error {
+	return export.Write(ctx, h.gz.paced(c), user, now, func(ctx context.Context, entities []string, fn func(export.Record) error) error {
 		return h.store.EachRecord(ctx, u.ID, entities, func(r store.Record) error {
 			return fn(export.Record{Entity: r.Entity, Data: r.Data})
 		})

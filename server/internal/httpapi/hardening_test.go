@@ -319,6 +319,100 @@ func TestConcurrentSettingsChangesBothKept(t *testing.T) {
 	})
 }
 
+// bigAccount is a user with about 11 MB of notes, whose ids start after first.
+func bigAccount(srv *testutil.Server, email string, first int) testutil.User {
+	u := srv.Register(email)
+	body := strings.Repeat("word ", 18_000)
+	n := 0
+	for range 14 {
+		var muts []testutil.Mutation
+		for range 9 {
+			n++
+			muts = append(muts, testutil.Mutation{ID: int64(n), Entity: "note", RecordID: testutil.ID(first + n), Op: "put", Fields: map[string]any{"body": body}})
+		}
+		srv.Push(u, fmt.Sprintf("phone-%06d", first), muts...)
+	}
+	return u
+}
+
+// stalled sends a request on a connection of its own whose reader takes nothing, and returns
+// the answer's status line once it comes; the connection stays open until the test ends.
+func stalled(t *testing.T, srv *testutil.Server, method, path, token, body string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.HTTP.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		method, path, token, len(body), body)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReaderSize(c, 16).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s %s: no status line: %v", method, path, err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// Clients that ask for large answers and then read none of them (or read very slowly) hold
+// neither the database nor the server from anyone else: a pull's page is built whole before
+// it goes out, each user may have only a few pulls and exports answered at once, and only a
+// few exports (which hold a database snapshot while they stream) run at a time. Before, 20
+// such pulls of one user took every pooled connection and another user's push waited in vain.
+func TestStalledAnswersHoldNothingOfOthers(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		a, b := bigAccount(srv, "pull@example.com", 10_000), bigAccount(srv, "export@example.com", 20_000)
+		o := srv.Register("other@example.com")
+		statuses := map[string]int{}
+		for i := range 20 {
+			statuses["pull "+stalled(t, srv, "POST", "/api/v1/sync/pull", a.Token, fmt.Sprintf(`{"client_id":"stalled-%02d","cursor":0,"limit":10000}`, i))]++
+		}
+		for range 3 {
+			statuses["export "+stalled(t, srv, "GET", "/api/v1/export", b.Token, "")]++
+		}
+		if statuses["pull HTTP/1.1 429 Too Many Requests"] == 0 || statuses["export HTTP/1.1 429 Too Many Requests"] == 0 ||
+			statuses["pull HTTP/1.1 200 OK"]+statuses["pull HTTP/1.1 429 Too Many Requests"] != 20 {
+			t.Errorf("answers to the stalled requests: %v", statuses)
+		}
+		for i := range 3 {
+			if r := doWithin(t, srv, "POST", "/api/v1/sync/push", o.Token, map[string]any{"client_id": "phone-other", "mutations": []testutil.Mutation{contactPut(int64(i+1), 5000+i, map[string]any{"name": "Bo"})}}); r.Status != http.StatusOK {
+				t.Fatalf("another user's push: %d %s", r.Status, r.Body)
+			}
+			if r := doWithin(t, srv, "POST", "/api/v1/sync/pull", o.Token, map[string]any{"client_id": "phone-other", "cursor": 0}); r.Status != http.StatusOK {
+				t.Fatalf("another user's pull: %d %s", r.Status, r.Body)
+			}
+		}
+	})
+}
+
+// A client that takes nothing of an answer for ASKWELL_WRITE_IDLE is cut off, and what it
+// held is given back: here the two export slots, which a third export finds taken at first
+// and free again once the stalled ones were cut off.
+func TestStalledAnswerIsCutOff(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"}, testutil.WithEnv("ASKWELL_WRITE_IDLE", "1s"))
+	a, b := bigAccount(srv, "one@example.com", 10_000), bigAccount(srv, "two@example.com", 20_000)
+	c := srv.Register("three@example.com")
+	for _, u := range []testutil.User{a, b} {
+		if got := stalled(t, srv, "GET", "/api/v1/export", u.Token, ""); got != "HTTP/1.1 200 OK" {
+			t.Fatalf("export: %s", got)
+		}
+	}
+	if r := doWithin(t, srv, "GET", "/api/v1/export", c.Token, nil); r.Status != http.StatusTooManyRequests || r.ErrorCode() != "rate_limited" {
+		t.Fatalf("a third export while two are stalled: %d %s", r.Status, r.Body)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r := doWithin(t, srv, "GET", "/api/v1/export", c.Token, nil)
+		if r.Status == http.StatusOK {
+			break
+		}
+		if r.Status != http.StatusTooManyRequests || time.Now().After(deadline) {
+			t.Fatalf("a third export: %d %s", r.Status, r.Body)
+		}
+	}
+}
+
 // send makes one request for a goroutine of a test, which may not stop the test itself; it
 // returns the answer's status.
 func send(srv *testutil.Server, method, path, token string, body any) (int, error) {

@@ -47,6 +47,12 @@ type Deps struct {
 	AuthRatePerMin int
 	// PullRatePerMin limits each user's pulls (300 when zero).
 	PullRatePerMin int
+	// PullsInFlightPerUser bounds one user's pulls and exports answered at once (4 when zero).
+	PullsInFlightPerUser int
+	// ExportsInFlight bounds the exports answered at once, whoever asks (2 when zero).
+	ExportsInFlight int
+	// WriteIdle is how long a client may take nothing of an answer (30 s when zero).
+	WriteIdle time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	// BodyTimeout is how long a client may take to send a request body (10 s when zero).
@@ -129,7 +135,8 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/sync/events") },
 		}),
 		// Who may call comes before what they sent: a stranger learns nothing about the schema.
-		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin, cmp.Or(d.PullRatePerMin, 300), ended),
+		routeGuard(d.Tokens, d.Auth, d.AuthRatePerMin, cmp.Or(d.PullRatePerMin, 300), ended,
+			newInFlight(cmp.Or(d.PullsInFlightPerUser, 4), cmp.Or(d.ExportsInFlight, 2))),
 		v.middleware(),
 	)
 	ping := d.PingEvery
@@ -139,7 +146,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.RegisterHandlers(g, &handlers{
 		auth: d.Auth, store: d.Store, sync: d.Sync, hub: d.Hub, secureCookies: d.SecureCookies,
 		refreshTTL: d.RefreshTTL, pingEvery: ping, shutdown: d.Shutdown,
-		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(), ended: ended,
+		guard: d.Guard, vapidPublic: d.VAPIDPublicKey, now: d.Now, gz: newGzipPool(cmp.Or(d.WriteIdle, 30*time.Second)), ended: ended,
 		maxSubscriptions: cmp.Or(d.SubscriptionsPerUser, 20),
 	})
 	g.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
@@ -150,7 +157,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 // routeGuard rate-limits the unauthenticated auth routes, lets reminder actions in with an
 // action token, and requires an access token everywhere else under /api/v1.
-func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int, ended *endedAccounts) echo.MiddlewareFunc {
+func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int, ended *endedAccounts, flight *inFlight) echo.MiddlewareFunc {
 	user, reminder := requireUser(tokens, svc), reminderUser(tokens, svc)
 	// Pulls are the heaviest reads: each user gets a bucket, whatever addresses they use.
 	pulls := limiter(pullsPerMin, userID)
@@ -163,7 +170,8 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		// An account deleted on this instance is refused at once, before any cached trust.
-		authed, acted, pulled := user(ended.guard(next)), reminder(ended.guard(next)), user(ended.guard(pulls(next)))
+		authed, acted := user(ended.guard(next)), reminder(ended.guard(next))
+		pulled, exported := user(ended.guard(pulls(flight.pulls(next)))), user(ended.guard(flight.exports(next)))
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):
@@ -179,6 +187,8 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 				return next(c) // not an endpoint: answer 404 whether signed in or not
 			case c.Path() == "/api/v1/sync/pull":
 				return pulled(c)
+			case c.Path() == "/api/v1/export":
+				return exported(c)
 			}
 			return authed(c)
 		}

@@ -72,6 +72,9 @@ func (s *Store) CommitterPragma(ctx context.Context, userID, pragma string) (int
 	return v, (<-done).err
 }
 
+// SetPageBytes sets the bytes of records after which a pull page ends.
+func (s *Store) SetPageBytes(n int) { s.pageBytes = n }
+
 // SetOnePassVersions sets how many versions behind a pull may be to read its page in one pass.
 func (s *Store) SetOnePassVersions(n int64) { s.onePassVersions = n }
 

@@ -357,7 +357,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 			}
 			return nil
 		}
-		if err := pageOnePass(each, limit, page, pageEmit(page, emit)); err != nil {
+		if err := pageOnePass(each, limit, page, pageBudget(page, s.pageBytes, pageEmit(page, emit))); err != nil {
 			return nil, err
 		}
 		if !page.HasMore {
@@ -412,7 +412,7 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = max(cursor, user.Version)
 		return page, nil
 	}
-	emitted := pageEmit(page, emit)
+	emitted := pageBudget(page, s.pageBytes, pageEmit(page, emit))
 	if user.Version-cursor <= s.onePassVersions {
 		each := func(fn func(Change) error) error { return eachChange(ctx, r, userID, cursor, user.Version, fn) }
 		if err := pageOnePass(each, limit, page, emitted); err != nil {
@@ -425,6 +425,22 @@ func (s *Store) PullEach(ctx context.Context, userID, clientID string, cursor in
 		page.Cursor = max(page.Cursor, user.Version)
 	}
 	return page, nil
+}
+
+// pageBudget ends the page once maxBytes of records went out, at the start of the next
+// version (a page never splits one; the first is sent whole however large), and says there is
+// more. Pages are read whole into memory before they are sent, so this bounds that memory
+// whatever the records' sizes and the limit asked for.
+func pageBudget(page *PullPage, maxBytes int, emit func(Change) error) func(Change) error {
+	sent, last := 0, int64(-1)
+	return func(c Change) error {
+		if sent >= maxBytes && c.Version != last {
+			page.HasMore = true
+			return errPageFull
+		}
+		sent, last = sent+len(c.Data), c.Version
+		return emit(c)
+	}
 }
 
 // pageEmit hands a change to emit and moves the page's cursor to it.
@@ -474,7 +490,10 @@ func pageTwoPass(ctx context.Context, r runner, userID string, cursor int64, lim
 			upto = edge
 		}
 	}
-	return eachChange(ctx, r, userID, cursor, upto, emit)
+	if err := eachChange(ctx, r, userID, cursor, upto, emit); err != nil && !errors.Is(err, errPageFull) {
+		return err
+	}
+	return nil
 }
 
 // pageOnePass reads the rows after the cursor in pull order in one pass (each hands them to
@@ -526,7 +545,10 @@ func pageOnePass(each func(fn func(Change) error) error, limit int, page *PullPa
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil && !errors.Is(err, errPageFull) {
+		return err
+	}
+	return nil
 }
 
 // errPageFull ends a one-pass read once the page is complete.

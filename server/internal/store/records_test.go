@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,82 @@ func TestSaveOverAnotherUsersRowFailsWhole(t *testing.T) {
 		}
 		if fmt.Sprint(names) != `[u1:{"name":"theirs"}]` {
 			t.Errorf("rows after the failed saves: %v", names)
+		}
+	})
+}
+
+// A page ends once its byte budget went out, at the start of the next version: on every path
+// (the feed, one pass, two passes) a client paging through gets each record once, no page
+// splits a version, and no page holds more than the budget and the one version that crossed it.
+func TestPullPagesEndAtTheirByteBudget(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
+		srv := testutil.NewServer(t, db)
+		u := srv.Register("dana@example.com")
+		next := int64(0)
+		for v := range 12 {
+			var muts []testutil.Mutation
+			for i := range 1 + v%3 {
+				next++
+				muts = append(muts, testutil.Mutation{ID: next, Entity: "note", RecordID: testutil.ID(int(next)), Op: "put",
+					Fields: map[string]any{"body": strings.Repeat("word ", 20*(1+i+v%4))}})
+			}
+			srv.Push(u, "phone-0001", muts...)
+		}
+		st := srv.App.Store
+		ctx := context.Background()
+		const budget = 500
+		st.SetPageBytes(budget)
+		for _, path := range []struct {
+			name    string
+			onePass int64
+			feed    bool
+		}{{"feed", 1 << 40, true}, {"one pass", 1 << 40, false}, {"two passes", 0, false}} {
+			st.SetOnePassVersions(path.onePass)
+			seen := map[string]bool{}
+			var cursor int64
+			for pages := 0; ; pages++ {
+				if pages > 50 {
+					t.Fatalf("%s: paging does not end", path.name)
+				}
+				var got []Change
+				var page *PullPage
+				var err error
+				read := func() {
+					page, err = st.PullEach(ctx, u.ID, "phone-0001", cursor, 10_000, srv.Clock.Now(), func(c Change) error {
+						got = append(got, c)
+						return nil
+					})
+				}
+				if path.feed {
+					read()
+				} else {
+					st.WithoutFeeds(read)
+				}
+				if err != nil {
+					t.Fatalf("%s: pull from %d: %v", path.name, cursor, err)
+				}
+				bytes := 0
+				for i, c := range got {
+					if seen[c.ID] {
+						t.Fatalf("%s: %s twice", path.name, c.ID)
+					}
+					seen[c.ID] = true
+					if i > 0 && c.Version != got[i-1].Version && bytes >= budget {
+						t.Fatalf("%s: the page from %d goes on past its budget", path.name, cursor)
+					}
+					bytes += len(c.Data)
+				}
+				if page.HasMore && (len(got) == 0 || page.Cursor != got[len(got)-1].Version) {
+					t.Fatalf("%s: a page from %d ends at %d, not at its last version", path.name, cursor, page.Cursor)
+				}
+				cursor = page.Cursor
+				if !page.HasMore {
+					break
+				}
+			}
+			if len(seen) != int(next) {
+				t.Fatalf("%s: %d of %d records pulled", path.name, len(seen), next)
+			}
 		}
 	})
 }

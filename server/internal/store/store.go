@@ -71,6 +71,9 @@ type Store struct {
 	// onePassVersions: a pull at most this many versions behind reads its page in one pass
 	// (see PullEach).
 	onePassVersions int64
+	// pageBytes ends a pull page at the first version that starts after this many bytes of
+	// records (see PullEach).
+	pageBytes int
 	// feeds answer pulls a little behind from memory (SQLite; nil on PostgreSQL, where other
 	// instances write too).
 	feeds *feeds
@@ -79,6 +82,12 @@ type Store struct {
 // defaultOnePassVersions bounds the versions a pull may be behind to read its page in one
 // pass: what it sorts is all the rows of those versions, not just a page's.
 const defaultOnePassVersions = 8
+
+// defaultPageBytes bounds a pull page's records to about 4 MiB (and the one version that
+// crosses it): a page is read whole into memory before any of it goes out, so the database
+// is never held while a slow or stalled client takes its answer. 10,000 records of the usual
+// size (the largest page a client may ask for) stay within it.
+const defaultPageBytes = 4 << 20
 
 // Options say which database to open.
 type Options struct {
@@ -110,7 +119,7 @@ const defaultCheckpointPages = 8000
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	s := &Store{quota: o.QuotaBytes, onePassVersions: defaultOnePassVersions}
+	s := &Store{quota: o.QuotaBytes, onePassVersions: defaultOnePassVersions, pageBytes: defaultPageBytes}
 	if o.PostgresURL != "" {
 		pgcfg, err := pgx.ParseConfig(o.PostgresURL)
 		if err != nil {
