@@ -31,10 +31,37 @@ export function readinessOf(a: Ask, d: Data, now: number, ctx: CoachCtx = {}): R
   return assess(
     { ...a, deleted: !!a.deleted_at },
     c ? { id: c.id, name: c.name, stage: c.stage, champion: c.champion as Record<string, boolean> } : { id: a.contact_id },
-    d.notes,
+    notesAbout(d).get(a.contact_id ?? '') ?? [],
     now,
     userZone(ctx.tz),
   ).readiness;
+}
+
+const aboutCache = new WeakMap<Data, Map<string, Data['notes']>>();
+
+/**
+ * The notes with a signal about each contact, made once per read of the data. An ask's
+ * readiness reads only its contact's signals; handing it every note made Today and the badge
+ * cost asks × notes each time the data changed (seconds on a new phone's first sync of a few
+ * thousand contacts, and whenever local changes wait to sync).
+ */
+function notesAbout(d: Data): Map<string, Data['notes']> {
+  let m = aboutCache.get(d);
+  if (m) return m;
+  m = new Map();
+  for (const n of d.notes) {
+    const seen = new Set<string>();
+    for (const s of n.signals ?? []) {
+      const id = s.contact_id;
+      if (!id || seen.has(id)) continue;
+      seen.add(id);
+      const list = m.get(id) ?? [];
+      list.push(n);
+      m.set(id, list);
+    }
+  }
+  aboutCache.set(d, m);
+  return m;
 }
 
 function passed(r: Readiness, now: number): boolean {
@@ -96,6 +123,7 @@ export function isOpenReminder(r: Reminder, now: number) {
 
 /** The asks by readiness, the thank-yous owed and the open follow-ups, in the order Today shows them. */
 export function dueToday(d: Data, now = Date.now(), ctx: CoachCtx = {}): DueToday {
+  ctx = { ...ctx, tz: userZone(ctx.tz) }; // the device's zone looked up once, not once an ask
   const out: DueToday = { ready: [], mixed: [], needsWork: [], held: [], owed: [], followUps: [] };
   for (const a of d.asks) {
     const r = readinessOf(a, d, now, ctx);
