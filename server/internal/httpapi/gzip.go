@@ -93,17 +93,17 @@ func (a *answer) Write(b []byte) (int, error) {
 	if a.buf.Len() < plainBelow || !acceptsGzip(a.c) {
 		return len(b), nil
 	}
-	// Compress from here on: what was held becomes the compressed answer's start.
-	plain, put := a.p.buffer()
+	// Compress from here on, into a buffer of its own that becomes the answer.
+	z, put := a.p.buffer()
 	a.puts = append(a.puts, put)
-	plain.Write(a.buf.Bytes())
-	a.buf.Reset()
 	a.zw = a.p.writers.Get().(*gzip.Writer)
-	a.zw.Reset(a.buf)
-	if _, err := a.zw.Write(plain.Bytes()); err != nil {
+	a.zw.Reset(z)
+	held := a.buf
+	a.buf = z
+	if _, err := a.zw.Write(held.Bytes()); err != nil {
 		return 0, err
 	}
-	plain.Reset()
+	held.Reset()
 	return len(b), nil
 }
 
