@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/askwell/askwell/api"
-	"github.com/askwell/askwell/server/internal/push"
 	"github.com/askwell/askwell/server/internal/push/pushtest"
 	"github.com/askwell/askwell/server/internal/records"
 	"github.com/askwell/askwell/server/internal/remind"
@@ -63,14 +62,7 @@ func TestNoServerErrorOnGeneratedInput(t *testing.T) {
 		// reminders composed, encrypted and sent to a device) must not trip on any of them.
 		ctx := context.Background()
 		svc := pushtest.NewService(t)
-		keys, err := push.LoadOrCreateVAPID(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		sender, err := push.NewSender(keys, "mailto:ops@example.com", svc.Client())
-		if err != nil {
-			t.Fatal(err)
-		}
+		sender, _ := svc.Sender(t)
 		sub := svc.NewSubscription()
 		if err := srv.App.Store.SaveSubscription(ctx, &store.PushSubscription{ID: testutil.ID(999_999), UserID: u.ID,
 			Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth, CreatedAt: srv.Clock.Now()}); err != nil {

@@ -226,7 +226,6 @@ func TestRequestsOfAnAccountDeletedMeanwhile(t *testing.T) {
 func TestDeleteDuringASyncStorm(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db testutil.DB) {
 		srv := testutil.NewServer(t, db, testutil.WithEnv("ASKWELL_PUSH_ALLOW_INSECURE", "127.0.0.1"))
-		ctx := context.Background()
 		for round := range 5 {
 			u := srv.Register(fmt.Sprintf("storm%d@example.com", round))
 			var devices, started sync.WaitGroup
@@ -267,22 +266,8 @@ func TestDeleteDuringASyncStorm(t *testing.T) {
 			for err := range failures {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			tables, err := srv.App.Store.UserTables(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, table := range append(tables, "users") {
-				col := "user_id"
-				if table == "users" {
-					col = "id"
-				}
-				var n int
-				if err := srv.App.Store.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = ?", u.ID).Scan(&n); err != nil {
-					t.Fatal(err)
-				}
-				if n != 0 {
-					t.Errorf("round %d: %d rows of the deleted account left in %s", round, n, table)
-				}
+			if left := testutil.RowsLeft(t, srv.App.Store, u.ID); len(left) > 0 {
+				t.Errorf("round %d: rows of the deleted account left: %v", round, left)
 			}
 		}
 	})

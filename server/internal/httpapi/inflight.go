@@ -23,27 +23,20 @@ func newInFlight(perUser, exports int) *inFlight {
 	return &inFlight{perUser: perUser, exportsMax: exports, users: map[string]int{}}
 }
 
-// pulls admits a pull while its user has fewer than perUser pulls and exports in flight.
-func (f *inFlight) pulls(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := userID(c)
-		if !f.take(id, false) {
-			return errInFlight(1)
+// admit lets a request through while its user has fewer than perUser pulls and exports in
+// flight and, for an export, the server fewer than exportsMax; others get a 429 saying to try
+// again in retry seconds.
+func (f *inFlight) admit(export bool, retry int) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			id := userID(c)
+			if !f.take(id, export) {
+				return newError(http.StatusTooManyRequests, "rate_limited", "too many answers of this kind are being sent at once; try again shortly").
+					with(map[string]any{"retry_after": retry})
+			}
+			defer f.give(id, export)
+			return next(c)
 		}
-		defer f.give(id, false)
-		return next(c)
-	}
-}
-
-// exports admits an export while its user is under perUser and the server under exportsMax.
-func (f *inFlight) exports(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := userID(c)
-		if !f.take(id, true) {
-			return errInFlight(10)
-		}
-		defer f.give(id, true)
-		return next(c)
 	}
 }
 
@@ -69,10 +62,4 @@ func (f *inFlight) give(userID string, export bool) {
 	if export {
 		f.exporting--
 	}
-}
-
-// errInFlight is a 429 naming how many seconds to wait.
-func errInFlight(secs int) error {
-	return newError(http.StatusTooManyRequests, "rate_limited", "too many answers of this kind are being sent at once; try again shortly").
-		with(map[string]any{"retry_after": secs})
 }

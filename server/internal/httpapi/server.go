@@ -171,7 +171,8 @@ func routeGuard(tokens *auth.Tokens, svc *auth.Service, perMin, pullsPerMin int,
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		// An account deleted on this instance is refused at once, before any cached trust.
 		authed, acted := user(ended.guard(next)), reminder(ended.guard(next))
-		pulled, exported := user(ended.guard(pulls(flight.pulls(next)))), user(ended.guard(flight.exports(next)))
+		pulled := user(ended.guard(pulls(flight.admit(false, 1)(next))))
+		exported := user(ended.guard(flight.admit(true, 10)(next)))
 		return func(c echo.Context) error {
 			switch {
 			case strings.HasPrefix(c.Path(), "/api/v1/auth/"):

@@ -32,14 +32,7 @@ type world struct {
 func newWorld(t testing.TB, srv *tu.Server) *world {
 	t.Helper()
 	svc := pushtest.NewService(t)
-	keys, err := push.LoadOrCreateVAPID(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := push.NewSender(keys, "mailto:ops@example.com", svc.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sender, keys := svc.Sender(t)
 	return &world{t: t, srv: srv, svc: svc, keys: keys, sender: sender}
 }
 

@@ -77,22 +77,8 @@ func TestDeleteUserDuringAWrite(t *testing.T) {
 		if delErr != nil {
 			t.Fatalf("the deletion: %v", delErr)
 		}
-		tables, err := st.UserTables(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, table := range append(tables, "users") {
-			col := "user_id"
-			if table == "users" {
-				col = "id"
-			}
-			var n int
-			if err := st.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = 'u0'").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n != 0 {
-				t.Errorf("%d rows of the deleted account left in %s", n, table)
-			}
+		if left := tu.RowsLeft(t, st, "u0"); len(left) > 0 {
+			t.Errorf("rows of the deleted account left: %v", left)
 		}
 	})
 }

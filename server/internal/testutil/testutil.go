@@ -27,6 +27,7 @@ import (
 	"github.com/askwell/askwell/server/internal/auth"
 	"github.com/askwell/askwell/server/internal/config"
 	"github.com/askwell/askwell/server/internal/loadgen"
+	"github.com/askwell/askwell/server/internal/store"
 )
 
 // PostgresEnv names the variable that enables the PostgreSQL tests.
@@ -367,3 +368,29 @@ func Latest(changes []Change) map[string]Change {
 
 // ID makes a deterministic UUID-shaped id for tests.
 func ID(n int) string { return fmt.Sprintf("0192f3a0-0000-7000-8000-%012d", n) }
+
+// RowsLeft counts what the database still holds of a user, by table (the users row
+// included), leaving out the tables that hold nothing of theirs: empty after a deletion.
+func RowsLeft(t testing.TB, st *store.Store, userID string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	tables, err := st.UserTables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := map[string]int{}
+	for _, table := range append(tables, "users") {
+		col := "user_id"
+		if table == "users" {
+			col = "id"
+		}
+		var n int
+		if err := st.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = ?", userID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			left[table] = n
+		}
+	}
+	return left
+}

@@ -81,6 +81,21 @@ func NewService(t testing.TB) *Service {
 	return s
 }
 
+// Sender is a real push.Sender with fresh VAPID keys (kept in a temp dir), signing as
+// mailto:ops@example.com and reaching this service.
+func (s *Service) Sender(t testing.TB) (*push.Sender, push.VAPIDKeys) {
+	t.Helper()
+	keys, err := push.LoadOrCreateVAPID(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := push.NewSender(keys, "mailto:ops@example.com", s.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sender, keys
+}
+
 // URL is the service's origin, e.g. http://127.0.0.1:41234.
 func (s *Service) URL() string { return s.srv.URL }
 
