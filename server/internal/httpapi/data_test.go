@@ -182,29 +182,6 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// rowsOf counts the user's rows in every table that has a user_id, and the account itself.
-func rowsOf(t *testing.T, srv *tu.Server, userID string) map[string]int {
-	t.Helper()
-	ctx := context.Background()
-	tables, err := srv.App.Store.UserTables(ctx)
-	if err != nil || len(tables) < 9 {
-		t.Fatalf("user tables: %v %v", tables, err)
-	}
-	out := map[string]int{}
-	for _, table := range append(tables, "users") {
-		col := "user_id"
-		if table == "users" {
-			col = "id"
-		}
-		var n int
-		if err := srv.App.Store.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+col+" = ?", userID).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
-		out[table] = n
-	}
-	return out
-}
-
 func TestDeleteAccountLeavesNothing(t *testing.T) {
 	tu.ForEachDB(t, func(t *testing.T, db tu.DB) {
 		srv := tu.NewServer(t, db, tu.WithEnv("ASKWELL_PUSH_ALLOW_INSECURE", "127.0.0.1"))
@@ -217,7 +194,7 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 			calendarPath(t, srv, u, "GET", "/api/v1/me/calendar")
 		}
 		feedPath := calendarPath(t, srv, a, "GET", "/api/v1/me/calendar")
-		before := rowsOf(t, srv, a.ID)
+		before := tu.RowsOf(t, srv.App.Store, a.ID)
 		for _, table := range []string{"users", "contacts", "events", "notes", "referrals", "reminders", "refresh_tokens", "sync_clients", "push_subscriptions", "calendar_feeds"} {
 			if before[table] == 0 {
 				t.Fatalf("the seed left %s empty, so the test would prove nothing: %v", table, before)
@@ -235,7 +212,7 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 		if r.Status != http.StatusForbidden || r.ErrorCode() != "wrong_password" {
 			t.Fatalf("wrong password: %d %s", r.Status, r.Body)
 		}
-		if after := rowsOf(t, srv, a.ID); after["contacts"] != before["contacts"] {
+		if after := tu.RowsOf(t, srv.App.Store, a.ID); after["contacts"] != before["contacts"] {
 			t.Fatal("a wrong password deleted something")
 		}
 		if r := srv.Do("DELETE", "/api/v1/me", a.Token, map[string]any{}); r.Status != 400 {
@@ -245,7 +222,7 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 		if r := srv.Do("DELETE", "/api/v1/me", a.Token, map[string]any{"password": "correct horse battery"}); r.Status != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", r.Status, r.Body)
 		}
-		for table, n := range rowsOf(t, srv, a.ID) {
+		for table, n := range tu.RowsOf(t, srv.App.Store, a.ID) {
 			if n != 0 {
 				t.Errorf("%d rows of the deleted user left in %s", n, table)
 			}
@@ -284,7 +261,7 @@ func TestDeleteAccountLeavesNothing(t *testing.T) {
 			t.Fatalf("login after delete: %d", r.Status)
 		}
 		// The other account is untouched.
-		if other := rowsOf(t, srv, b.ID); other["contacts"] != before["contacts"] || other["push_subscriptions"] != 1 || other["calendar_feeds"] != 1 {
+		if other := tu.RowsOf(t, srv.App.Store, b.ID); other["contacts"] != before["contacts"] || other["push_subscriptions"] != 1 || other["calendar_feeds"] != 1 {
 			t.Fatalf("the other user lost data: %v", other)
 		}
 	})

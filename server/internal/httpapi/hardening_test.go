@@ -266,7 +266,7 @@ func TestDeleteDuringASyncStorm(t *testing.T) {
 			for err := range failures {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			if left := testutil.RowsLeft(t, srv.App.Store, u.ID); len(left) > 0 {
+			if left := testutil.RowsOf(t, srv.App.Store, u.ID); len(left) > 0 {
 				t.Errorf("round %d: rows of the deleted account left: %v", round, left)
 			}
 		}

@@ -77,7 +77,7 @@ func TestDeleteUserDuringAWrite(t *testing.T) {
 		if delErr != nil {
 			t.Fatalf("the deletion: %v", delErr)
 		}
-		if left := tu.RowsLeft(t, st, "u0"); len(left) > 0 {
+		if left := tu.RowsOf(t, st, "u0"); len(left) > 0 {
 			t.Errorf("rows of the deleted account left: %v", left)
 		}
 	})

@@ -369,9 +369,9 @@ func Latest(changes []Change) map[string]Change {
 // ID makes a deterministic UUID-shaped id for tests.
 func ID(n int) string { return fmt.Sprintf("0192f3a0-0000-7000-8000-%012d", n) }
 
-// RowsLeft counts what the database still holds of a user, by table (the users row
-// included), leaving out the tables that hold nothing of theirs: empty after a deletion.
-func RowsLeft(t testing.TB, st *store.Store, userID string) map[string]int {
+// RowsOf counts what the database holds of a user, by table (the users row included),
+// leaving out the tables that hold nothing of theirs: empty once the account is deleted.
+func RowsOf(t testing.TB, st *store.Store, userID string) map[string]int {
 	t.Helper()
 	ctx := context.Background()
 	tables, err := st.UserTables(ctx)
