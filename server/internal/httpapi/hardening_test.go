@@ -461,6 +461,22 @@ func TestAuthenticationBeforeValidation(t *testing.T) {
 	}
 }
 
+// A malformed value in the path is refused naming its parameter, as a body's field is named.
+func TestBadPathValueNamesItsParameter(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	u := srv.Register("path@example.com")
+	r := srv.Do("POST", "/api/v1/reminders/"+strings.Repeat("a", 300)+"/done", u.Token, nil)
+	var body struct {
+		Error struct {
+			Details struct{ Field string } `json:"details"`
+		} `json:"error"`
+	}
+	r.JSON(t, &body)
+	if r.Status != http.StatusBadRequest || r.ErrorCode() != "invalid_request" || body.Error.Details.Field != "id" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
+
 // A base_version above the server's version cannot have been seen: it is treated as stale, so
 // another device's long text stays as a conflict instead of being overwritten.
 func TestBaseVersionAheadIsStale(t *testing.T) {

@@ -222,6 +222,9 @@ func validationError(err error) error {
 		var se *openapi3.SchemaError
 		if errors.As(re.Err, &se) {
 			field := strings.Join(se.JSONPointer(), ".")
+			if field == "" && re.Parameter != nil { // a path or query value: name the parameter
+				field = re.Parameter.Name
+			}
 			return newError(http.StatusBadRequest, "invalid_request", strings.TrimSpace(field+" "+se.Reason)).
 				with(map[string]any{"field": field, "reason": se.Reason})
 		}
