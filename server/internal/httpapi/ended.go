@@ -56,8 +56,8 @@ func (e *endedAccounts) guard(next echo.HandlerFunc) echo.HandlerFunc {
 
 // errAccountGone answers a well-signed token that outlived its account: a 401, so the app
 // signs in again instead of retrying.
-func errAccountGone() error {
-	return newError(http.StatusUnauthorized, "unauthorized", msgAccountGone)
+func errAccountGone() *apiError {
+	return newError(http.StatusUnauthorized, "unauthorized", "this account no longer exists")
 }
 
 // liveUser reads the account a request acts for; one deleted since its token was issued (here

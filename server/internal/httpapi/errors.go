@@ -82,7 +82,7 @@ func classify(err error) *apiError {
 	case errors.Is(err, store.ErrForeignRecord):
 		return newError(http.StatusConflict, "id_taken", "a record id in this batch is already in use; use a new id")
 	case errors.Is(err, store.ErrUserGone):
-		return newError(http.StatusUnauthorized, "unauthorized", msgAccountGone)
+		return errAccountGone()
 	case errors.Is(err, store.ErrClientTaken):
 		return newError(http.StatusConflict, "client_taken", "this client id is bound to another account; make a new one")
 	case errors.As(err, &locked):
@@ -122,7 +122,6 @@ const (
 	msgBadToken    = "missing, invalid or expired token"
 	msgSendJSON    = "send JSON (Content-Type: application/json)"
 	msgInternal    = "something went wrong on our side; try again"
-	msgAccountGone = "this account no longer exists"
 )
 
 func fromEcho(he *echo.HTTPError) *apiError {

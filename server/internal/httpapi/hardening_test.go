@@ -246,7 +246,7 @@ func TestDeleteDuringASyncStorm(t *testing.T) {
 							{"POST", "/api/v1/reminders/" + testutil.ID(9) + "/done", nil},
 						} {
 							// Each answer is checked against the contract by the test client.
-							if _, err := send(srv, rq.method, rq.path, u.Token, rq.body); err != nil {
+							if _, err := within(srv, rq.method, rq.path, u.Token, rq.body); err != nil {
 								failures <- err
 								return
 							}
@@ -285,8 +285,8 @@ func TestConcurrentSettingsChangesBothKept(t *testing.T) {
 			failures := make(chan error, 2)
 			for _, patch := range []map[string]any{{"name": name}, {"timezone": zone}} {
 				wg.Go(func() {
-					if status, err := send(srv, "PATCH", "/api/v1/me", u.Token, patch); err != nil || status != http.StatusOK {
-						failures <- fmt.Errorf("PATCH %v: %d %v", patch, status, err)
+					if r, err := within(srv, "PATCH", "/api/v1/me", u.Token, patch); err != nil || r.Status != http.StatusOK {
+						failures <- fmt.Errorf("PATCH %v: %v %v", patch, r, err)
 					}
 				})
 			}
@@ -398,51 +398,46 @@ func TestStalledAnswerIsCutOff(t *testing.T) {
 	}
 }
 
-// send makes one request for a goroutine of a test, which may not stop the test itself; it
-// returns the answer's status.
-func send(srv *testutil.Server, method, path, token string, body any) (int, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return 0, err
+// within makes one request with a 5 s deadline and reads its answer; an answer still coming
+// then (an event stream) reads as "(stream stayed open)". It does not stop the test, so the
+// goroutines of a test may call it.
+func within(srv *testutil.Server, method, path, token string, body any) (*testutil.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, srv.HTTP.URL+path, bytes.NewReader(b))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, srv.HTTP.URL+path, rd)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	auth.SetBearer(req.Header, token)
 	resp, err := srv.HTTP.Client().Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	_, err = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, err
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return &testutil.Response{Status: resp.StatusCode, Body: []byte("(stream stayed open)")}, nil
+	}
+	return &testutil.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 // doWithin is srv.Do with a deadline, for requests that would otherwise open a stream.
 func doWithin(t *testing.T, srv *testutil.Server, method, path, token string, body any) *testutil.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, method, srv.HTTP.URL+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	auth.SetBearer(req.Header, token)
-	resp, err := srv.HTTP.Client().Do(req)
+	r, err := within(srv, method, path, token, body)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return &testutil.Response{Status: resp.StatusCode, Body: []byte("(stream stayed open)")}
-	}
-	return &testutil.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return r
 }
 
 // Without a token, a request with a bad body is a 401, not a 400 that describes the schema.
